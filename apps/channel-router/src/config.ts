@@ -1,0 +1,16 @@
+import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
+import { z } from 'zod';
+
+/** Configuration of the channel-router, from environment variables (and an optional .env file). */
+export const configSchema = z.object({
+  ...serviceBaseConfig,
+  PORT: port(7074),
+});
+
+/** The channel-router's validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** Reads the configuration, failing with one message that lists every missing or invalid variable. */
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(configSchema, { service: 'channel-router', env });
+}

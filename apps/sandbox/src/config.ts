@@ -1,0 +1,34 @@
+import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
+import { z } from 'zod';
+
+/** `name=url` pairs, comma-separated: the services whose status the sandbox shows. */
+const serviceList = z
+  .string()
+  .transform((value, ctx) => {
+    const out: { name: string; url: string }[] = [];
+    for (const pair of value.split(',').filter(Boolean)) {
+      const [name, url] = pair.split('=');
+      if (!name || !url || !URL.canParse(url)) {
+        ctx.addIssue({ code: 'custom', message: `expected name=url pairs, got "${pair}"` });
+        return z.NEVER;
+      }
+      out.push({ name: name.trim(), url: url.trim() });
+    }
+    return out;
+  })
+  .default([]);
+
+/** Configuration of the sandbox host. */
+export const configSchema = z.object({
+  ...serviceBaseConfig,
+  PORT: port(7070),
+  SANDBOX_SERVICES: serviceList,
+});
+
+/** The sandbox's validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** Reads the configuration, failing with one message that lists every missing or invalid variable. */
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(configSchema, { service: 'sandbox', env });
+}

@@ -1,0 +1,84 @@
+/**
+ * `pnpm start`: the whole local sandbox in one command. Starts every service on this machine,
+ * waits until all are ready, prints one URL, and stops everything cleanly on Ctrl-C.
+ */
+import { styleText } from 'node:util';
+import { defaultServices, type ServiceLogLine, startStack } from './stack.js';
+
+// A terminal program: it writes to the terminal itself (the services' own logs are pino JSON, reformatted here).
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const printError = (line: string) => process.stderr.write(`${line}\n`);
+
+const basePort = Number(process.env.SANDBOX_BASE_PORT ?? 7070);
+const services = defaultServices(basePort);
+const width = Math.max(...services.map((s) => s.name.length));
+const LEVELS: Record<number, [string, Parameters<typeof styleText>[0]]> = {
+  10: ['TRACE', 'gray'],
+  20: ['DEBUG', 'gray'],
+  30: ['INFO ', 'green'],
+  40: ['WARN ', 'yellow'],
+  50: ['ERROR', 'red'],
+  60: ['FATAL', 'red'],
+};
+
+function printLog(line: ServiceLogLine) {
+  const [label, colour] = LEVELS[line.level] ?? ['INFO ', 'green'];
+  const { time, pid, hostname, service, name, ...rest } = line.fields;
+  const extras = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  const when = new Date(typeof time === 'number' ? time : Date.now()).toISOString().slice(11, 19);
+  print(
+    `${styleText('gray', when)} ${styleText('cyan', line.service.padEnd(width))} ${styleText(colour, label)} ${line.msg}${extras ? styleText('gray', ` ${extras}`) : ''}`,
+  );
+}
+
+print(styleText('bold', `Starting the local sandbox: ${services.map((s) => s.name).join(', ')}`));
+const serviceList = services.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(',');
+
+try {
+  const stack = await startStack({
+    services,
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', SANDBOX_SERVICES: serviceList, EXPOSE_ERRORS: 'true' },
+    onLog: printLog,
+    onReady: (member, ms) =>
+      print(styleText('green', `✓ ${member.name} ready (${(ms / 1000).toFixed(1)} s)`)),
+  });
+  const sandbox = stack.members.find((m) => m.name === 'sandbox');
+  print(
+    `\n${styleText(['bold', 'green'], 'Sandbox ready:')} ${styleText('bold', sandbox?.url ?? '')}\n${styleText('gray', 'Press Ctrl-C to stop.')}\n`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(styleText('bold', `\n${signal}: stopping every service (in-flight work drains first)…`));
+    const codes = await stack.stop();
+    const failed = Object.entries(codes).filter(([, code]) => code !== 0);
+    if (failed.length > 0) {
+      printError(`Stopped, but ${failed.map(([n, c]) => `${n} exited ${c}`).join(', ')}`);
+      process.exit(1);
+    }
+    print('Stopped cleanly.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const member of stack.members) {
+    member.process.once('exit', (code) => {
+      if (!stopping) {
+        printError(
+          styleText('red', `${member.name} stopped unexpectedly (exit ${code}); stopping the sandbox.`),
+        );
+        void shutdown('service failure');
+      }
+    });
+  }
+} catch (error) {
+  printError(
+    styleText('red', `The sandbox could not start: ${error instanceof Error ? error.message : error}`),
+  );
+  process.exit(1);
+}

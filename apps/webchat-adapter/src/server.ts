@@ -1,0 +1,9 @@
+import { bootService } from '@omni/service-kit';
+import { buildApp } from './app.js';
+import { readConfig } from './config.js';
+
+await bootService({
+  service: 'webchat-adapter',
+  loadConfig: () => readConfig(),
+  build: (config, logger) => buildApp({ config, logger }),
+});
