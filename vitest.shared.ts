@@ -3,11 +3,14 @@ import { defineConfig } from 'vitest/config';
 /**
  * The Vitest config every workspace uses (also its project config under the root config). Workspace packages resolve to their TypeScript
  * sources through the `@omni/source` export condition, so tests never run against a stale build.
+ * Vitest passes these conditions to Node for external packages too, so the list must only ADD conditions
+ * Node would not pick by itself: `import` would make `require('long')` inside the Service Bus SDK load the
+ * ESM build, and `module` would pick bundler-only builds (OpenTelemetry's `build/esm`).
  */
 export function omniProject(name: string) {
   return defineConfig({
-    resolve: { conditions: ['@omni/source', 'node', 'import', 'default'] },
-    ssr: { resolve: { conditions: ['@omni/source', 'node', 'import', 'default'] } },
+    resolve: { conditions: ['@omni/source', 'node'] },
+    ssr: { resolve: { conditions: ['@omni/source', 'node'] } },
     test: {
       name,
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
