@@ -1,0 +1,350 @@
+import {
+  parseIsoDuration,
+  type ServiceBusEmulatorConfig,
+  type ServiceBusTopology,
+  serviceBusEmulatorConfigSchema,
+} from '@omni/contracts';
+import { z } from 'zod';
+
+/** The fields a correlation filter can match; every given field must equal the message's. */
+export interface CorrelationFilterSettings {
+  readonly kind: 'correlation';
+  readonly contentType?: string;
+  readonly correlationId?: string;
+  /** The subject (`Label` in Config.json). */
+  readonly subject?: string;
+  readonly messageId?: string;
+  readonly replyTo?: string;
+  readonly replyToSessionId?: string;
+  readonly sessionId?: string;
+  readonly to?: string;
+  /** Application properties, matched exactly. */
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A subscription rule's filter. */
+export type RuleFilterSettings =
+  | { readonly kind: 'sql'; readonly expression: string }
+  | CorrelationFilterSettings;
+
+/** A subscription rule. */
+export interface RuleSettings {
+  readonly name: string;
+  readonly filter: RuleFilterSettings;
+  /** The SQL action text; kept for inspection, not executed (see the README). */
+  readonly action?: string;
+}
+
+/** Settings of an entity messages are received from (a queue or a subscription). */
+export interface ReceiverSettings {
+  readonly lockDurationMs: number;
+  readonly maxDeliveryCount: number;
+  readonly defaultMessageTimeToLiveMs: number;
+  readonly requiresSession: boolean;
+  readonly deadLetteringOnMessageExpiration: boolean;
+}
+
+/** Duplicate detection settings of an entity messages are sent to (a queue or a topic). */
+export interface DuplicateDetectionSettings {
+  readonly requiresDuplicateDetection: boolean;
+  readonly duplicateDetectionHistoryTimeWindowMs: number;
+}
+
+/** A queue. */
+export interface QueueSettings extends ReceiverSettings, DuplicateDetectionSettings {
+  readonly name: string;
+}
+
+/** A subscription; no rules = every message. */
+export interface SubscriptionSettings extends ReceiverSettings {
+  readonly name: string;
+  readonly rules: readonly RuleSettings[];
+}
+
+/** A topic. */
+export interface TopicSettings extends DuplicateDetectionSettings {
+  readonly name: string;
+  readonly defaultMessageTimeToLiveMs: number;
+  readonly subscriptions: readonly SubscriptionSettings[];
+}
+
+/** Everything the broker hosts, with durations in milliseconds. */
+export interface NamespaceSettings {
+  readonly name: string;
+  readonly queues: readonly QueueSettings[];
+  readonly topics: readonly TopicSettings[];
+}
+
+/** A configuration the emulator cannot load. */
+export class NamespaceConfigError extends Error {
+  /**
+   * @param problems - every problem found
+   */
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid Service Bus emulator configuration: ${problems.join('; ')}`);
+    this.name = 'NamespaceConfigError';
+  }
+}
+
+const isoDuration = z.string().refine((value) => parseIsoDuration(value) !== undefined, {
+  message: 'must be an ISO 8601 duration such as PT30S, PT1M or P14D',
+});
+
+// The same shape as the official Config.json, without the official emulator's ranges: our emulator honours
+// the topology's own durations (P14D time to live, PT10M duplicate window) and short test locks (PT2S).
+const lenientReceiver = {
+  DeadLetteringOnMessageExpiration: z.boolean().default(false),
+  DefaultMessageTimeToLive: isoDuration.default('PT1H'),
+  LockDuration: isoDuration.default('PT1M'),
+  MaxDeliveryCount: z.int().min(1).default(3),
+  RequiresSession: z.boolean().default(false),
+};
+const lenientDuplicates = {
+  DuplicateDetectionHistoryTimeWindow: isoDuration.default('PT20S'),
+  RequiresDuplicateDetection: z.boolean().default(false),
+};
+const lenientRuleAction = z.looseObject({ SqlExpression: z.string().min(1) });
+const lenientRule = z.looseObject({
+  Name: z.string().min(1),
+  Properties: z.discriminatedUnion('FilterType', [
+    z.looseObject({
+      FilterType: z.literal('Sql'),
+      SqlFilter: z.looseObject({ SqlExpression: z.string().min(1) }),
+      Action: lenientRuleAction.optional(),
+    }),
+    z.looseObject({
+      FilterType: z.literal('Correlation'),
+      CorrelationFilter: z.looseObject({
+        ContentType: z.string().optional(),
+        CorrelationId: z.string().optional(),
+        Label: z.string().optional(),
+        MessageId: z.string().optional(),
+        ReplyTo: z.string().optional(),
+        ReplyToSessionId: z.string().optional(),
+        SessionId: z.string().optional(),
+        To: z.string().optional(),
+        Properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      }),
+      Action: lenientRuleAction.optional(),
+    }),
+  ]),
+});
+const lenientConfigSchema = z.looseObject({
+  UserConfig: z.looseObject({
+    Namespaces: z
+      .array(
+        z.looseObject({
+          Name: z.string().min(1),
+          Queues: z
+            .array(
+              z.looseObject({
+                Name: z.string().min(1),
+                Properties: z.looseObject({ ...lenientReceiver, ...lenientDuplicates }).prefault({}),
+              }),
+            )
+            .default([]),
+          Topics: z
+            .array(
+              z.looseObject({
+                Name: z.string().min(1),
+                Properties: z
+                  .looseObject({
+                    DefaultMessageTimeToLive: isoDuration.default('PT1H'),
+                    ...lenientDuplicates,
+                  })
+                  .prefault({}),
+                Subscriptions: z.array(
+                  z.looseObject({
+                    Name: z.string().min(1),
+                    Properties: z.looseObject(lenientReceiver).prefault({}),
+                    Rules: z.array(lenientRule).optional(),
+                  }),
+                ),
+              }),
+            )
+            .default([]),
+        }),
+      )
+      .length(1, 'must hold exactly one namespace'),
+  }),
+});
+
+type LenientConfig = z.output<typeof lenientConfigSchema>;
+
+function ms(duration: string): number {
+  return parseIsoDuration(duration) ?? 0;
+}
+
+function ruleFromConfig(
+  rule: LenientConfig['UserConfig']['Namespaces'][number]['Topics'][number]['Subscriptions'][number]['Rules'],
+): readonly RuleSettings[] {
+  return (rule ?? []).map((candidate): RuleSettings => {
+    const properties = candidate.Properties;
+    const action = properties.Action?.SqlExpression;
+    if (properties.FilterType === 'Sql') {
+      return {
+        name: candidate.Name,
+        filter: { kind: 'sql', expression: properties.SqlFilter.SqlExpression },
+        ...(action === undefined ? {} : { action }),
+      };
+    }
+    const filter = properties.CorrelationFilter;
+    return {
+      name: candidate.Name,
+      filter: {
+        kind: 'correlation',
+        ...(filter.ContentType === undefined ? {} : { contentType: filter.ContentType }),
+        ...(filter.CorrelationId === undefined ? {} : { correlationId: filter.CorrelationId }),
+        ...(filter.Label === undefined ? {} : { subject: filter.Label }),
+        ...(filter.MessageId === undefined ? {} : { messageId: filter.MessageId }),
+        ...(filter.ReplyTo === undefined ? {} : { replyTo: filter.ReplyTo }),
+        ...(filter.ReplyToSessionId === undefined ? {} : { replyToSessionId: filter.ReplyToSessionId }),
+        ...(filter.SessionId === undefined ? {} : { sessionId: filter.SessionId }),
+        ...(filter.To === undefined ? {} : { to: filter.To }),
+        ...(filter.Properties === undefined ? {} : { properties: filter.Properties }),
+      },
+      ...(action === undefined ? {} : { action }),
+    };
+  });
+}
+
+function fromLenientConfig(config: LenientConfig): NamespaceSettings {
+  const namespace = config.UserConfig.Namespaces[0];
+  if (namespace === undefined)
+    throw new NamespaceConfigError(['UserConfig.Namespaces: must hold one namespace']);
+  return {
+    name: namespace.Name,
+    queues: namespace.Queues.map((queue) => ({
+      name: queue.Name,
+      lockDurationMs: ms(queue.Properties.LockDuration),
+      maxDeliveryCount: queue.Properties.MaxDeliveryCount,
+      defaultMessageTimeToLiveMs: ms(queue.Properties.DefaultMessageTimeToLive),
+      requiresSession: queue.Properties.RequiresSession,
+      deadLetteringOnMessageExpiration: queue.Properties.DeadLetteringOnMessageExpiration,
+      requiresDuplicateDetection: queue.Properties.RequiresDuplicateDetection,
+      duplicateDetectionHistoryTimeWindowMs: ms(queue.Properties.DuplicateDetectionHistoryTimeWindow),
+    })),
+    topics: namespace.Topics.map((topic) => ({
+      name: topic.Name,
+      defaultMessageTimeToLiveMs: ms(topic.Properties.DefaultMessageTimeToLive),
+      requiresDuplicateDetection: topic.Properties.RequiresDuplicateDetection,
+      duplicateDetectionHistoryTimeWindowMs: ms(topic.Properties.DuplicateDetectionHistoryTimeWindow),
+      subscriptions: topic.Subscriptions.map((subscription) => ({
+        name: subscription.Name,
+        lockDurationMs: ms(subscription.Properties.LockDuration),
+        maxDeliveryCount: subscription.Properties.MaxDeliveryCount,
+        defaultMessageTimeToLiveMs: ms(subscription.Properties.DefaultMessageTimeToLive),
+        requiresSession: subscription.Properties.RequiresSession,
+        deadLetteringOnMessageExpiration: subscription.Properties.DeadLetteringOnMessageExpiration,
+        rules: ruleFromConfig(subscription.Rules),
+      })),
+    })),
+  };
+}
+
+/**
+ * Reads an emulator Config.json (the official emulator's shape, as an object or JSON text). A config within
+ * the official emulator's limits is parsed with `serviceBusEmulatorConfigSchema` from `@omni/contracts`; one
+ * outside them (a PT2S lock, a P14D time to live) is still accepted, since this emulator honours the
+ * durations it is given rather than clamping them.
+ *
+ * @throws {@link NamespaceConfigError} when the config has the wrong shape
+ */
+export function namespaceFromConfig(config: unknown): NamespaceSettings {
+  let input = config;
+  if (typeof config === 'string') {
+    try {
+      input = JSON.parse(config);
+    } catch (error) {
+      throw new NamespaceConfigError([`not JSON: ${(error as Error).message}`]);
+    }
+  }
+  const official = serviceBusEmulatorConfigSchema.safeParse(input);
+  const lenient = lenientConfigSchema.safeParse(
+    official.success ? (official.data satisfies ServiceBusEmulatorConfig) : input,
+  );
+  if (!lenient.success) {
+    throw new NamespaceConfigError(
+      lenient.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`),
+    );
+  }
+  return checked(fromLenientConfig(lenient.data));
+}
+
+/** Converts a topology from `@omni/contracts` exactly (no clamping to the official emulator's limits). */
+export function namespaceFromTopology(
+  topology: ServiceBusTopology,
+  name = 'sbemulatorns',
+): NamespaceSettings {
+  return checked({
+    name,
+    queues: topology.queues.map((queue) => ({
+      name: queue.name,
+      lockDurationMs: ms(queue.lockDuration),
+      maxDeliveryCount: queue.maxDeliveryCount,
+      defaultMessageTimeToLiveMs: ms(queue.defaultMessageTimeToLive),
+      requiresSession: queue.requiresSession,
+      deadLetteringOnMessageExpiration: queue.deadLetteringOnMessageExpiration,
+      requiresDuplicateDetection: queue.requiresDuplicateDetection,
+      duplicateDetectionHistoryTimeWindowMs: ms(queue.duplicateDetectionHistoryTimeWindow),
+    })),
+    topics: topology.topics.map((topic) => ({
+      name: topic.name,
+      defaultMessageTimeToLiveMs: ms(topic.defaultMessageTimeToLive),
+      requiresDuplicateDetection: topic.requiresDuplicateDetection,
+      duplicateDetectionHistoryTimeWindowMs: ms(topic.duplicateDetectionHistoryTimeWindow),
+      subscriptions: topic.subscriptions.map((subscription) => ({
+        name: subscription.name,
+        lockDurationMs: ms(subscription.lockDuration),
+        maxDeliveryCount: subscription.maxDeliveryCount,
+        defaultMessageTimeToLiveMs: ms(subscription.defaultMessageTimeToLive),
+        requiresSession: subscription.requiresSession,
+        deadLetteringOnMessageExpiration: subscription.deadLetteringOnMessageExpiration,
+        rules: subscription.rules.map(
+          (rule): RuleSettings => ({
+            name: rule.name,
+            filter:
+              rule.filter.kind === 'sql'
+                ? { kind: 'sql', expression: rule.filter.expression }
+                : {
+                    kind: 'correlation',
+                    ...(rule.filter.correlationId === undefined
+                      ? {}
+                      : { correlationId: rule.filter.correlationId }),
+                    ...(rule.filter.subject === undefined ? {} : { subject: rule.filter.subject }),
+                    ...(rule.filter.properties === undefined ? {} : { properties: rule.filter.properties }),
+                  },
+            ...(rule.action === undefined ? {} : { action: rule.action.expression }),
+          }),
+        ),
+      })),
+    })),
+  });
+}
+
+function checked(settings: NamespaceSettings): NamespaceSettings {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const entity of [...settings.queues, ...settings.topics]) {
+    const key = entity.name.toLowerCase();
+    if (names.has(key)) problems.push(`"${entity.name}" is used by more than one queue or topic`);
+    names.add(key);
+  }
+  for (const queue of settings.queues) {
+    if (queue.lockDurationMs <= 0) problems.push(`queue "${queue.name}": LockDuration must be positive`);
+  }
+  for (const topic of settings.topics) {
+    const subscriptions = new Set<string>();
+    for (const subscription of topic.subscriptions) {
+      const key = subscription.name.toLowerCase();
+      if (subscriptions.has(key))
+        problems.push(`topic "${topic.name}": subscription "${subscription.name}" twice`);
+      subscriptions.add(key);
+      if (subscription.lockDurationMs <= 0) {
+        problems.push(`subscription "${topic.name}/${subscription.name}": LockDuration must be positive`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new NamespaceConfigError(problems);
+  return settings;
+}

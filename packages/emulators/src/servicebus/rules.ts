@@ -1,0 +1,86 @@
+import { type AmqpMessage, idText } from './amqp-values.js';
+import type { CorrelationFilterSettings, RuleSettings } from './namespace-config.js';
+import { compileSqlFilter, type FilterSubject, type SqlValue } from './sql-filter.js';
+
+/** A compiled subscription rule. */
+export interface Rule {
+  readonly name: string;
+  /** Whether the rule selects the message. */
+  matches(subject: FilterSubject): boolean;
+}
+
+function asSqlValue(value: unknown): SqlValue {
+  if (value === undefined || value === null) return value;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value instanceof Date) return value;
+  if (typeof value === 'bigint') return Number(value);
+  return idText(value);
+}
+
+/** What filters read from a message: its application properties and its system (`sys.`) properties. */
+export function filterSubjectOf(
+  amqp: AmqpMessage,
+  extra: { readonly sequenceNumber?: number; readonly enqueuedAt?: number } = {},
+): FilterSubject {
+  const applicationProperties = (amqp.application_properties ?? {}) as Record<string, unknown>;
+  const system: Record<string, () => SqlValue> = {
+    messageid: () => idText(amqp.message_id),
+    correlationid: () => idText(amqp.correlation_id),
+    label: () => amqp.subject,
+    subject: () => amqp.subject,
+    to: () => amqp.to,
+    replyto: () => amqp.reply_to,
+    contenttype: () => amqp.content_type,
+    sessionid: () => amqp.group_id,
+    replytosessionid: () => amqp.reply_to_group_id,
+    timetolive: () => amqp.ttl,
+    sequencenumber: () => extra.sequenceNumber,
+    enqueuedtimeutc: () => (extra.enqueuedAt === undefined ? undefined : new Date(extra.enqueuedAt)),
+    deliverycount: () => amqp.delivery_count ?? 0,
+    partitionkey: () => asSqlValue(amqp.message_annotations?.['x-opt-partition-key']),
+    scheduledenqueuetimeutc: () => asSqlValue(amqp.message_annotations?.['x-opt-scheduled-enqueue-time']),
+  };
+  return {
+    system: (name) => system[name.toLowerCase()]?.(),
+    user: (name) => {
+      if (Object.hasOwn(applicationProperties, name)) return asSqlValue(applicationProperties[name]);
+      const lower = name.toLowerCase();
+      const key = Object.keys(applicationProperties).find((candidate) => candidate.toLowerCase() === lower);
+      return key === undefined ? undefined : asSqlValue(applicationProperties[key]);
+    },
+  };
+}
+
+function correlationMatches(filter: CorrelationFilterSettings, subject: FilterSubject): boolean {
+  const system: [string, string | undefined][] = [
+    ['ContentType', filter.contentType],
+    ['CorrelationId', filter.correlationId],
+    ['Label', filter.subject],
+    ['MessageId', filter.messageId],
+    ['ReplyTo', filter.replyTo],
+    ['ReplyToSessionId', filter.replyToSessionId],
+    ['SessionId', filter.sessionId],
+    ['To', filter.to],
+  ];
+  for (const [name, expected] of system) {
+    if (expected !== undefined && subject.system(name) !== expected) return false;
+  }
+  for (const [name, expected] of Object.entries(filter.properties ?? {})) {
+    if (subject.user(name) !== expected) return false;
+  }
+  return true;
+}
+
+/**
+ * Compiles a subscription rule.
+ *
+ * @throws `SqlFilterError` for a SQL filter that does not parse
+ */
+export function compileRule(rule: RuleSettings): Rule {
+  const { filter } = rule;
+  if (filter.kind === 'sql') {
+    const sql = compileSqlFilter(filter.expression);
+    return { name: rule.name, matches: (subject) => sql.matches(subject) };
+  }
+  return { name: rule.name, matches: (subject) => correlationMatches(filter, subject) };
+}
