@@ -1,4 +1,5 @@
-import type { EventDataInput, EventType } from '../catalog.js';
+import { randomUUID } from 'node:crypto';
+import { createEvent, type EventDataInput, type EventOfType, type EventType } from '../catalog.js';
 import type { CreateEventOptions } from '../envelope.js';
 
 /** A fixed customer id for samples. */
@@ -218,3 +219,20 @@ export const BROKEN_DATA: { readonly [T in EventType]: { readonly path: string; 
     },
   },
 };
+
+/**
+ * A valid event of `type` built from {@link SAMPLE_DATA}, with a fresh id and `data` fields overridden.
+ * For other packages' tests: `import { sampleEvent } from '@omni/contracts/testing'`.
+ */
+export function sampleEvent<T extends EventType>(
+  type: T,
+  data: Partial<EventDataInput<T>> = {},
+  options: Partial<CreateEventOptions> = {},
+): EventOfType<T> {
+  return createEvent(type, { ...SAMPLE_DATA[type], ...data } as EventDataInput<T>, {
+    ...SAMPLE_OPTIONS,
+    time: new Date().toISOString(),
+    id: randomUUID(),
+    ...options,
+  });
+}

@@ -1,0 +1,324 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  ServiceBusClient,
+  ServiceBusReceivedMessage,
+  ServiceBusReceiver,
+  ServiceBusSessionReceiver,
+} from '@azure/service-bus';
+import {
+  type OmniEvent,
+  parseEvent,
+  parseIsoDuration,
+  type ServiceBusTopology,
+  serviceBusTopology,
+} from '@omni/contracts';
+import { type DedupeStore, InMemoryDedupeStore } from '@omni/service-kit';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Logger, pino } from 'pino';
+import type { Registry } from 'prom-client';
+import { DEFAULT_RETRY_POLICY, decideFailure, type RetryPolicy } from './failure-policy.js';
+import { type MessagingMetrics, messagingMetrics } from './metrics.js';
+
+/** Where a consumer receives from. */
+export type ConsumerSource = { topic: string; subscription: string } | { queue: string };
+
+/** What a handler learns about the message besides the event. */
+export interface MessageContext {
+  messageId: string;
+  /** 1 on the first delivery. */
+  attempt: number;
+  sessionId: string | undefined;
+  /** A logger bound to the message and event ids (never the payload). */
+  log: Logger;
+}
+
+/** Handles one event. Throw to retry (or `PermanentError` to dead-letter at once). Must be idempotent. */
+export type EventHandler = (event: OmniEvent, context: MessageContext) => Promise<void>;
+
+/** Options for an {@link EventConsumer}. */
+export interface EventConsumerOptions {
+  client: ServiceBusClient;
+  source: ConsumerSource;
+  handler: EventHandler;
+  topology?: ServiceBusTopology;
+  /** Whether the entity needs session receivers; read from the topology when omitted. */
+  sessions?: boolean;
+  /** Remembers handled message ids so a redelivery does not run the handler again. In-memory by default. */
+  dedupe?: DedupeStore;
+  retry?: RetryPolicy;
+  /** Messages in flight at once (sessions: sessions held at once). Default 8. */
+  maxConcurrency?: number;
+  /** Sessions: release a session after this long without messages and take the next one. Default 1 s. */
+  sessionIdleMs?: number;
+  registry?: Registry;
+  logger?: Logger;
+}
+
+/** The path of a source, e.g. `handoff-events/Subscriptions/channel-router`. */
+export function sourcePath(source: ConsumerSource): string {
+  return 'queue' in source ? source.queue : `${source.topic}/Subscriptions/${source.subscription}`;
+}
+
+function receiverSettingsOf(source: ConsumerSource, topology: ServiceBusTopology) {
+  if ('queue' in source) return topology.queues.find((q) => q.name === source.queue);
+  return topology.topics
+    .find((t) => t.name === source.topic)
+    ?.subscriptions.find((s) => s.name === source.subscription);
+}
+
+/**
+ * Receives events from a queue or subscription and runs a handler for each, at least once and, with the
+ * dedupe store, effectively once:
+ * - a message that is not a valid event is dead-lettered with reason `InvalidEvent` and the field that failed;
+ * - a handler error is retried with backoff (the message is abandoned, so the broker redelivers it), and
+ *   after `retry.maxAttempts` dead-lettered with reason `MaxAttemptsExceeded`; a `PermanentError` is
+ *   dead-lettered at once with its own reason;
+ * - a message whose id was handled already is completed without running the handler;
+ * - on session entities each session (customer) is processed strictly in order, one message at a time;
+ * - `stop()` stops receiving, lets in-flight handlers finish and settle, then closes the receivers.
+ */
+export class EventConsumer {
+  readonly #options: EventConsumerOptions;
+  readonly #path: string;
+  readonly #sessions: boolean;
+  readonly #dedupe: DedupeStore;
+  readonly #retry: RetryPolicy;
+  readonly #lockMs: number;
+  readonly #log: Logger;
+  readonly #metrics: MessagingMetrics | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  readonly #loops: Promise<void>[] = [];
+  #receiver: ServiceBusReceiver | undefined;
+  #subscription: { close(): Promise<void> } | undefined;
+  #running = false;
+  #lastError: Error | undefined;
+
+  constructor(options: EventConsumerOptions) {
+    this.#options = options;
+    const topology = options.topology ?? serviceBusTopology;
+    const settings = receiverSettingsOf(options.source, topology);
+    this.#path = sourcePath(options.source);
+    this.#sessions = options.sessions ?? settings?.requiresSession ?? false;
+    this.#lockMs = (settings && parseIsoDuration(settings.lockDuration)) || 60_000;
+    this.#dedupe = options.dedupe ?? new InMemoryDedupeStore();
+    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#log = (options.logger ?? pino({ level: 'silent' })).child({ entity: this.#path });
+    this.#metrics = options.registry ? messagingMetrics(options.registry) : undefined;
+  }
+
+  /** True while receiving; a readiness check for the service. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** The last receive error, if the most recent attempt to receive failed. */
+  get lastError(): Error | undefined {
+    return this.#lastError;
+  }
+
+  /** Starts receiving. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    const concurrency = this.#options.maxConcurrency ?? 8;
+    if (this.#sessions) {
+      for (let i = 0; i < concurrency; i++) this.#loops.push(this.#sessionLoop());
+      return;
+    }
+    const { client, source } = this.#options;
+    const receiver =
+      'queue' in source
+        ? client.createReceiver(source.queue, { maxAutoLockRenewalDurationInMs: 5 * 60_000 })
+        : client.createReceiver(source.topic, source.subscription, {
+            maxAutoLockRenewalDurationInMs: 5 * 60_000,
+          });
+    this.#receiver = receiver;
+    this.#subscription = receiver.subscribe(
+      {
+        processMessage: (message) => this.#track(this.#process(message, receiver)),
+        processError: async ({ error }) => {
+          this.#lastError = error;
+          this.#log.warn({ err: error }, 'receive error (the SDK retries)');
+        },
+      },
+      { autoCompleteMessages: false, maxConcurrentCalls: concurrency },
+    );
+  }
+
+  /** Stops receiving and waits until every message in flight has been handled and settled. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#abort.abort();
+    await this.#subscription?.close();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#receiver?.close();
+  }
+
+  async #track(work: Promise<void>): Promise<void> {
+    this.#inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      this.#inFlight.delete(work);
+    }
+  }
+
+  async #sessionLoop(): Promise<void> {
+    const { client, source } = this.#options;
+    while (this.#running) {
+      let receiver: ServiceBusSessionReceiver;
+      try {
+        // The SDK cannot cancel a pending accept (abortSignal is not honoured once the link attach is on its
+        // way; the broker holds it until a session frees up or ~60 s pass). So `stop()` does not wait for
+        // accepts: one that returns after stop releases its session at once, before receiving anything.
+        const options = { maxAutoLockRenewalDurationInMs: 5 * 60_000, abortSignal: this.#abort.signal };
+        receiver =
+          'queue' in source
+            ? await client.acceptNextSession(source.queue, options)
+            : await client.acceptNextSession(source.topic, source.subscription, options);
+        this.#lastError = undefined;
+      } catch (error) {
+        if (!this.#running) return;
+        const code = (error as { code?: string }).code;
+        // No session had messages within the broker's wait: not a failure, just nothing to do.
+        if (code !== 'ServiceTimeout' && code !== 'SessionCannotBeLocked') {
+          this.#lastError = error as Error;
+          this.#log.warn({ err: error }, 'could not accept a session; retrying');
+        }
+        await sleep(250, undefined, { signal: this.#abort.signal }).catch(() => {});
+        continue;
+      }
+      if (!this.#running) {
+        await receiver.close().catch(() => {});
+        return;
+      }
+      await this.#track(this.#drainSession(receiver));
+    }
+  }
+
+  /** Handles a held session's messages one at a time, in order, until it stays idle or the consumer stops. */
+  async #drainSession(receiver: ServiceBusSessionReceiver): Promise<void> {
+    const idleMs = this.#options.sessionIdleMs ?? 1_000;
+    try {
+      while (this.#running) {
+        const messages = await receiver.receiveMessages(10, { maxWaitTimeInMs: idleMs });
+        if (messages.length === 0) break;
+        // One at a time: order within a session (a customer) is the point of sessions. Messages received in
+        // this batch are finished even when the consumer is stopping, so none is left locked.
+        for (const message of messages) await this.#process(message, receiver);
+      }
+    } catch (error) {
+      this.#lastError = error as Error;
+      this.#log.warn(
+        { err: error, sessionId: receiver.sessionId },
+        'session receive error; releasing the session',
+      );
+    } finally {
+      await receiver.close().catch(() => {});
+    }
+  }
+
+  async #process(message: ServiceBusReceivedMessage, receiver: ServiceBusReceiver): Promise<void> {
+    const attempt = (message.deliveryCount ?? 0) + 1;
+    const messageId = String(message.messageId ?? '');
+    const log = this.#log.child({ messageId, sessionId: message.sessionId, attempt });
+    const parsed = parseEvent(message.body);
+    if (!parsed.ok) {
+      await this.#deadLetter(receiver, message, 'unknown', 'InvalidEvent', parsed.error.message, log);
+      return;
+    }
+    const event = parsed.event;
+    const labels = { entity: this.#path, type: event.type };
+    // Keyed by event id: the same event re-published (outside the broker's duplicate window, or with a
+    // different message id) is still handled once.
+    const key = `${this.#path}|${event.id}`;
+    const claim = await this.#dedupe.claim(key);
+    if (claim === 'done') {
+      log.debug({ eventType: event.type }, 'duplicate delivery: already handled');
+      await this.#settle(() => receiver.completeMessage(message), log);
+      this.#metrics?.processed.inc({ ...labels, outcome: 'duplicate' });
+      return;
+    }
+    if (claim === 'in-progress') {
+      // Another delivery of the same message is being handled right now: let it finish, then look again.
+      await sleep(Math.min(1_000, this.#lockMs / 2));
+      await this.#settle(() => receiver.abandonMessage(message), log);
+      return;
+    }
+
+    const parent = propagation.extract(context.active(), message.applicationProperties ?? {});
+    const span = trace.getTracer('@omni/messaging').startSpan(
+      `process ${event.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'messaging.destination.name': this.#path, 'messaging.message.id': messageId },
+      },
+      parent,
+    );
+    const timer = this.#metrics?.handlerDuration.startTimer(labels);
+    try {
+      await context.with(trace.setSpan(parent, span), () =>
+        this.#options.handler(event, { messageId, attempt, sessionId: message.sessionId, log }),
+      );
+    } catch (error) {
+      timer?.();
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      await this.#dedupe.release(key);
+      const outcome = decideFailure(error, attempt, this.#retry);
+      if (outcome.kind === 'dead-letter') {
+        await this.#deadLetter(receiver, message, event.type, outcome.reason, outcome.description, log);
+        return;
+      }
+      log.warn(
+        { err: error, eventType: event.type, retryInMs: outcome.delayMs },
+        'handler failed; will retry',
+      );
+      // Hold the lock through the backoff, then give the message back; stay well inside the lock.
+      await sleep(Math.min(outcome.delayMs, this.#lockMs / 2));
+      await this.#settle(() => receiver.abandonMessage(message), log);
+      this.#metrics?.processed.inc({ ...labels, outcome: 'retried' });
+      return;
+    }
+    timer?.();
+    span.end();
+    await this.#dedupe.complete(key);
+    await this.#settle(() => receiver.completeMessage(message), log);
+    this.#metrics?.processed.inc({ ...labels, outcome: 'completed' });
+  }
+
+  async #deadLetter(
+    receiver: ServiceBusReceiver,
+    message: ServiceBusReceivedMessage,
+    type: string,
+    reason: string,
+    description: string,
+    log: Logger,
+  ): Promise<void> {
+    log.warn({ reason, eventType: type }, 'dead-lettering message');
+    await this.#settle(
+      () =>
+        receiver.deadLetterMessage(message, {
+          deadLetterReason: reason,
+          deadLetterErrorDescription: description,
+        }),
+      log,
+    );
+    this.#metrics?.processed.inc({ entity: this.#path, type, outcome: 'dead-lettered' });
+    this.#metrics?.deadLettered.inc({ entity: this.#path, reason });
+  }
+
+  /**
+   * Settles a message. If the lock was lost meanwhile the broker redelivers the message: handled messages
+   * are then completed by the dedupe check, others retried, so a failed settlement loses nothing.
+   */
+  async #settle(settle: () => Promise<void>, log: Logger): Promise<void> {
+    try {
+      await settle();
+    } catch (error) {
+      log.warn({ err: error }, 'could not settle the message; it will be redelivered');
+    }
+  }
+}

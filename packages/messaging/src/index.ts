@@ -1,0 +1,24 @@
+export {
+  createServiceBusClient,
+  type ServiceBusConnection,
+  serviceBusConnectionFromEnv,
+} from './connection.js';
+export {
+  type ConsumerSource,
+  EventConsumer,
+  type EventConsumerOptions,
+  type EventHandler,
+  type MessageContext,
+  sourcePath,
+} from './consumer.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  decideFailure,
+  exponentialBackoff,
+  type FailureOutcome,
+  PermanentError,
+  type RetryPolicy,
+} from './failure-policy.js';
+export { eventFromMessageBody, toServiceBusMessage } from './message.js';
+export { type MessagingMetrics, messagingMetrics } from './metrics.js';
+export { EventPublisher, type EventPublisherOptions, InvalidEventError } from './publisher.js';
