@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalEmulators, startLocalEmulators } from './local-emulators.js';
 import { defaultServices, freePorts, type RunningStack, startStack } from './stack.js';
 
 // The stack runs the built services as separate processes, as `pnpm start` does. `pnpm test` builds first.
@@ -7,8 +8,10 @@ const services = defaultServices().map((s) => ({ ...s, entry: s.entry.replace('/
 
 describe('the local stack', () => {
   let stack: RunningStack;
+  let emulators: LocalEmulators;
 
   beforeAll(async () => {
+    emulators = await startLocalEmulators({ serviceBusAmqp: 0, serviceBusHttp: 0, cosmos: 0 });
     const missing = services.filter((s) => !existsSync(s.entry)).map((s) => s.entry);
     if (missing.length > 0)
       throw new Error(`not built (run \`pnpm test\` from the repo root): ${missing.join(', ')}`);
@@ -17,6 +20,7 @@ describe('the local stack', () => {
     stack = await startStack({
       services: withPorts,
       env: {
+        ...emulators.env,
         LOG_LEVEL: 'warn',
         SANDBOX_SERVICES: withPorts.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
       },
@@ -24,6 +28,7 @@ describe('the local stack', () => {
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
+    await emulators?.stop();
   });
 
   it('given the stack started, then every service answers /healthz, /readyz and /metrics', async () => {

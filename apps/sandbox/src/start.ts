@@ -3,6 +3,7 @@
  * waits until all are ready, prints one URL, and stops everything cleanly on Ctrl-C.
  */
 import { styleText } from 'node:util';
+import { DEFAULT_EMULATOR_PORTS, startLocalEmulators } from './local-emulators.js';
 import { defaultServices, type ServiceLogLine, startStack } from './stack.js';
 
 // A terminal program: it writes to the terminal itself (the services' own logs are pino JSON, reformatted here).
@@ -37,10 +38,24 @@ function printLog(line: ServiceLogLine) {
 print(styleText('bold', `Starting the local sandbox: ${services.map((s) => s.name).join(', ')}`));
 const serviceList = services.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(',');
 
+let emulators: Awaited<ReturnType<typeof startLocalEmulators>> | undefined;
 try {
+  emulators = await startLocalEmulators({
+    serviceBusAmqp: Number(process.env.SERVICEBUS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.serviceBusAmqp),
+    serviceBusHttp: Number(
+      process.env.SERVICEBUS_EMULATOR_HTTP_PORT ?? DEFAULT_EMULATOR_PORTS.serviceBusHttp,
+    ),
+    cosmos: Number(process.env.COSMOS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.cosmos),
+  });
+  for (const line of emulators.describe()) print(styleText('green', `✓ ${line}`));
   const stack = await startStack({
     services,
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', SANDBOX_SERVICES: serviceList, EXPOSE_ERRORS: 'true' },
+    env: {
+      ...emulators.env,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      SANDBOX_SERVICES: serviceList,
+      EXPOSE_ERRORS: 'true',
+    },
     onLog: printLog,
     onReady: (member, ms) =>
       print(styleText('green', `✓ ${member.name} ready (${(ms / 1000).toFixed(1)} s)`)),
@@ -56,6 +71,7 @@ try {
     stopping = true;
     print(styleText('bold', `\n${signal}: stopping every service (in-flight work drains first)…`));
     const codes = await stack.stop();
+    await emulators?.stop();
     const failed = Object.entries(codes).filter(([, code]) => code !== 0);
     if (failed.length > 0) {
       printError(`Stopped, but ${failed.map(([n, c]) => `${n} exited ${c}`).join(', ')}`);
@@ -77,6 +93,7 @@ try {
     });
   }
 } catch (error) {
+  await emulators?.stop();
   printError(
     styleText('red', `The sandbox could not start: ${error instanceof Error ? error.message : error}`),
   );
