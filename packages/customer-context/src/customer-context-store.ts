@@ -1,0 +1,1306 @@
+import { randomUUID } from 'node:crypto';
+import type { Container, ItemDefinition } from '@azure/cosmos';
+import {
+  type Channel,
+  type CollectedData,
+  type CustomerId,
+  collectedData as collectedDataSchema,
+  type Identity,
+  type IdentityKey,
+  type IdentityKind,
+  identityKey,
+  MAX_TEXT_LENGTH,
+  newCustomerId,
+  normalizePhone,
+} from '@omni/contracts';
+import type { Logger } from 'pino';
+import { type ContextCache, MemoryContextCache } from './cache.js';
+import { type Clock, systemClock } from './clock.js';
+import type { PhoneRegion } from './config.js';
+import type { CustomerContextContainers } from './cosmos.js';
+import {
+  type Consent,
+  type CustomerDocument,
+  customerDocumentSchema,
+  type HandoffDocument,
+  handoffDocumentSchema,
+  type IdentityDocument,
+  identityDocumentSchema,
+  type MergeAuditDocument,
+  parseDocument,
+  type Session,
+  type SessionStatus,
+  type TurnDocument,
+  type TurnRole,
+  turnDocumentSchema,
+} from './documents.js';
+import {
+  ConcurrencyExhaustedError,
+  CustomerNotFoundError,
+  IdentityConflictError,
+  InvalidMergeError,
+  TokenExpiredError,
+  TokenInvalidError,
+  TokenUsedError,
+} from './errors.js';
+import { HandoffTokens, hashToken, sameDigest } from './handoff-tokens.js';
+import { IdempotencyLedger, type RunOnceOptions } from './idempotency-ledger.js';
+import {
+  isConflict,
+  isNotFound,
+  isPreconditionFailed,
+  type OptimisticRetryOptions,
+  realSleep,
+  type Sleep,
+  withOptimisticRetry,
+  withThrottleRetry,
+} from './retry.js';
+
+/** A customer as the store returns it: the `customers` document without Cosmos and concurrency internals. */
+export type Customer = Omit<
+  CustomerDocument,
+  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt'
+>;
+
+/**
+ * An identity as callers give it: phone values may be in any format (`(425) 555-0123`, `+1 425…`) and are
+ * normalised to E.164 (national numbers in the store's default region); other kinds are taken as they are.
+ */
+export interface IdentityInput {
+  readonly kind: IdentityKind;
+  readonly value: string;
+}
+
+/** What a channel knows about a contact besides the identity it resolves. */
+export interface ResolveHints {
+  /** Display name for a new customer (or one that has none yet). */
+  displayName?: string;
+  /** The channel of this contact; with `inboundAt` it records an inbound message (WhatsApp window). */
+  channel?: Channel;
+  /** When the inbound message arrived; recorded for `channel`. */
+  inboundAt?: Date;
+  /** A phone number to link as well (e.g. WhatsApp sends both a BSUID and a number). */
+  phone?: string;
+  /** Other identities to link as well. */
+  alsoKnownAs?: readonly IdentityInput[];
+  /** Region for national phone numbers, instead of the store's default. */
+  region?: PhoneRegion;
+}
+
+/** The outcome of {@link CustomerContextStore.resolveCustomer}. */
+export interface ResolvedCustomer {
+  /** The customer every channel now sees. */
+  readonly customer: Customer;
+  /** True when this call created the customer. */
+  readonly created: boolean;
+  /** Identities from the hints that belong to another customer and were not linked (masked keys). */
+  readonly conflicts: readonly string[];
+}
+
+/** A turn to record. */
+export interface TurnInput {
+  channel: Channel;
+  sessionId: string;
+  role: TurnRole;
+  text: string;
+  agentId?: string;
+  at: Date;
+  /** Makes the call idempotent: a repeated `turnId` records nothing new. */
+  turnId?: string;
+}
+
+/** A recorded turn. */
+export type Turn = Omit<TurnDocument, 'id' | 'type' | '_etag'>;
+
+/** The outcome of {@link CustomerContextStore.issueHandoffToken}. */
+export interface IssuedHandoffToken {
+  /** The URL-safe token to put in the link. Only its SHA-256 hash is stored. */
+  readonly token: string;
+  /** The handoff document id. */
+  readonly handoffId: string;
+  /** When the token stops working. */
+  readonly expiresAt: Date;
+}
+
+/** The outcome of {@link CustomerContextStore.eraseCustomer}: what the caller still has to delete elsewhere. */
+export interface ErasedCustomer {
+  /** The erased customer (the survivor, when a merged id was given). */
+  readonly customerId: string;
+  /** The customer's Foundry conversation, to delete through Foundry; null when there was none. */
+  readonly foundryConversationId: string | null;
+  /** Conversations of customers merged into this one, to delete as well. */
+  readonly mergedConversationIds: readonly string[];
+  /** False when nothing was left to erase (a repeated erase). */
+  readonly existed: boolean;
+}
+
+/** Dependencies and tuning of a {@link CustomerContextStore}. */
+export interface CustomerContextStoreOptions {
+  /** The Cosmos containers (see `createCosmosContainers`). */
+  containers: Omit<CustomerContextContainers, 'client'>;
+  /** HMAC key of handoff tokens (at least 32 bytes), or a ready {@link HandoffTokens}. */
+  handoffTokenKey: string | Buffer | HandoffTokens;
+  /** Hot cache. Default: an in-memory LRU. */
+  cache?: ContextCache;
+  /** Region national phone numbers are read in. Default `US`. */
+  defaultPhoneRegion?: PhoneRegion;
+  /** Clock for timestamps, token expiry and leases. Default the system clock. */
+  clock?: Clock;
+  /** Sleep for polling and backoff. Default real time. */
+  sleep?: Sleep;
+  /** Logger for swallowed cache and cleanup failures. */
+  logger?: Pick<Logger, 'warn' | 'error'>;
+  /** Retry policy for 412/429. */
+  retry?: OptimisticRetryOptions;
+  /** How long a claim on creating the Foundry conversation lasts (clock time, ms). Default 30 s. */
+  conversationLeaseMs?: number;
+  /** How long a caller waits for another's claim (conversation, idempotency key), real time, ms. Default 20 s. */
+  waitTimeoutMs?: number;
+  /** Poll interval while waiting for another's claim, ms. Default 20. */
+  pollIntervalMs?: number;
+  /** Sessions kept per customer (oldest ended ones are dropped). Default 50. */
+  maxSessions?: number;
+}
+
+/** WhatsApp's customer service window: business-initiated free-form messages only within 24 h of the last inbound. */
+export const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+const MAX_MERGE_DEPTH = 8;
+const MAX_RESOLVE_ATTEMPTS = 6;
+
+const customerKey = (id: string) => `customer:${id}`;
+const identityCacheKey = (key: string) => `identity:${key}`;
+
+/**
+ * The customer context every channel shares: one customer per person across voice, WhatsApp and web chat,
+ * with one Foundry conversation, one summary and one set of collected data. Stored in Cosmos DB; every
+ * read-modify-write is an If-Match write with bounded retries; customers and identity lookups are cached in a
+ * versioned {@link ContextCache}. See the package README for the concurrency design.
+ */
+export class CustomerContextStore {
+  readonly #customers: Container;
+  readonly #identities: Container;
+  readonly #handoffs: Container;
+  readonly #transcripts: Container;
+  readonly #cache: ContextCache;
+  readonly #tokens: HandoffTokens;
+  readonly #region: PhoneRegion;
+  readonly #clock: Clock;
+  readonly #sleep: Sleep;
+  readonly #logger: Pick<Logger, 'warn' | 'error'> | undefined;
+  readonly #retry: OptimisticRetryOptions;
+  readonly #leaseMs: number;
+  readonly #waitTimeoutMs: number;
+  readonly #pollIntervalMs: number;
+  readonly #maxSessions: number;
+  /** At-most-once side effects (also reachable as {@link CustomerContextStore.runOnce}). */
+  readonly idempotency: IdempotencyLedger;
+
+  constructor(options: CustomerContextStoreOptions) {
+    const { containers } = options;
+    this.#customers = containers.customers;
+    this.#identities = containers.identities;
+    this.#handoffs = containers.handoffs;
+    this.#transcripts = containers.transcripts;
+    this.#cache = options.cache ?? new MemoryContextCache();
+    this.#tokens =
+      options.handoffTokenKey instanceof HandoffTokens
+        ? options.handoffTokenKey
+        : new HandoffTokens(options.handoffTokenKey);
+    this.#region = options.defaultPhoneRegion ?? ('US' as PhoneRegion);
+    this.#clock = options.clock ?? systemClock;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#logger = options.logger;
+    this.#retry = options.retry ?? {};
+    this.#leaseMs = options.conversationLeaseMs ?? 30_000;
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? 20_000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 20;
+    this.#maxSessions = options.maxSessions ?? 50;
+    this.idempotency = new IdempotencyLedger({
+      container: containers.idempotency,
+      clock: this.#clock,
+      sleep: this.#sleep,
+      pollIntervalMs: this.#pollIntervalMs,
+      retry: this.#retry,
+      logger: this.#logger,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Identities and customers
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * The identity key of an identity, with phone numbers normalised to E.164.
+   *
+   * @throws `InvalidPhoneError` (from contracts; its message omits the number) for an invalid phone number
+   * @throws `InvalidIdentityError` for another invalid identity
+   */
+  identityKeyOf(identity: IdentityInput, region: PhoneRegion = this.#region): IdentityKey {
+    if (identity.kind === 'phone') {
+      return identityKey({ kind: 'phone', value: normalizePhone(identity.value, region) });
+    }
+    return identityKey(identity as Identity);
+  }
+
+  /**
+   * Finds the customer an identity belongs to, or creates one. Creating the identity document is the
+   * uniqueness guard: of concurrent first contacts (from any channels) exactly one creates the customer; the
+   * others delete the customer document they created and return the winner's. Identities in the hints are
+   * linked when free; ones owned by another customer are reported in `conflicts`, never merged implicitly.
+   */
+  async resolveCustomer(identity: IdentityInput, hints: ResolveHints = {}): Promise<ResolvedCustomer> {
+    const region = hints.region ?? this.#region;
+    const key = this.identityKeyOf(identity, region);
+    const aliases = [
+      ...(hints.phone === undefined
+        ? []
+        : [this.identityKeyOf({ kind: 'phone', value: hints.phone }, region)]),
+      ...(hints.alsoKnownAs ?? []).map((alias) => this.identityKeyOf(alias, region)),
+    ].filter((alias) => alias !== key);
+    for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt += 1) {
+      let found: CustomerDocument | undefined;
+      for (const candidate of [key, ...aliases]) {
+        found = await this.#customerOfIdentity(candidate);
+        if (found !== undefined) break;
+      }
+      if (found !== undefined) {
+        let customer = found;
+        const unlinked = [key, ...aliases].filter((k) => !found.identities.includes(k));
+        const conflicts = await this.#linkAll(customer.customerId, unlinked);
+        if (hints.displayName !== undefined && customer.displayName === null) {
+          customer = await this.#mutateCustomer(customer.customerId, 'resolveCustomer', (doc) =>
+            doc.displayName === null ? { ...doc, displayName: hints.displayName ?? null } : undefined,
+          );
+        }
+        if (hints.channel !== undefined && hints.inboundAt !== undefined) {
+          customer = await this.#recordInboundDoc(customer.customerId, hints.channel, hints.inboundAt);
+        } else if (conflicts.linked) {
+          customer = await this.#loadCustomer(customer.customerId);
+        }
+        return { customer: toCustomer(customer), created: false, conflicts: conflicts.conflicts };
+      }
+      const created = await this.#createCustomer(key, hints);
+      if (created !== undefined) {
+        const conflicts = await this.#linkAll(created.customerId, aliases);
+        const customer = conflicts.linked ? await this.#loadCustomer(created.customerId) : created;
+        return { customer: toCustomer(customer), created: true, conflicts: conflicts.conflicts };
+      }
+      // Lost the race for the identity: the winner's documents exist now; look again.
+    }
+    throw new ConcurrencyExhaustedError('resolveCustomer', MAX_RESOLVE_ATTEMPTS);
+  }
+
+  /**
+   * The customer with this id. A merged customer's id gives the survivor.
+   *
+   * @throws {@link CustomerNotFoundError}
+   */
+  async getCustomer(customerId: string): Promise<Customer> {
+    return toCustomer(await this.#loadCustomer(customerId));
+  }
+
+  /**
+   * Links an identity to a customer. Linking an identity the customer already has is a no-op. When the
+   * identity belongs to another customer: `onConflict: 'fail'` (default) throws {@link IdentityConflictError};
+   * `'merge'` merges that customer into this one.
+   */
+  async linkIdentity(
+    customerId: string,
+    identity: IdentityInput,
+    options: { onConflict?: 'fail' | 'merge'; reason?: string } = {},
+  ): Promise<Customer> {
+    const key = this.identityKeyOf(identity);
+    const target = (await this.#loadCustomer(customerId, { fresh: true })).customerId;
+    const outcome = await this.#linkKey(target, key);
+    if (outcome.kind === 'conflict') {
+      if (options.onConflict !== 'merge') throw new IdentityConflictError(key, target, outcome.owner);
+      return this.mergeCustomers(target, outcome.owner, options.reason ?? 'identity-link');
+    }
+    return toCustomer(await this.#loadCustomer(target));
+  }
+
+  /**
+   * Merges customer `mergeId` into `keepId` and writes an audit record. Identities are re-pointed to the
+   * survivor; its Foundry conversation id is kept and the other's noted in `mergedConversationIds`; sessions,
+   * transcripts and handoffs move to it; collected data, consent and summary are merged (survivor wins); the
+   * merged customer becomes a tombstone (`mergedInto`), so its id and identities resolve to the survivor.
+   * Every step is idempotent: repeating a merge that was interrupted finishes it.
+   *
+   * @throws {@link InvalidMergeError} for a self-merge or a survivor that was itself merged away
+   * @throws {@link CustomerNotFoundError}
+   */
+  async mergeCustomers(keepId: string, mergeId: string, reason: string): Promise<Customer> {
+    if (keepId === mergeId) throw new InvalidMergeError('cannot merge a customer into itself');
+    const keep = await this.#readCustomerDoc(keepId);
+    if (keep === undefined) throw new CustomerNotFoundError(keepId);
+    if (keep.mergedInto !== undefined) {
+      throw new InvalidMergeError(
+        `customer ${keepId} was merged into ${keep.mergedInto}; merge into that one`,
+      );
+    }
+    const survivor = keep.customerId;
+    // 1. Fold the merged customer's data into the survivor, then tombstone it with If-Match: if it changed in
+    //    between, fold again (folding is idempotent), so no write to the merged customer is lost.
+    const merged = await withOptimisticRetry(
+      'mergeCustomers',
+      async () => {
+        const doc = await this.#readCustomerDoc(mergeId);
+        if (doc === undefined) throw new CustomerNotFoundError(mergeId);
+        if (doc.mergedInto !== undefined) {
+          if (doc.mergedInto === survivor) return doc;
+          throw new InvalidMergeError(`customer ${mergeId} was already merged into ${doc.mergedInto}`);
+        }
+        await this.#mutateCustomer(
+          survivor,
+          'mergeCustomers',
+          (target) => foldInto(target, doc, this.#maxSessions),
+          {
+            follow: false,
+          },
+        );
+        const now = this.#iso();
+        const tombstone: CustomerDocument = {
+          ...emptyCustomer(doc.customerId, now),
+          createdAt: doc.createdAt,
+          foundryConversationId: null,
+          mergedInto: survivor as CustomerId,
+          mergedAt: now,
+          version: doc.version + 1,
+        };
+        await this.#replaceCustomer(doc, tombstone);
+        return doc;
+      },
+      this.#retry,
+    );
+    // 2. Re-point the identities.
+    const movedIdentities = await this.#repointIdentities(mergeId, survivor, merged.identities);
+    // 3. Move transcripts and handoffs (create in the survivor's partition, then delete the original).
+    const movedTurns = await this.#movePartition(this.#transcripts, mergeId, survivor, 'turn');
+    const movedHandoffs = await this.#movePartition(this.#handoffs, mergeId, survivor, 'handoff');
+    // 4. Audit.
+    const audit: MergeAuditDocument = {
+      id: `merge-audit:${mergeId}`,
+      type: 'merge-audit',
+      customerId: survivor as CustomerId,
+      mergedCustomerId: mergeId as CustomerId,
+      reason,
+      at: this.#iso(),
+      movedIdentities,
+      movedTurns,
+      movedHandoffs,
+      mergedConversationId: merged.foundryConversationId,
+    };
+    await withThrottleRetry('mergeCustomers', () => this.#transcripts.items.upsert(audit), this.#retry);
+    return toCustomer(await this.#loadCustomer(survivor, { fresh: true }));
+  }
+
+  /** The merge audit records of a customer (as survivor), oldest first. */
+  async mergeAudit(customerId: string): Promise<Omit<MergeAuditDocument, '_etag'>[]> {
+    const { resources } = await this.#transcripts.items
+      .query({
+        query: "SELECT * FROM c WHERE c.customerId = @id AND c.type = 'merge-audit' ORDER BY c.at ASC",
+        parameters: [{ name: '@id', value: customerId }],
+      })
+      .fetchAll();
+    return resources.map((raw) => {
+      const { _etag, ...audit } = raw as MergeAuditDocument;
+      return audit;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sessions, inbound window, consent
+  // -------------------------------------------------------------------------------------------
+
+  /** Records a session as started. Idempotent: a known session (even one already ended) is left as it is. */
+  async startSession(customerId: string, channel: Channel, sessionId: string, at?: Date): Promise<Customer> {
+    const startedAt = (at ?? new Date(this.#clock())).toISOString();
+    const doc = await this.#mutateCustomer(customerId, 'startSession', (current) => {
+      if (current.sessions.some((s) => s.channel === channel && s.sessionId === sessionId)) return undefined;
+      const session: Session = { channel, sessionId, startedAt, endedAt: null, status: 'active' };
+      return { ...current, sessions: capSessions([...current.sessions, session], this.#maxSessions) };
+    });
+    return toCustomer(doc);
+  }
+
+  /**
+   * Records a session as ended with `status`. Idempotent: an ended session keeps its first end. An end that
+   * arrives before its start (deliveries are not ordered) records the session as ended.
+   */
+  async endSession(
+    customerId: string,
+    channel: Channel,
+    sessionId: string,
+    status: Exclude<SessionStatus, 'active'>,
+    at?: Date,
+  ): Promise<Customer> {
+    const endedAt = (at ?? new Date(this.#clock())).toISOString();
+    const doc = await this.#mutateCustomer(customerId, 'endSession', (current) => {
+      const existing = current.sessions.find((s) => s.channel === channel && s.sessionId === sessionId);
+      if (existing?.endedAt != null) return undefined;
+      const ended: Session = existing
+        ? { ...existing, endedAt, status }
+        : { channel, sessionId, startedAt: endedAt, endedAt, status };
+      const sessions = existing
+        ? current.sessions.map((s) => (s === existing ? ended : s))
+        : capSessions([...current.sessions, ended], this.#maxSessions);
+      return { ...current, sessions };
+    });
+    return toCustomer(doc);
+  }
+
+  /** Records an inbound message on a channel (keeps the latest time; an older one changes nothing). */
+  async recordInbound(customerId: string, channel: Channel, at: Date): Promise<Customer> {
+    return toCustomer(await this.#recordInboundDoc(customerId, channel, at));
+  }
+
+  /** When the customer last wrote on `channel`, or undefined. */
+  async lastInbound(customerId: string, channel: Channel): Promise<Date | undefined> {
+    const at = (await this.#loadCustomer(customerId)).lastInboundAt[channel];
+    return at === undefined ? undefined : new Date(at);
+  }
+
+  /**
+   * True when the customer wrote on `channel` within `windowMs` before `now` (WhatsApp: 24 h, inside which
+   * free-form messages may be sent; outside it only approved templates).
+   */
+  async isWithinWindow(
+    customerId: string,
+    channel: Channel,
+    now: Date = new Date(this.#clock()),
+    windowMs: number = WHATSAPP_WINDOW_MS,
+  ): Promise<boolean> {
+    const last = await this.lastInbound(customerId, channel);
+    if (last === undefined) return false;
+    const age = now.getTime() - last.getTime();
+    return age >= 0 && age < windowMs;
+  }
+
+  /** Records the customer's consent decision for a channel (read it in `customer.consent[channel]`). */
+  async setConsent(
+    customerId: string,
+    channel: Channel,
+    granted: boolean,
+    options: { at?: Date; source?: string } = {},
+  ): Promise<Customer> {
+    const consent: Consent = {
+      granted,
+      at: (options.at ?? new Date(this.#clock())).toISOString(),
+      ...(options.source === undefined ? {} : { source: options.source }),
+    };
+    const doc = await this.#mutateCustomer(customerId, 'setConsent', (current) => {
+      const existing = current.consent[channel];
+      if (existing !== undefined && Date.parse(existing.at) > Date.parse(consent.at)) return undefined;
+      if (existing !== undefined && JSON.stringify(existing) === JSON.stringify(consent)) return undefined;
+      return { ...current, consent: { ...current.consent, [channel]: consent } };
+    });
+    return toCustomer(doc);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Foundry conversation, transcript, summary
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * The customer's Foundry conversation id, created on first use. Race-safe: a caller claims a lease on the
+   * customer document (If-Match) before calling `create`; concurrent callers poll until the holder stores the
+   * id; an expired lease (a crashed holder) is taken over. Never two stored ids: a caller that created an id
+   * but finds another stored returns the stored one and hands its own to `discard`.
+   *
+   * @throws whatever `create` throws (the lease is released); {@link ConcurrencyExhaustedError} when the wait
+   *   for another holder runs out
+   */
+  async getOrCreateConversationId(
+    customerId: string,
+    create: () => Promise<string>,
+    options: { discard?: (conversationId: string) => Promise<void> } = {},
+  ): Promise<string> {
+    const cached = await this.#loadCustomer(customerId);
+    if (cached.foundryConversationId !== null) return cached.foundryConversationId;
+    const holder = randomUUID();
+    const deadline = performance.now() + this.#waitTimeoutMs;
+    let id = cached.customerId;
+    for (;;) {
+      const doc = await this.#loadCustomer(id, { fresh: true });
+      id = doc.customerId;
+      if (doc.foundryConversationId !== null) return doc.foundryConversationId;
+      const now = this.#clock();
+      const lease = doc.conversationLease;
+      if (lease !== null && lease.expiresAt > now && lease.holder !== holder) {
+        if (performance.now() > deadline) {
+          throw new ConcurrencyExhaustedError('getOrCreateConversationId: waiting for the lease holder', 1);
+        }
+        await this.#sleep(this.#pollIntervalMs);
+        continue;
+      }
+      try {
+        await this.#replaceCustomer(doc, {
+          ...doc,
+          conversationLease: { holder, expiresAt: now + this.#leaseMs },
+          version: doc.version + 1,
+          updatedAt: this.#iso(),
+        });
+        break;
+      } catch (error) {
+        if (isPreconditionFailed(error)) continue;
+        throw error;
+      }
+    }
+    let createdId: string;
+    try {
+      createdId = await create();
+    } catch (error) {
+      await this.#mutateCustomer(id, 'getOrCreateConversationId: release', (doc) =>
+        doc.conversationLease?.holder === holder ? { ...doc, conversationLease: null } : undefined,
+      ).catch((releaseError: unknown) =>
+        this.#logger?.warn({ err: releaseError }, 'could not release a conversation lease'),
+      );
+      throw error;
+    }
+    const stored = await this.#mutateCustomer(id, 'getOrCreateConversationId: store', (doc) =>
+      doc.foundryConversationId === null
+        ? {
+            ...doc,
+            foundryConversationId: createdId,
+            conversationLease: doc.conversationLease?.holder === holder ? null : doc.conversationLease,
+          }
+        : undefined,
+    );
+    if (stored.foundryConversationId !== createdId) {
+      await options
+        .discard?.(createdId)
+        .catch((error: unknown) =>
+          this.#logger?.warn({ err: error }, 'could not discard an unused conversation'),
+        );
+    }
+    return stored.foundryConversationId ?? createdId;
+  }
+
+  /**
+   * Records one turn of the transcript. Idempotent per `turnId`: a repeat returns the stored turn.
+   *
+   * @throws {@link CustomerNotFoundError}
+   */
+  async recordTurn(customerId: string, turn: TurnInput): Promise<Turn> {
+    if (turn.text.length > MAX_TEXT_LENGTH)
+      throw new RangeError(`turn text exceeds ${MAX_TEXT_LENGTH} characters`);
+    const owner = (await this.#loadCustomer(customerId)).customerId;
+    const turnId = turn.turnId ?? randomUUID();
+    const doc: TurnDocument = {
+      id: `turn:${turnId}`,
+      type: 'turn',
+      customerId: owner as CustomerId,
+      turnId,
+      channel: turn.channel,
+      sessionId: turn.sessionId,
+      role: turn.role,
+      text: turn.text,
+      agentId: turn.agentId ?? null,
+      at: turn.at.toISOString(),
+    };
+    try {
+      await withThrottleRetry('recordTurn', () => this.#transcripts.items.create(doc), this.#retry);
+      return toTurn(doc);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      const { resource } = await this.#transcripts.item(doc.id, owner).read();
+      return toTurn(parseDocument(turnDocumentSchema, 'transcripts', resource));
+    }
+  }
+
+  /** The newest `n` turns (1 to 1000) of a customer, oldest first. Turns with the same `at` have no set order. */
+  async recentTurns(customerId: string, n: number): Promise<Turn[]> {
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw new RangeError('n must be an integer from 1 to 1000');
+    const owner = (await this.#loadCustomer(customerId)).customerId;
+    // The partitionKey option alone is not enough locally (the emulator ignores it): filter in WHERE too.
+    const { resources } = await withThrottleRetry(
+      'recentTurns',
+      () =>
+        this.#transcripts.items
+          .query(
+            {
+              query: "SELECT TOP @n * FROM c WHERE c.customerId = @id AND c.type = 'turn' ORDER BY c.at DESC",
+              parameters: [
+                { name: '@n', value: n },
+                { name: '@id', value: owner },
+              ],
+            },
+            { partitionKey: owner },
+          )
+          .fetchAll(),
+      this.#retry,
+    );
+    return resources.map((raw) => toTurn(parseDocument(turnDocumentSchema, 'transcripts', raw))).reverse();
+  }
+
+  /**
+   * Replaces the summary and merges `collectedDataPatch` into the collected data (the patch wins; keys not in
+   * it stay). `summary: undefined` keeps the current summary.
+   */
+  async updateSummary(
+    customerId: string,
+    summary: string | undefined,
+    collectedDataPatch: CollectedData = {},
+  ): Promise<Customer> {
+    if (summary !== undefined && summary.length > MAX_TEXT_LENGTH) {
+      throw new RangeError(`summary exceeds ${MAX_TEXT_LENGTH} characters`);
+    }
+    const patch = collectedDataSchema.parse(collectedDataPatch);
+    const doc = await this.#mutateCustomer(customerId, 'updateSummary', (current) => {
+      const next = {
+        ...current,
+        summary: summary ?? current.summary,
+        collectedData: { ...current.collectedData, ...patch },
+      };
+      const unchanged =
+        next.summary === current.summary &&
+        JSON.stringify(next.collectedData) === JSON.stringify(current.collectedData);
+      return unchanged ? undefined : next;
+    });
+    return toCustomer(doc);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Handoff tokens
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Issues a one-time handoff token bound to the customer and the target channel, valid for `ttlSeconds`
+   * (default 15 minutes), and records the handoff with the token's SHA-256 hash (never the token).
+   */
+  async issueHandoffToken(
+    customerId: string,
+    toChannel: Channel,
+    ttlSeconds = 900,
+    options: { fromChannel?: Channel; reason?: string } = {},
+  ): Promise<IssuedHandoffToken> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) {
+      throw new RangeError('ttlSeconds must be an integer from 1 to 86400');
+    }
+    const owner = (await this.#loadCustomer(customerId)).customerId;
+    const now = this.#clock();
+    const handoffId = `ho_${randomUUID()}`;
+    const expiresAt = now + ttlSeconds * 1000;
+    const token = this.#tokens.sign({ handoffId, customerId: owner, toChannel, expiresAt });
+    const doc: HandoffDocument = {
+      id: handoffId,
+      type: 'handoff',
+      customerId: owner as CustomerId,
+      fromChannel: options.fromChannel ?? null,
+      toChannel,
+      status: 'offered',
+      tokenHash: hashToken(token),
+      reason: options.reason ?? null,
+      offeredAt: new Date(now).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+      redeemedAt: null,
+      redeemedBy: null,
+    };
+    await withThrottleRetry('issueHandoffToken', () => this.#handoffs.items.create(doc), this.#retry);
+    return { token, handoffId, expiresAt: new Date(expiresAt) };
+  }
+
+  /**
+   * Redeems a handoff token: single use (of concurrent redeems exactly one succeeds, by If-Match on the
+   * handoff document), then links `identity` to the customer and returns the customer. With `channel`, the
+   * token must have been issued for that channel.
+   *
+   * @throws {@link TokenInvalidError} tampered, foreign, unknown or wrong-channel token
+   * @throws {@link TokenExpiredError} genuine but expired
+   * @throws {@link TokenUsedError} already redeemed
+   * @throws {@link IdentityConflictError} the identity belongs to another customer (unless `onConflict: 'merge'`;
+   *   the token stays redeemable)
+   */
+  async redeemHandoffToken(
+    token: string,
+    identity: IdentityInput,
+    options: { channel?: Channel; onConflict?: 'fail' | 'merge' } = {},
+  ): Promise<Customer> {
+    const claims = this.#tokens.verify(token, this.#clock());
+    if (options.channel !== undefined && options.channel !== claims.toChannel) {
+      throw new TokenInvalidError('issued for another channel');
+    }
+    const key = this.identityKeyOf(identity);
+    const tokenHash = hashToken(token);
+    const redeemed = await withOptimisticRetry(
+      'redeemHandoffToken',
+      async () => {
+        const handoff = await this.#findHandoff(claims.handoffId, claims.customerId);
+        if (handoff === undefined || !sameDigest(tokenHash, handoff.tokenHash)) {
+          throw new TokenInvalidError('unknown handoff');
+        }
+        if (handoff.status === 'redeemed') throw new TokenUsedError(handoff.id);
+        if (this.#clock() >= Date.parse(handoff.expiresAt))
+          throw new TokenExpiredError(new Date(handoff.expiresAt));
+        const next: HandoffDocument = {
+          ...stripEtag(handoff),
+          status: 'redeemed',
+          redeemedAt: this.#iso(),
+          redeemedBy: key,
+        };
+        const { resource } = await this.#handoffs
+          .item(handoff.id, handoff.customerId)
+          .replace(next, { accessCondition: { type: 'IfMatch', condition: handoff._etag ?? '' } });
+        return parseDocument(handoffDocumentSchema, 'handoffs', resource);
+      },
+      this.#retry,
+    );
+    try {
+      return await this.linkIdentity(redeemed.customerId, identity, {
+        onConflict: options.onConflict ?? 'fail',
+        reason: `handoff ${redeemed.id}`,
+      });
+    } catch (error) {
+      // Give the token back, so the customer can try again once the conflict is sorted out.
+      await this.#handoffs
+        .item(redeemed.id, redeemed.customerId)
+        .replace(
+          { ...stripEtag(redeemed), status: 'offered', redeemedAt: null, redeemedBy: null },
+          { accessCondition: { type: 'IfMatch', condition: redeemed._etag ?? '' } },
+        )
+        .catch((releaseError: unknown) =>
+          this.#logger?.warn({ err: releaseError }, 'could not release a handoff token'),
+        );
+      throw error;
+    }
+  }
+
+  /** The handoff records of a customer (token hashes, statuses). */
+  async handoffs(customerId: string): Promise<Omit<HandoffDocument, '_etag'>[]> {
+    const owner = (await this.#loadCustomer(customerId)).customerId;
+    const { resources } = await this.#handoffs.items
+      .query({
+        query: "SELECT * FROM c WHERE c.customerId = @id AND c.type = 'handoff'",
+        parameters: [{ name: '@id', value: owner }],
+      })
+      .fetchAll();
+    return resources.map((raw) => stripEtag(parseDocument(handoffDocumentSchema, 'handoffs', raw)));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Idempotency and erasure
+  // -------------------------------------------------------------------------------------------
+
+  /** Runs `fn` once per `key` (see {@link IdempotencyLedger.runOnce}). */
+  runOnce<T>(key: string, fn: () => Promise<T>, options: RunOnceOptions = {}): Promise<T> {
+    return this.idempotency.runOnce(key, fn, { waitTimeoutMs: this.#waitTimeoutMs, ...options });
+  }
+
+  /**
+   * Erases a customer: identities, transcripts, handoffs, sessions, tombstones of customers merged into it,
+   * and the customer document (last, so an interrupted erase can be repeated). A merged customer's id erases
+   * the survivor. Returns the Foundry conversation ids for the caller to delete. Idempotent.
+   */
+  async eraseCustomer(customerId: string): Promise<ErasedCustomer> {
+    let doc = await this.#readCustomerDoc(customerId);
+    for (let depth = 0; doc?.mergedInto !== undefined && depth < MAX_MERGE_DEPTH; depth += 1) {
+      doc = await this.#readCustomerDoc(doc.mergedInto);
+    }
+    const id = doc?.customerId ?? customerId;
+    const identityKeys = new Set<string>(doc?.identities ?? []);
+    for (const raw of await this.#queryByCustomer(this.#identities, id)) identityKeys.add(raw.id);
+    for (const key of identityKeys) {
+      const { resource } = await this.#identities.item(key, key).read();
+      if (resource !== undefined && (resource as { customerId?: unknown }).customerId === id) {
+        await this.#deleteIgnoringMissing(this.#identities, key, key);
+      }
+      await this.#cacheDelete(identityCacheKey(key));
+    }
+    for (const container of [this.#transcripts, this.#handoffs]) {
+      for (const raw of await this.#queryByCustomer(container, id)) {
+        await this.#deleteIgnoringMissing(container, raw.id, id);
+      }
+    }
+    const { resources: tombstones } = await this.#customers.items
+      .query<{ id: string; version: number }>({
+        query: 'SELECT c.id, c.version FROM c WHERE c.mergedInto = @id',
+        parameters: [{ name: '@id', value: id }],
+      })
+      .fetchAll();
+    for (const tombstone of tombstones) {
+      await this.#deleteIgnoringMissing(this.#customers, tombstone.id, tombstone.id);
+      await this.#cacheSet(customerKey(tombstone.id), tombstone.version + 1, null);
+    }
+    if (doc !== undefined) {
+      await this.#deleteIgnoringMissing(this.#customers, id, id);
+      await this.#cacheSet(customerKey(id), doc.version + 1, null);
+    }
+    return {
+      customerId: id,
+      foundryConversationId: doc?.foundryConversationId ?? null,
+      mergedConversationIds: doc?.mergedConversationIds ?? [],
+      existed: doc !== undefined,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+  // -------------------------------------------------------------------------------------------
+
+  #iso(): string {
+    return new Date(this.#clock()).toISOString();
+  }
+
+  async #readCustomerDoc(customerId: string): Promise<CustomerDocument | undefined> {
+    const { resource } = await withThrottleRetry(
+      'read customer',
+      () => this.#customers.item(customerId, customerId).read(),
+      this.#retry,
+    );
+    if (resource === undefined) return undefined;
+    const doc = parseDocument(customerDocumentSchema, 'customers', resource);
+    await this.#cacheSet(customerKey(doc.customerId), doc.version, stripEtag(doc));
+    return doc;
+  }
+
+  /**
+   * The customer document, following merges to the survivor. From the cache unless `fresh` (a fresh read has
+   * an ETag for a conditional write).
+   */
+  async #loadCustomer(customerId: string, options: { fresh?: boolean } = {}): Promise<CustomerDocument> {
+    let id = customerId;
+    for (let depth = 0; depth < MAX_MERGE_DEPTH; depth += 1) {
+      let doc: CustomerDocument | undefined;
+      const cached = options.fresh ? undefined : await this.#cacheGet(customerKey(id));
+      if (cached !== undefined) {
+        if (cached.value === null) throw new CustomerNotFoundError(customerId);
+        doc = parseDocument(customerDocumentSchema, 'customers (cache)', cached.value);
+      } else {
+        doc = await this.#readCustomerDoc(id);
+      }
+      if (doc === undefined) throw new CustomerNotFoundError(customerId);
+      if (doc.mergedInto === undefined) return doc;
+      id = doc.mergedInto;
+    }
+    throw new CustomerNotFoundError(customerId);
+  }
+
+  /**
+   * Read-modify-write of a customer with If-Match and bounded retries on 412. `change` returns the next
+   * document (version and `updatedAt` are set here) or undefined for "nothing to change". Follows merges
+   * unless `follow: false`.
+   */
+  async #mutateCustomer(
+    customerId: string,
+    operation: string,
+    change: (current: CustomerDocument) => CustomerDocument | undefined,
+    options: { follow?: boolean } = {},
+  ): Promise<CustomerDocument> {
+    return withOptimisticRetry(
+      operation,
+      async () => {
+        const current =
+          options.follow === false
+            ? await this.#readCustomerDoc(customerId)
+            : await this.#loadCustomer(customerId, { fresh: true });
+        if (current === undefined) throw new CustomerNotFoundError(customerId);
+        const next = change(current);
+        if (next === undefined) return current;
+        return this.#replaceCustomer(current, {
+          ...next,
+          version: current.version + 1,
+          updatedAt: this.#iso(),
+        });
+      },
+      this.#retry,
+    );
+  }
+
+  /** If-Match replace of a customer document, then the cache moves forward to it. Throws 412 as is. */
+  async #replaceCustomer(current: CustomerDocument, next: CustomerDocument): Promise<CustomerDocument> {
+    const { resource } = await this.#customers
+      .item(current.customerId, current.customerId)
+      .replace(stripEtag(next), { accessCondition: { type: 'IfMatch', condition: current._etag ?? '' } });
+    const stored = parseDocument(customerDocumentSchema, 'customers', resource);
+    await this.#cacheSet(customerKey(stored.customerId), stored.version, stripEtag(stored));
+    return stored;
+  }
+
+  async #recordInboundDoc(customerId: string, channel: Channel, at: Date): Promise<CustomerDocument> {
+    const iso = at.toISOString();
+    return this.#mutateCustomer(customerId, 'recordInbound', (current) => {
+      const previous = current.lastInboundAt[channel];
+      if (previous !== undefined && Date.parse(previous) >= at.getTime()) return undefined;
+      return { ...current, lastInboundAt: { ...current.lastInboundAt, [channel]: iso } };
+    });
+  }
+
+  /** The customer an identity resolves to (the survivor, after merges), or undefined. Heals dangling identities. */
+  async #customerOfIdentity(key: string): Promise<CustomerDocument | undefined> {
+    const cached = await this.#cacheGet(identityCacheKey(key));
+    if (typeof cached?.value === 'string') {
+      try {
+        return await this.#loadCustomer(cached.value);
+      } catch (error) {
+        if (!(error instanceof CustomerNotFoundError)) throw error;
+        // A stale mapping to an erased customer: ask Cosmos.
+      }
+    }
+    const identity = await this.#readIdentity(key);
+    if (identity === undefined) return undefined;
+    try {
+      return await this.#loadCustomer(identity.customerId);
+    } catch (error) {
+      if (!(error instanceof CustomerNotFoundError)) throw error;
+      // The identity points at a customer that no longer exists (an erase in progress or interrupted):
+      // remove it, so the caller can create a fresh customer.
+      await this.#identities
+        .item(key, key)
+        .delete({ accessCondition: { type: 'IfMatch', condition: identity._etag ?? '' } })
+        .catch((deleteError: unknown) => {
+          if (!isPreconditionFailed(deleteError) && !isNotFound(deleteError)) throw deleteError;
+        });
+      await this.#cacheDelete(identityCacheKey(key));
+      return undefined;
+    }
+  }
+
+  async #readIdentity(key: string): Promise<IdentityDocument | undefined> {
+    const { resource } = await withThrottleRetry(
+      'read identity',
+      () => this.#identities.item(key, key).read(),
+      this.#retry,
+    );
+    if (resource === undefined) return undefined;
+    const doc = parseDocument(identityDocumentSchema, 'identities', resource);
+    await this.#cacheSet(identityCacheKey(key), doc.version, doc.customerId);
+    return doc;
+  }
+
+  /** Creates a customer and then its identity; undefined when another caller's identity won the race. */
+  async #createCustomer(key: IdentityKey, hints: ResolveHints): Promise<CustomerDocument | undefined> {
+    const now = this.#iso();
+    const id = newCustomerId(this.#clock());
+    const doc: CustomerDocument = {
+      ...emptyCustomer(id, now),
+      displayName: hints.displayName ?? null,
+      identities: [key],
+      lastInboundAt:
+        hints.channel !== undefined && hints.inboundAt !== undefined
+          ? { [hints.channel]: hints.inboundAt.toISOString() }
+          : {},
+    };
+    const { resource } = await withThrottleRetry(
+      'resolveCustomer',
+      () => this.#customers.items.create(doc),
+      this.#retry,
+    );
+    const identity: IdentityDocument = {
+      id: key,
+      type: 'identity',
+      customerId: id,
+      version: 1,
+      createdAt: now,
+    };
+    try {
+      await withThrottleRetry('resolveCustomer', () => this.#identities.items.create(identity), this.#retry);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      // Lost: delete the customer document this call created (and only that one).
+      await this.#deleteIgnoringMissing(this.#customers, id, id);
+      return undefined;
+    }
+    const stored = parseDocument(customerDocumentSchema, 'customers', resource);
+    await this.#cacheSet(customerKey(id), stored.version, stripEtag(stored));
+    await this.#cacheSet(identityCacheKey(key), identity.version, id);
+    return stored;
+  }
+
+  /** Links every free key to the customer; keys owned by others are reported (masked). */
+  async #linkAll(
+    customerId: string,
+    keys: readonly IdentityKey[],
+  ): Promise<{ conflicts: string[]; linked: boolean }> {
+    const conflicts: string[] = [];
+    let linked = false;
+    for (const key of keys) {
+      const outcome = await this.#linkKey(customerId, key);
+      if (outcome.kind === 'conflict')
+        conflicts.push(new IdentityConflictError(key, customerId, outcome.owner).maskedIdentity);
+      if (outcome.kind === 'linked') linked = true;
+    }
+    return { conflicts, linked };
+  }
+
+  /** Points `key` at `customerId` unless another live customer owns it. */
+  async #linkKey(
+    customerId: string,
+    key: IdentityKey,
+  ): Promise<{ kind: 'linked' } | { kind: 'unchanged' } | { kind: 'conflict'; owner: string }> {
+    for (let attempt = 1; attempt <= MAX_RESOLVE_ATTEMPTS; attempt += 1) {
+      const identity = await this.#readIdentity(key);
+      if (identity === undefined) {
+        const doc: IdentityDocument = {
+          id: key,
+          type: 'identity',
+          customerId: customerId as CustomerId,
+          version: 1,
+          createdAt: this.#iso(),
+        };
+        try {
+          await withThrottleRetry('linkIdentity', () => this.#identities.items.create(doc), this.#retry);
+        } catch (error) {
+          if (isConflict(error)) continue;
+          throw error;
+        }
+        await this.#cacheSet(identityCacheKey(key), doc.version, customerId);
+        await this.#addIdentityToCustomer(customerId, key);
+        return { kind: 'linked' };
+      }
+      let owner: string | undefined;
+      try {
+        owner = (await this.#loadCustomer(identity.customerId, { fresh: true })).customerId;
+      } catch (error) {
+        if (!(error instanceof CustomerNotFoundError)) throw error;
+      }
+      if (owner === customerId) {
+        const changed = await this.#addIdentityToCustomer(customerId, key);
+        if (identity.customerId !== customerId) await this.#repointIdentity(identity, customerId);
+        return changed ? { kind: 'linked' } : { kind: 'unchanged' };
+      }
+      if (owner !== undefined) return { kind: 'conflict', owner };
+      // Dangling (its customer is gone): take it over.
+      try {
+        await this.#repointIdentity(identity, customerId);
+      } catch (error) {
+        if (isPreconditionFailed(error) || isNotFound(error)) continue;
+        throw error;
+      }
+      await this.#addIdentityToCustomer(customerId, key);
+      return { kind: 'linked' };
+    }
+    throw new ConcurrencyExhaustedError('linkIdentity', MAX_RESOLVE_ATTEMPTS);
+  }
+
+  async #addIdentityToCustomer(customerId: string, key: IdentityKey): Promise<boolean> {
+    let changed = false;
+    await this.#mutateCustomer(customerId, 'linkIdentity', (doc) => {
+      if (doc.identities.includes(key)) return undefined;
+      changed = true;
+      return { ...doc, identities: [...doc.identities, key] };
+    });
+    return changed;
+  }
+
+  /** If-Match re-point of one identity document; throws 412/404 as is. */
+  async #repointIdentity(identity: IdentityDocument, customerId: string): Promise<void> {
+    const next: IdentityDocument = {
+      ...stripEtag(identity),
+      customerId: customerId as CustomerId,
+      version: identity.version + 1,
+    };
+    await this.#identities
+      .item(identity.id, identity.id)
+      .replace(next, { accessCondition: { type: 'IfMatch', condition: identity._etag ?? '' } });
+    await this.#cacheSet(identityCacheKey(identity.id), next.version, customerId);
+  }
+
+  async #repointIdentities(fromId: string, toId: string, known: readonly string[]): Promise<string[]> {
+    const keys = new Set<string>(known);
+    for (const raw of await this.#queryByCustomer(this.#identities, fromId)) keys.add(raw.id);
+    const moved: string[] = [];
+    for (const key of keys) {
+      await withOptimisticRetry(
+        'mergeCustomers: re-point identity',
+        async () => {
+          const identity = await this.#readIdentity(key);
+          if (identity === undefined || identity.customerId !== fromId) return;
+          await this.#repointIdentity(identity, toId);
+          moved.push(key);
+        },
+        this.#retry,
+      );
+    }
+    return moved;
+  }
+
+  /** Moves every document of `type` from one customer's partition to another's: create (409 ok), then delete. */
+  async #movePartition(container: Container, fromId: string, toId: string, type: string): Promise<number> {
+    let moved = 0;
+    for (const raw of await this.#queryByCustomer(container, fromId)) {
+      if (raw.type !== type) continue;
+      const { _etag, _rid, _self, _ts, _attachments, ...body } = raw as ItemDefinition &
+        Record<string, unknown>;
+      try {
+        await withThrottleRetry(
+          'mergeCustomers: move',
+          () => container.items.create({ ...body, customerId: toId }),
+          this.#retry,
+        );
+      } catch (error) {
+        if (!isConflict(error)) throw error; // 409: moved by an earlier, interrupted merge
+      }
+      await this.#deleteIgnoringMissing(container, raw.id, fromId);
+      moved += 1;
+    }
+    return moved;
+  }
+
+  async #queryByCustomer(
+    container: Container,
+    customerId: string,
+  ): Promise<(ItemDefinition & { id: string })[]> {
+    const { resources } = await withThrottleRetry(
+      'query by customer',
+      () =>
+        container.items
+          .query<ItemDefinition & { id: string }>({
+            query: 'SELECT * FROM c WHERE c.customerId = @id',
+            parameters: [{ name: '@id', value: customerId }],
+          })
+          .fetchAll(),
+      this.#retry,
+    );
+    return resources;
+  }
+
+  async #findHandoff(handoffId: string, customerId: string): Promise<HandoffDocument | undefined> {
+    let owner: string | undefined = customerId;
+    for (let depth = 0; owner !== undefined && depth < MAX_MERGE_DEPTH; depth += 1) {
+      const id: string = owner;
+      const { resource } = await this.#handoffs.item(handoffId, id).read();
+      if (resource !== undefined) return parseDocument(handoffDocumentSchema, 'handoffs', resource);
+      // Moved by a merge? Follow the customer's tombstone.
+      const customer = await this.#customers.item(id, id).read();
+      owner = (customer.resource as { mergedInto?: string } | undefined)?.mergedInto;
+    }
+    return undefined;
+  }
+
+  async #deleteIgnoringMissing(container: Container, id: string, partitionKey: string): Promise<void> {
+    try {
+      await withThrottleRetry('delete', () => container.item(id, partitionKey).delete(), this.#retry);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  // The cache is an optimisation: its failures are logged, never fatal. A failed forward move deletes the key.
+  async #cacheGet(key: string) {
+    try {
+      return await this.#cache.get(key);
+    } catch (error) {
+      this.#logger?.warn({ err: error, key }, 'context cache read failed; reading Cosmos');
+      return undefined;
+    }
+  }
+
+  async #cacheSet(key: string, version: number, value: unknown): Promise<void> {
+    try {
+      await this.#cache.setIfNewer(key, version, value);
+    } catch (error) {
+      this.#logger?.warn({ err: error, key }, 'context cache write failed; removing the key');
+      await this.#cacheDelete(key);
+    }
+  }
+
+  async #cacheDelete(key: string): Promise<void> {
+    try {
+      await this.#cache.delete(key);
+    } catch (error) {
+      this.#logger?.error(
+        { err: error, key },
+        'context cache delete failed; the entry may be stale until its TTL',
+      );
+    }
+  }
+}
+
+function emptyCustomer(id: string, now: string): CustomerDocument {
+  return {
+    id: id as CustomerId,
+    type: 'customer',
+    customerId: id as CustomerId,
+    displayName: null,
+    identities: [],
+    foundryConversationId: null,
+    mergedConversationIds: [],
+    conversationLease: null,
+    summary: null,
+    collectedData: {},
+    sessions: [],
+    consent: {},
+    lastInboundAt: {},
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** Folds a merged customer's data into the survivor (survivor wins); undefined when nothing changes. */
+function foldInto(
+  keep: CustomerDocument,
+  merge: CustomerDocument,
+  maxSessions: number,
+): CustomerDocument | undefined {
+  const identities = [...new Set([...keep.identities, ...merge.identities])] as IdentityKey[];
+  const conversations = [merge.foundryConversationId, ...merge.mergedConversationIds].filter(
+    (id): id is string => id !== null,
+  );
+  const foundryConversationId = keep.foundryConversationId ?? conversations[0] ?? null;
+  const mergedConversationIds = [
+    ...new Set([
+      ...keep.mergedConversationIds,
+      ...conversations.filter((id) => id !== foundryConversationId),
+    ]),
+  ];
+  const sessions = capSessions(
+    [
+      ...keep.sessions,
+      ...merge.sessions.filter(
+        (s) => !keep.sessions.some((k) => k.channel === s.channel && k.sessionId === s.sessionId),
+      ),
+    ].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)),
+    maxSessions,
+  );
+  const lastInboundAt = { ...merge.lastInboundAt };
+  for (const [channel, at] of Object.entries(keep.lastInboundAt) as [Channel, string][]) {
+    const other = lastInboundAt[channel];
+    if (other === undefined || Date.parse(at) > Date.parse(other)) lastInboundAt[channel] = at;
+  }
+  const next: CustomerDocument = {
+    ...keep,
+    displayName: keep.displayName ?? merge.displayName,
+    identities,
+    foundryConversationId,
+    mergedConversationIds,
+    summary: keep.summary ?? merge.summary,
+    collectedData: { ...merge.collectedData, ...keep.collectedData },
+    sessions,
+    consent: { ...merge.consent, ...keep.consent },
+    lastInboundAt,
+  };
+  return JSON.stringify(next) === JSON.stringify(keep) ? undefined : next;
+}
+
+/** Keeps at most `max` sessions, dropping the oldest ended ones first. */
+function capSessions(sessions: Session[], max: number): Session[] {
+  let result = sessions;
+  while (result.length > max) {
+    const index = result.findIndex((s) => s.endedAt !== null);
+    result = result.filter((_, i) => i !== Math.max(index, 0));
+  }
+  return result;
+}
+
+function stripEtag<T extends { _etag?: string }>(doc: T): Omit<T, '_etag'> {
+  const { _etag, ...rest } = doc as T & {
+    _rid?: unknown;
+    _self?: unknown;
+    _ts?: unknown;
+    _attachments?: unknown;
+  };
+  return rest;
+}
+
+function toCustomer(doc: CustomerDocument): Customer {
+  const { id, type, _etag, conversationLease, mergedInto, mergedAt, ...customer } = doc;
+  return customer;
+}
+
+function toTurn(doc: TurnDocument): Turn {
+  const { id, type, _etag, ...turn } = doc;
+  return turn;
+}

@@ -1,0 +1,91 @@
+/**
+ * `@omni/customer-context`: one customer across voice, WhatsApp and web chat — identities, the Foundry
+ * conversation id, summary, collected data, sessions, transcripts, handoff tokens and idempotency — in Cosmos DB
+ * with a Redis or in-memory cache. See README.md for the data model and the concurrency design.
+ *
+ * @packageDocumentation
+ */
+export {
+  type CachedEntry,
+  type ContextCache,
+  createContextCache,
+  DEFAULT_CACHE_PREFIX,
+  DEFAULT_CACHE_TTL_SECONDS,
+  MemoryContextCache,
+  type MemoryContextCacheOptions,
+  RedisContextCache,
+  type RedisContextCacheOptions,
+} from './cache.js';
+export { type Clock, systemClock } from './clock.js';
+export {
+  type CustomerContextConfig,
+  customerContextConfig,
+  customerContextConfigSchema,
+  MIN_HANDOFF_TOKEN_KEY_BYTES,
+  type PhoneRegion,
+  parseCustomerContextConfig,
+} from './config.js';
+export {
+  type CosmosSettings,
+  type CustomerContextContainers,
+  createCosmosContainers,
+  DEFAULT_COSMOS_DATABASE,
+} from './cosmos.js';
+export {
+  type Customer,
+  CustomerContextStore,
+  type CustomerContextStoreOptions,
+  type ErasedCustomer,
+  type IdentityInput,
+  type IssuedHandoffToken,
+  type ResolvedCustomer,
+  type ResolveHints,
+  type Turn,
+  type TurnInput,
+  WHATSAPP_WINDOW_MS,
+} from './customer-context-store.js';
+export {
+  type Consent,
+  type CustomerDocument,
+  customerDocumentSchema,
+  type HandoffDocument,
+  type IdempotencyDocument,
+  type IdentityDocument,
+  type MergeAuditDocument,
+  parseDocument,
+  type Session,
+  SessionStatus,
+  type TurnDocument,
+  TurnRole,
+} from './documents.js';
+export {
+  ConcurrencyExhaustedError,
+  CorruptDocumentError,
+  CustomerContextError,
+  CustomerNotFoundError,
+  IdentityConflictError,
+  InvalidIdentityError,
+  InvalidMergeError,
+  InvalidPhoneError,
+  maskIdentityKey,
+  TokenExpiredError,
+  TokenInvalidError,
+  TokenUsedError,
+} from './errors.js';
+export { type HandoffTokenClaims, HandoffTokens, hashToken } from './handoff-tokens.js';
+export {
+  IdempotencyLedger,
+  type IdempotencyLedgerOptions,
+  idempotencyId,
+  type RunOnceOptions,
+} from './idempotency-ledger.js';
+export {
+  cosmosStatus,
+  type OptimisticRetryOptions,
+  realSleep,
+  retryAfterMs,
+  type Sleep,
+  withOptimisticRetry,
+  withThrottleRetry,
+} from './retry.js';
+export { type CustomerContextRuntime, createCustomerContextStore } from './runtime.js';
