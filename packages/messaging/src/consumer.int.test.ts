@@ -86,7 +86,8 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
     expect(dead?.deadLetterReason).toBe('InvalidEvent');
     expect(dead?.deadLetterErrorDescription).toContain('data.toChannel');
     expect(handled).toEqual([]);
-    expect(consumer.running).toBe(true);
+    // A poison message is the message's problem, not the consumer's: it stays ready.
+    await expect(consumer.readinessCheck()).resolves.toBeUndefined();
   });
 
   it('given a handler that throws three times then succeeds, then its effect happens once', async () => {
@@ -177,6 +178,7 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
     release();
     await stopped;
     expect(done).toEqual(['ho-first']);
+    await expect(consumer.readinessCheck()).rejects.toThrow(/not running/);
 
     // The first was completed; the second waits for the next consumer.
     const next: string[] = [];
@@ -212,5 +214,29 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
     await publisher.publishAll(events);
     await until(() => [...seen.values()].reduce((sum, list) => sum + list.length, 0) === 30, 30_000);
     for (const customerId of customers) expect(seen.get(customerId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
+
+describe('readiness', () => {
+  it('given a subscription that does not exist, then the consumer reports not ready with the reason', async () => {
+    const consumer = new EventConsumer({
+      client,
+      source: { topic: 'handoff-events', subscription: 'no-such-service' },
+      sessions: false,
+      handler: async () => {},
+    });
+    consumers.push(consumer);
+    consumer.start();
+    await until(async () => {
+      try {
+        await consumer.readinessCheck();
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    await expect(consumer.readinessCheck()).rejects.toThrow(
+      /cannot receive from handoff-events\/Subscriptions\/no-such-service/,
+    );
   });
 });

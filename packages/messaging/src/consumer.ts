@@ -117,6 +117,15 @@ export class EventConsumer {
     return this.#lastError;
   }
 
+  /**
+   * A readiness check for `app.readiness.register(...)`: fails while the consumer is stopped or its latest
+   * attempt to receive failed (broker unreachable, entity missing, credentials refused).
+   */
+  readonly readinessCheck = async (): Promise<void> => {
+    if (!this.#running) throw new Error(`consumer of ${this.#path} is not running`);
+    if (this.#lastError) throw new Error(`cannot receive from ${this.#path}: ${this.#lastError.message}`);
+  };
+
   /** Starts receiving. */
   start(): void {
     if (this.#running) return;
