@@ -46,6 +46,44 @@ export const SERVICE_BUS_EMULATOR_LIMITS = {
   maxDeliveryCount: { min: 1, max: 10 },
 } as const;
 
+/** A duration range, both ends inclusive. */
+export interface DurationRange {
+  readonly min: IsoDuration;
+  readonly max: IsoDuration;
+}
+
+/** The limits a Config.json schema enforces (see {@link serviceBusConfigSchema}). */
+export interface ServiceBusConfigLimits {
+  readonly maxEntities: number;
+  readonly maxSubscriptionsPerTopic: number;
+  readonly maxSqlFiltersPerTopic: number;
+  readonly maxCorrelationFiltersPerTopic: number;
+  readonly maxExpressionLength: number;
+  readonly defaultMessageTimeToLive: DurationRange;
+  readonly duplicateDetectionHistoryTimeWindow: DurationRange;
+  readonly subscriptionLockDuration: DurationRange;
+  readonly queueLockDuration: DurationRange;
+  readonly maxDeliveryCount: { readonly min: number; readonly max: number };
+}
+
+/**
+ * The limits of our own emulator (packages/emulators): Azure's own ranges, widened at the low end so tests can
+ * use second-long locks and windows. It honours the topology's durations as written (P14D time to live, PT10M
+ * duplicate window), which the official emulator would refuse.
+ */
+export const LOCAL_EMULATOR_LIMITS: ServiceBusConfigLimits = {
+  maxEntities: 10_000,
+  maxSubscriptionsPerTopic: 2_000,
+  maxSqlFiltersPerTopic: 2_000,
+  maxCorrelationFiltersPerTopic: 100_000,
+  maxExpressionLength: 1024,
+  defaultMessageTimeToLive: { min: 'PT1S', max: 'P10675199D' },
+  duplicateDetectionHistoryTimeWindow: { min: 'PT1S', max: 'P7D' },
+  subscriptionLockDuration: { min: 'PT1S', max: 'PT5M' },
+  queueLockDuration: { min: 'PT1S', max: 'PT5M' },
+  maxDeliveryCount: { min: 1, max: 2_000 },
+};
+
 // ---------------------------------------------------------------------------------------------
 // Config.json schema
 // ---------------------------------------------------------------------------------------------
@@ -58,6 +96,12 @@ const entityName = z
     'must start and end with a letter or digit, with only letters, digits, _ - . / between',
   );
 const forwardTarget = z.union([z.literal(''), entityName]);
+
+/** How the emulator logs. */
+export const EmulatorLogging = z.enum(['File', 'Console', 'File,Console', 'Console,File']);
+
+/** How the emulator logs. */
+export type EmulatorLogging = z.infer<typeof EmulatorLogging>;
 
 function durationWithin(range: { readonly min: IsoDuration; readonly max: IsoDuration }) {
   const min = parseIsoDuration(range.min) ?? 0;
@@ -73,141 +117,6 @@ function durationWithin(range: { readonly min: IsoDuration; readonly max: IsoDur
     }
   });
 }
-
-const limits = SERVICE_BUS_EMULATOR_LIMITS;
-const ttl = durationWithin(limits.defaultMessageTimeToLive).default('PT1H');
-const duplicateWindow = durationWithin(limits.duplicateDetectionHistoryTimeWindow).default('PT20S');
-const maxDeliveryCount = z.int().min(limits.maxDeliveryCount.min).max(limits.maxDeliveryCount.max).default(3);
-const expression = z.string().min(1, 'must not be empty').max(limits.maxExpressionLength);
-
-const queueProperties = z.looseObject({
-  DeadLetteringOnMessageExpiration: z.boolean().default(false),
-  DefaultMessageTimeToLive: ttl,
-  DuplicateDetectionHistoryTimeWindow: duplicateWindow,
-  ForwardDeadLetteredMessagesTo: forwardTarget.default(''),
-  ForwardTo: forwardTarget.default(''),
-  LockDuration: durationWithin(limits.queueLockDuration).default('PT1M'),
-  MaxDeliveryCount: maxDeliveryCount,
-  RequiresDuplicateDetection: z.boolean().default(false),
-  RequiresSession: z.boolean().default(false),
-});
-
-const topicProperties = z.looseObject({
-  DefaultMessageTimeToLive: ttl,
-  DuplicateDetectionHistoryTimeWindow: duplicateWindow,
-  RequiresDuplicateDetection: z.boolean().default(false),
-});
-
-const subscriptionProperties = z.looseObject({
-  DeadLetteringOnMessageExpiration: z.boolean().default(false),
-  DefaultMessageTimeToLive: ttl,
-  LockDuration: durationWithin(limits.subscriptionLockDuration).default('PT1M'),
-  MaxDeliveryCount: maxDeliveryCount,
-  ForwardDeadLetteredMessagesTo: forwardTarget.default(''),
-  ForwardTo: forwardTarget.default(''),
-  RequiresSession: z.boolean().default(false),
-});
-
-const ruleAction = z.looseObject({ SqlExpression: expression });
-
-const correlationFilter = z
-  .looseObject({
-    ContentType: z.string().optional(),
-    CorrelationId: z.string().optional(),
-    Label: z.string().optional(),
-    MessageId: z.string().optional(),
-    ReplyTo: z.string().optional(),
-    ReplyToSessionId: z.string().optional(),
-    SessionId: z.string().optional(),
-    To: z.string().optional(),
-    Properties: z
-      .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]))
-      .refine((properties) => Object.keys(properties).length > 0, {
-        message: 'must have at least one property',
-      })
-      .optional(),
-  })
-  .refine((filter) => Object.values(filter).some((value) => value !== undefined), {
-    message: 'must match on at least one field',
-  });
-
-const ruleProperties = z.discriminatedUnion('FilterType', [
-  z.looseObject({
-    FilterType: z.literal('Sql'),
-    SqlFilter: z.looseObject({ SqlExpression: expression }),
-    Action: ruleAction.optional(),
-  }),
-  z.looseObject({
-    FilterType: z.literal('Correlation'),
-    CorrelationFilter: correlationFilter,
-    Action: ruleAction.optional(),
-  }),
-]);
-
-const rule = z.looseObject({ Name: entityName, Properties: ruleProperties });
-
-const subscription = z.looseObject({
-  Name: entityName,
-  Properties: subscriptionProperties.prefault({}),
-  /** Absent or empty: the subscription receives every message. */
-  Rules: z.array(rule).optional(),
-});
-
-const topic = z
-  .looseObject({
-    Name: entityName,
-    Properties: topicProperties.prefault({}),
-    Subscriptions: z
-      .array(subscription)
-      .min(1, 'a topic needs at least one subscription')
-      .max(
-        limits.maxSubscriptionsPerTopic,
-        `at most ${limits.maxSubscriptionsPerTopic} subscriptions per topic`,
-      ),
-  })
-  .superRefine((value, ctx) => {
-    const rules = value.Subscriptions.flatMap((candidate) => candidate.Rules ?? []);
-    const sql = rules.filter((candidate) => candidate.Properties.FilterType === 'Sql').length;
-    const correlation = rules.length - sql;
-    if (sql > limits.maxSqlFiltersPerTopic) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['Subscriptions'],
-        input: value.Subscriptions,
-        message: `has ${sql} SQL filters; the emulator allows ${limits.maxSqlFiltersPerTopic} per topic`,
-      });
-    }
-    if (correlation > limits.maxCorrelationFiltersPerTopic) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['Subscriptions'],
-        input: value.Subscriptions,
-        message: `has ${correlation} correlation filters; the emulator allows ${limits.maxCorrelationFiltersPerTopic} per topic`,
-      });
-    }
-    addDuplicateNameIssues(ctx, 'Subscriptions', value.Subscriptions);
-  });
-
-const queue = z.looseObject({ Name: entityName, Properties: queueProperties.prefault({}) });
-
-const namespace = z
-  .looseObject({
-    /** The official emulator only accepts `sbemulatorns`; our own emulator accepts any valid name. */
-    Name: entityName,
-    Queues: z.array(queue).default([]),
-    Topics: z.array(topic).default([]),
-  })
-  .superRefine((value, ctx) => {
-    if (value.Queues.length + value.Topics.length > limits.maxEntities) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['Topics'],
-        input: value.Topics,
-        message: `has ${value.Queues.length + value.Topics.length} queues and topics; the emulator allows ${limits.maxEntities}`,
-      });
-    }
-    addDuplicateNameIssues(ctx, 'Topics', [...value.Queues, ...value.Topics]);
-  });
 
 function addDuplicateNameIssues(
   ctx: z.core.$RefinementCtx,
@@ -229,24 +138,164 @@ function addDuplicateNameIssues(
   }
 }
 
-/** How the emulator logs. */
-export const EmulatorLogging = z.enum(['File', 'Console', 'File,Console', 'Console,File']);
-
-/** How the emulator logs. */
-export type EmulatorLogging = z.infer<typeof EmulatorLogging>;
-
 /**
- * Zod schema of the Service Bus emulator's Config.json (`{ UserConfig: { Namespaces: [...], Logging } }`),
- * with the official emulator's limits. Missing optional settings get the official defaults on parse
- * (lock PT1M, TTL PT1H, duplicate window PT20S, 3 deliveries, no sessions...), so a parsed config is
- * complete. Unknown keys are kept, as the official schema allows them.
+ * Builds the zod schema of a Service Bus emulator Config.json (`{ UserConfig: { Namespaces: [...], Logging } }`)
+ * that enforces `limits`. Missing optional settings get the official defaults on parse (lock PT1M, TTL PT1H,
+ * duplicate window PT20S, 3 deliveries, no sessions...), so a parsed config is complete. Unknown keys are kept,
+ * as the official schema allows them.
  */
-export const serviceBusEmulatorConfigSchema = z.looseObject({
-  UserConfig: z.looseObject({
-    Namespaces: z.array(namespace).length(1, 'must hold exactly one namespace'),
-    Logging: z.looseObject({ Type: EmulatorLogging }),
-  }),
-});
+export function serviceBusConfigSchema(limits: ServiceBusConfigLimits) {
+  const ttl = durationWithin(limits.defaultMessageTimeToLive).default('PT1H');
+  const duplicateWindow = durationWithin(limits.duplicateDetectionHistoryTimeWindow).default('PT20S');
+  const maxDeliveryCount = z
+    .int()
+    .min(limits.maxDeliveryCount.min)
+    .max(limits.maxDeliveryCount.max)
+    .default(3);
+  const expression = z.string().min(1, 'must not be empty').max(limits.maxExpressionLength);
+
+  const queueProperties = z.looseObject({
+    DeadLetteringOnMessageExpiration: z.boolean().default(false),
+    DefaultMessageTimeToLive: ttl,
+    DuplicateDetectionHistoryTimeWindow: duplicateWindow,
+    ForwardDeadLetteredMessagesTo: forwardTarget.default(''),
+    ForwardTo: forwardTarget.default(''),
+    LockDuration: durationWithin(limits.queueLockDuration).default('PT1M'),
+    MaxDeliveryCount: maxDeliveryCount,
+    RequiresDuplicateDetection: z.boolean().default(false),
+    RequiresSession: z.boolean().default(false),
+  });
+
+  const topicProperties = z.looseObject({
+    DefaultMessageTimeToLive: ttl,
+    DuplicateDetectionHistoryTimeWindow: duplicateWindow,
+    RequiresDuplicateDetection: z.boolean().default(false),
+  });
+
+  const subscriptionProperties = z.looseObject({
+    DeadLetteringOnMessageExpiration: z.boolean().default(false),
+    DefaultMessageTimeToLive: ttl,
+    LockDuration: durationWithin(limits.subscriptionLockDuration).default('PT1M'),
+    MaxDeliveryCount: maxDeliveryCount,
+    ForwardDeadLetteredMessagesTo: forwardTarget.default(''),
+    ForwardTo: forwardTarget.default(''),
+    RequiresSession: z.boolean().default(false),
+  });
+
+  const ruleAction = z.looseObject({ SqlExpression: expression });
+
+  const correlationFilter = z
+    .looseObject({
+      ContentType: z.string().optional(),
+      CorrelationId: z.string().optional(),
+      Label: z.string().optional(),
+      MessageId: z.string().optional(),
+      ReplyTo: z.string().optional(),
+      ReplyToSessionId: z.string().optional(),
+      SessionId: z.string().optional(),
+      To: z.string().optional(),
+      Properties: z
+        .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]))
+        .refine((properties) => Object.keys(properties).length > 0, {
+          message: 'must have at least one property',
+        })
+        .optional(),
+    })
+    .refine((filter) => Object.values(filter).some((value) => value !== undefined), {
+      message: 'must match on at least one field',
+    });
+
+  const ruleProperties = z.discriminatedUnion('FilterType', [
+    z.looseObject({
+      FilterType: z.literal('Sql'),
+      SqlFilter: z.looseObject({ SqlExpression: expression }),
+      Action: ruleAction.optional(),
+    }),
+    z.looseObject({
+      FilterType: z.literal('Correlation'),
+      CorrelationFilter: correlationFilter,
+      Action: ruleAction.optional(),
+    }),
+  ]);
+
+  const rule = z.looseObject({ Name: entityName, Properties: ruleProperties });
+
+  const subscription = z.looseObject({
+    Name: entityName,
+    Properties: subscriptionProperties.prefault({}),
+    /** Absent or empty: the subscription receives every message. */
+    Rules: z.array(rule).optional(),
+  });
+
+  const topic = z
+    .looseObject({
+      Name: entityName,
+      Properties: topicProperties.prefault({}),
+      Subscriptions: z
+        .array(subscription)
+        .min(1, 'a topic needs at least one subscription')
+        .max(
+          limits.maxSubscriptionsPerTopic,
+          `at most ${limits.maxSubscriptionsPerTopic} subscriptions per topic`,
+        ),
+    })
+    .superRefine((value, ctx) => {
+      const rules = value.Subscriptions.flatMap((candidate) => candidate.Rules ?? []);
+      const sql = rules.filter((candidate) => candidate.Properties.FilterType === 'Sql').length;
+      const correlation = rules.length - sql;
+      if (sql > limits.maxSqlFiltersPerTopic) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['Subscriptions'],
+          input: value.Subscriptions,
+          message: `has ${sql} SQL filters; the emulator allows ${limits.maxSqlFiltersPerTopic} per topic`,
+        });
+      }
+      if (correlation > limits.maxCorrelationFiltersPerTopic) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['Subscriptions'],
+          input: value.Subscriptions,
+          message: `has ${correlation} correlation filters; the emulator allows ${limits.maxCorrelationFiltersPerTopic} per topic`,
+        });
+      }
+      addDuplicateNameIssues(ctx, 'Subscriptions', value.Subscriptions);
+    });
+
+  const queue = z.looseObject({ Name: entityName, Properties: queueProperties.prefault({}) });
+
+  const namespace = z
+    .looseObject({
+      /** The official emulator only accepts `sbemulatorns`; our own emulator accepts any valid name. */
+      Name: entityName,
+      Queues: z.array(queue).default([]),
+      Topics: z.array(topic).default([]),
+    })
+    .superRefine((value, ctx) => {
+      if (value.Queues.length + value.Topics.length > limits.maxEntities) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['Topics'],
+          input: value.Topics,
+          message: `has ${value.Queues.length + value.Topics.length} queues and topics; the emulator allows ${limits.maxEntities}`,
+        });
+      }
+      addDuplicateNameIssues(ctx, 'Topics', [...value.Queues, ...value.Topics]);
+    });
+
+  return z.looseObject({
+    UserConfig: z.looseObject({
+      Namespaces: z.array(namespace).length(1, 'must hold exactly one namespace'),
+      Logging: z.looseObject({ Type: EmulatorLogging }),
+    }),
+  });
+}
+
+/** The official emulator's Config.json, with the official emulator's limits. */
+export const serviceBusEmulatorConfigSchema = serviceBusConfigSchema(SERVICE_BUS_EMULATOR_LIMITS);
+
+/** The same shape with our own emulator's wider limits (see {@link LOCAL_EMULATOR_LIMITS}). */
+export const localEmulatorConfigSchema = serviceBusConfigSchema(LOCAL_EMULATOR_LIMITS);
 
 /** A parsed (complete) Service Bus emulator Config.json. */
 export type ServiceBusEmulatorConfig = z.output<typeof serviceBusEmulatorConfigSchema>;
@@ -257,6 +306,8 @@ export type ServiceBusEmulatorConfigInput = z.input<typeof serviceBusEmulatorCon
 // ---------------------------------------------------------------------------------------------
 // Renderer
 // ---------------------------------------------------------------------------------------------
+
+const limits = SERVICE_BUS_EMULATOR_LIMITS;
 
 /** A setting the renderer changed to fit the emulator's limits. */
 export interface EmulatorClamp {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type EmulatorClamp,
   EmulatorConfigError,
+  localEmulatorConfigSchema,
   renderServiceBusEmulatorConfig,
   serviceBusEmulatorConfigSchema,
 } from './emulator-config.js';
@@ -447,5 +448,36 @@ describe('serviceBusEmulatorConfigSchema', () => {
       'UserConfig.Namespaces.0.Topics: name "orders.topic" is used twice',
       'UserConfig.Logging.Type: Invalid option: expected one of "File"|"Console"|"File,Console"|"Console,File"',
     ]);
+  });
+});
+
+describe('localEmulatorConfigSchema', () => {
+  const withDurations = (lock: string, ttl: string) => ({
+    UserConfig: {
+      Namespaces: [
+        {
+          Name: 'sbemulatorns',
+          Queues: [{ Name: 'q', Properties: { LockDuration: lock, DefaultMessageTimeToLive: ttl } }],
+          Topics: [],
+        },
+      ],
+      Logging: { Type: 'Console' },
+    },
+  });
+
+  it('given a short test lock and our 14-day TTL, then our emulator accepts them and the official schema refuses them', () => {
+    const config = withDurations('PT2S', 'P14D');
+    expect(localEmulatorConfigSchema.safeParse(config).success).toBe(true);
+    const official = serviceBusEmulatorConfigSchema.safeParse(config);
+    expect(official.success).toBe(false);
+    expect(official.error?.issues.map((i) => i.path.at(-1))).toEqual(
+      expect.arrayContaining(['LockDuration', 'DefaultMessageTimeToLive']),
+    );
+  });
+
+  it('given a malformed duration, then both refuse it', () => {
+    const config = withDurations('two seconds', 'PT1H');
+    expect(localEmulatorConfigSchema.safeParse(config).success).toBe(false);
+    expect(serviceBusEmulatorConfigSchema.safeParse(config).success).toBe(false);
   });
 });

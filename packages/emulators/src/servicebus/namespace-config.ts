@@ -1,8 +1,8 @@
 import {
+  localEmulatorConfigSchema,
   parseIsoDuration,
   type ServiceBusEmulatorConfig,
   type ServiceBusTopology,
-  serviceBusEmulatorConfigSchema,
 } from '@omni/contracts';
 import { z } from 'zod';
 
@@ -86,90 +86,8 @@ export class NamespaceConfigError extends Error {
   }
 }
 
-const isoDuration = z.string().refine((value) => parseIsoDuration(value) !== undefined, {
-  message: 'must be an ISO 8601 duration such as PT30S, PT1M or P14D',
-});
-
-// The same shape as the official Config.json, without the official emulator's ranges: our emulator honours
-// the topology's own durations (P14D time to live, PT10M duplicate window) and short test locks (PT2S).
-const lenientReceiver = {
-  DeadLetteringOnMessageExpiration: z.boolean().default(false),
-  DefaultMessageTimeToLive: isoDuration.default('PT1H'),
-  LockDuration: isoDuration.default('PT1M'),
-  MaxDeliveryCount: z.int().min(1).default(3),
-  RequiresSession: z.boolean().default(false),
-};
-const lenientDuplicates = {
-  DuplicateDetectionHistoryTimeWindow: isoDuration.default('PT20S'),
-  RequiresDuplicateDetection: z.boolean().default(false),
-};
-const lenientRuleAction = z.looseObject({ SqlExpression: z.string().min(1) });
-const lenientRule = z.looseObject({
-  Name: z.string().min(1),
-  Properties: z.discriminatedUnion('FilterType', [
-    z.looseObject({
-      FilterType: z.literal('Sql'),
-      SqlFilter: z.looseObject({ SqlExpression: z.string().min(1) }),
-      Action: lenientRuleAction.optional(),
-    }),
-    z.looseObject({
-      FilterType: z.literal('Correlation'),
-      CorrelationFilter: z.looseObject({
-        ContentType: z.string().optional(),
-        CorrelationId: z.string().optional(),
-        Label: z.string().optional(),
-        MessageId: z.string().optional(),
-        ReplyTo: z.string().optional(),
-        ReplyToSessionId: z.string().optional(),
-        SessionId: z.string().optional(),
-        To: z.string().optional(),
-        Properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-      }),
-      Action: lenientRuleAction.optional(),
-    }),
-  ]),
-});
-const lenientConfigSchema = z.looseObject({
-  UserConfig: z.looseObject({
-    Namespaces: z
-      .array(
-        z.looseObject({
-          Name: z.string().min(1),
-          Queues: z
-            .array(
-              z.looseObject({
-                Name: z.string().min(1),
-                Properties: z.looseObject({ ...lenientReceiver, ...lenientDuplicates }).prefault({}),
-              }),
-            )
-            .default([]),
-          Topics: z
-            .array(
-              z.looseObject({
-                Name: z.string().min(1),
-                Properties: z
-                  .looseObject({
-                    DefaultMessageTimeToLive: isoDuration.default('PT1H'),
-                    ...lenientDuplicates,
-                  })
-                  .prefault({}),
-                Subscriptions: z.array(
-                  z.looseObject({
-                    Name: z.string().min(1),
-                    Properties: z.looseObject(lenientReceiver).prefault({}),
-                    Rules: z.array(lenientRule).optional(),
-                  }),
-                ),
-              }),
-            )
-            .default([]),
-        }),
-      )
-      .length(1, 'must hold exactly one namespace'),
-  }),
-});
-
-type LenientConfig = z.output<typeof lenientConfigSchema>;
+/** A parsed config: the official Config.json shape, complete with defaults. */
+type LenientConfig = ServiceBusEmulatorConfig;
 
 function ms(duration: string): number {
   return parseIsoDuration(duration) ?? 0;
@@ -259,10 +177,9 @@ export function namespaceFromConfig(config: unknown): NamespaceSettings {
       throw new NamespaceConfigError([`not JSON: ${(error as Error).message}`]);
     }
   }
-  const official = serviceBusEmulatorConfigSchema.safeParse(input);
-  const lenient = lenientConfigSchema.safeParse(
-    official.success ? (official.data satisfies ServiceBusEmulatorConfig) : input,
-  );
+  // The official Config.json shape with our emulator's wider limits: a config the official emulator loads
+  // loads here too, and so do our topology's own durations and short test locks.
+  const lenient = localEmulatorConfigSchema.safeParse(input);
   if (!lenient.success) {
     throw new NamespaceConfigError(
       lenient.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`),
