@@ -4,7 +4,6 @@ import {
   type ServiceBusEmulatorConfig,
   type ServiceBusTopology,
 } from '@omni/contracts';
-import { z } from 'zod';
 
 /** The fields a correlation filter can match; every given field must equal the message's. */
 export interface CorrelationFilterSettings {
