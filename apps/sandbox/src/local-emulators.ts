@@ -1,18 +1,24 @@
 import { startCosmosEmulator } from '@omni/emulators/cosmos';
+import { startFoundryEmulator } from '@omni/emulators/foundry';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
 
-/** Fixed local ports, so connection settings stay the same between runs (`SANDBOX_BASE_PORT` moves them). */
+/**
+ * Fixed local ports, so connection settings stay the same between runs. `pnpm start` reads
+ * SERVICEBUS_EMULATOR_PORT, SERVICEBUS_EMULATOR_HTTP_PORT, COSMOS_EMULATOR_PORT and FOUNDRY_EMULATOR_PORT to move them.
+ */
 export interface EmulatorPorts {
   serviceBusAmqp: number;
   serviceBusHttp: number;
   cosmos: number;
+  foundry: number;
 }
 
-/** The standard local ports: AMQP 5672 as the official Service Bus emulator, Cosmos 8081 as its emulator. */
+/** The standard local ports: AMQP 5672 and Cosmos 8081 as the official emulators use; Foundry on 8443 (https). */
 export const DEFAULT_EMULATOR_PORTS: EmulatorPorts = {
   serviceBusAmqp: 5672,
   serviceBusHttp: 5380,
   cosmos: 8081,
+  foundry: 8443,
 };
 
 /** The running emulators and the environment every service needs to reach them. */
@@ -28,31 +34,48 @@ export interface LocalEmulators {
 export async function startLocalEmulators(
   ports: EmulatorPorts = DEFAULT_EMULATOR_PORTS,
 ): Promise<LocalEmulators> {
-  const serviceBus = await startServiceBusEmulator({
-    amqpPort: ports.serviceBusAmqp,
-    httpPort: ports.serviceBusHttp,
-  });
-  let cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
+  const started: { stop(): Promise<void> }[] = [];
   try {
-    cosmos = await startCosmosEmulator({ port: ports.cosmos });
+    const serviceBus = await startServiceBusEmulator({
+      amqpPort: ports.serviceBusAmqp,
+      httpPort: ports.serviceBusHttp,
+    });
+    started.push(serviceBus);
+    const cosmos = await startCosmosEmulator({ port: ports.cosmos });
+    started.push(cosmos);
+    const foundry = await startFoundryEmulator({ port: ports.foundry });
+    started.push(foundry);
+    return describeEmulators(serviceBus, cosmos, foundry, () =>
+      Promise.allSettled(started.map((e) => e.stop())).then(() => {}),
+    );
   } catch (error) {
-    await serviceBus.stop();
+    await Promise.allSettled(started.map((e) => e.stop()));
     throw error;
   }
+}
+
+function describeEmulators(
+  serviceBus: Awaited<ReturnType<typeof startServiceBusEmulator>>,
+  cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>,
+  foundry: Awaited<ReturnType<typeof startFoundryEmulator>>,
+  stop: () => Promise<void>,
+): LocalEmulators {
   return {
     env: {
       SERVICEBUS_CONNECTION_STRING: serviceBus.connectionString,
       SERVICEBUS_EMULATOR_URL: serviceBus.httpUrl,
       COSMOS_ENDPOINT: cosmos.endpoint,
       COSMOS_KEY: cosmos.key,
+      FOUNDRY_PROJECT_ENDPOINT: foundry.endpoint,
+      // The Foundry emulator speaks https with a certificate made at start; services trust it through Node.
+      NODE_EXTRA_CA_CERTS: foundry.caCertificatePath,
     },
     describe: () => [
       `Service Bus (AMQP 1.0)  ${serviceBus.connectionString}`,
       `Service Bus inspection  ${serviceBus.httpUrl}/entities`,
       `Cosmos DB               ${cosmos.endpoint}  (key: the emulator's well-known key)`,
+      `AI Foundry (https)      ${foundry.endpoint}  (scripted model)`,
     ],
-    stop: async () => {
-      await Promise.allSettled([serviceBus.stop(), cosmos.stop()]);
-    },
+    stop,
   };
 }

@@ -46,6 +46,7 @@ try {
       process.env.SERVICEBUS_EMULATOR_HTTP_PORT ?? DEFAULT_EMULATOR_PORTS.serviceBusHttp,
     ),
     cosmos: Number(process.env.COSMOS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.cosmos),
+    foundry: Number(process.env.FOUNDRY_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.foundry),
   });
   for (const line of emulators.describe()) print(styleText('green', `✓ ${line}`));
   const stack = await startStack({
