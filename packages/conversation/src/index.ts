@@ -13,6 +13,7 @@ export * from './classification.js';
 export * from './classification-cache.js';
 export * from './confidence-gate.js';
 export * from './context-transfer.js';
+export * from './driver.js';
 export * from './entity-extraction.js';
 export * from './handoff-phrases.js';
 export * from './loop-guard.js';
