@@ -1,0 +1,85 @@
+import type { CollectedData } from '@omni/contracts';
+import type { ConversationSummary, SummarizeRequest } from '../../driver.js';
+import { extractEntities } from '../../entity-extraction.js';
+
+/** Intent rules of the extractive summary: the first pattern a user message matches names the issue. */
+export const OFFLINE_INTENTS: readonly { readonly pattern: RegExp; readonly intent: string }[] = [
+  { pattern: /\bgas\b.*\b(?:smell|leak)|\b(?:smell|leak)\w*\b.*\bgas\b/i, intent: 'a suspected gas leak' },
+  {
+    pattern:
+      /\b(?:power (?:cut|outage|is out|went)|outage|blackout|no (?:power|electricity)|lights? (?:went|are) (?:out|off))\b/i,
+    intent: 'a power outage',
+  },
+  { pattern: /\bno gas\b|\bgas supply\b/i, intent: 'a gas supply problem' },
+  { pattern: /\brefund|money back|overcharged\b/i, intent: 'a refund request' },
+  { pattern: /\bcancel/i, intent: 'an order cancellation' },
+  { pattern: /\breturn|send (?:it )?back|exchange\b/i, intent: 'a return' },
+  {
+    pattern: /\b(?:where is|track|tracking|parcel|package|delivery|deliver)\b/i,
+    intent: 'an order delivery question',
+  },
+  {
+    pattern: /\b(?:pair|bluetooth|won't (?:turn on|charge)|reset|firmware|not working)\b/i,
+    intent: 'a device problem',
+  },
+  { pattern: /\b(?:recommend|suggest|gift|looking for)\b/i, intent: 'a product recommendation' },
+  { pattern: /\b(?:bill|invoice|charged?|payment|direct debit|balance)\b/i, intent: 'a billing question' },
+  {
+    pattern: /\b(?:engineer|technician|meter|appointment|visit)\b/i,
+    intent: 'an engineer visit or meter issue',
+  },
+  {
+    pattern: /\b(?:usage|consumption|kwh)\b|\bhow much (?:electricity|gas|energy)\b/i,
+    intent: 'an energy usage question',
+  },
+];
+
+/** The issue a text is about (see {@link OFFLINE_INTENTS}), or `undefined`. */
+export function intentOf(text: string): string | undefined {
+  return OFFLINE_INTENTS.find((rule) => rule.pattern.test(text))?.intent;
+}
+
+const REFERENCE = /\b(?:OUT|FLT|RF|RMA|VIS|BILL|PRV)-[A-Z0-9-]+\b/g;
+
+/**
+ * An extractive summary (no model): the issue from the first user message that matches an intent rule,
+ * entities (order id, account number, postcode, street address, amount, e-mail) from the user messages —
+ * earlier values kept, new kinds added —, references the assistants gave (outage, ticket, refund, return,
+ * visit ids), and the channels used. Deterministic.
+ */
+export function summarizeExtractively(request: SummarizeRequest): ConversationSummary {
+  const userTexts = request.turns.filter((t) => t.role === 'user').map((t) => t.text);
+  const collected: CollectedData = { ...request.collectedData };
+  const intent =
+    userTexts.map(intentOf).find((i) => i !== undefined) ??
+    (typeof collected.intent === 'string' ? collected.intent : undefined);
+  if (intent) collected.intent = intent;
+  for (const text of userTexts) {
+    for (const [key, value] of Object.entries(extractEntities(text))) {
+      if (collected[key] === undefined || collected[key] === null || collected[key] === '')
+        collected[key] = value;
+    }
+  }
+  const references = [
+    ...new Set(
+      request.turns.filter((t) => t.role === 'assistant').flatMap((t) => t.text.match(REFERENCE) ?? []),
+    ),
+  ];
+  if (references.length > 0) collected.references = references.join(', ');
+  const channels = [...new Set(request.turns.map((t) => t.channel))];
+
+  const where = [collected.address, collected.postcode].filter((v) => typeof v === 'string' && v !== '');
+  const parts: string[] = [];
+  parts.push(
+    `The customer contacted us about ${intent ?? 'a general enquiry'}${where.length > 0 ? ` at ${where.join(', ')}` : ''}.`,
+  );
+  const ids = ['accountNumber', 'orderId', 'amount', 'email'].filter((k) => typeof collected[k] === 'string');
+  if (ids.length > 0)
+    parts.push(`Details given: ${ids.map((k) => `${k} ${String(collected[k])}`).join(', ')}.`);
+  if (references.length > 0) parts.push(`References so far: ${references.join(', ')}.`);
+  const lastAssistant = [...request.turns].reverse().find((t) => t.role === 'assistant');
+  if (lastAssistant)
+    parts.push(`Last update given: ${lastAssistant.text.replace(/\s+/g, ' ').slice(0, 240)}`);
+  if (channels.length > 0) parts.push(`Channels used: ${channels.join(', ')}.`);
+  return { summary: parts.join(' '), collectedData: collected };
+}

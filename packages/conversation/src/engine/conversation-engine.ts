@@ -1,0 +1,724 @@
+import { randomUUID } from 'node:crypto';
+import type { CollectedData } from '@omni/contracts';
+import type { Logger } from 'pino';
+import { type EngineAction, EscalateToHumanAction, isEngineAction } from '../actions.js';
+import {
+  type BudgetState,
+  type BudgetStatus,
+  BudgetTracker,
+  evaluateBudget,
+  type ModelPrice,
+} from '../budget.js';
+import type { Classifier } from '../classification.js';
+import {
+  type ClassificationCache,
+  classifyCached,
+  InMemoryClassificationCache,
+} from '../classification-cache.js';
+import { decideRoute } from '../confidence-gate.js';
+import { type HistoryItem, type TransferMessage, transferContext } from '../context-transfer.js';
+import {
+  type AgentStepRequest,
+  type ConversationDriver,
+  type ConversationSummary,
+  type ToolOutput,
+  TRANSFER_TOOL_PREFIX,
+} from '../driver.js';
+import { shouldClassify } from '../handoff-phrases.js';
+import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
+import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
+import { type ConversationSettings, effectiveRouting } from '../settings.js';
+import {
+  type FunctionToolDefinition,
+  invokeTool,
+  type QueueSnapshot,
+  type ToolContext,
+  type ToolRegistry,
+} from '../tools/tool-registry.js';
+import { styleReply } from './channel-style.js';
+import {
+  type ConversationStore,
+  ENGINE_STATE_KEYS,
+  publicCollectedData,
+  type StoredTurn,
+} from './conversation-store.js';
+
+/** One user message into the engine. */
+export interface TurnInput {
+  readonly customerId: string;
+  readonly channel: ConversationChannel;
+  /** The channel session (call, chat) the message arrived in. */
+  readonly sessionId: string;
+  readonly text: string;
+  /**
+   * The id of this user turn (e.g. the channel's message id). A replayed turn with the same id returns the
+   * first answer and never repeats a side effect; defaults to a fresh id.
+   */
+  readonly turnId?: string;
+}
+
+/** Something that happened during a turn, for logs, metrics and tests. */
+export type EngineEvent =
+  | {
+      readonly type: 'classified';
+      readonly reason: string;
+      readonly agentId?: string;
+      readonly confidence?: number;
+    }
+  | { readonly type: 'routed'; readonly agentId: string; readonly confidence: number }
+  | { readonly type: 'clarified'; readonly question: string; readonly candidates: readonly string[] }
+  | { readonly type: 'escalated'; readonly reason: string }
+  | { readonly type: 'agent_step'; readonly agentId: string; readonly model: string }
+  | { readonly type: 'handoff'; readonly from: string; readonly to: string; readonly announcement: string }
+  | {
+      readonly type: 'handoff_refused';
+      readonly from: string;
+      readonly to: string;
+      readonly reason: string;
+      readonly detail: string;
+    }
+  | {
+      readonly type: 'tool_called';
+      readonly agentId: string;
+      readonly tool: string;
+      readonly ok: boolean;
+      readonly error?: string;
+    }
+  | {
+      readonly type: 'budget';
+      readonly status: BudgetStatus;
+      readonly spentUsd: number;
+      readonly model?: string;
+    }
+  | { readonly type: 'replayed'; readonly turnId: string };
+
+/** The engine's answer to one user message. */
+export interface TurnResult {
+  /** What to say or send, in order (handoff announcements included), styled for the channel. */
+  readonly replies: string[];
+  /** The agent that holds the conversation after this turn. */
+  readonly agentId: string;
+  readonly events: EngineEvent[];
+  /** What the channel adapter must do (offer or execute a channel switch, escalate, end the session). */
+  readonly actions: EngineAction[];
+  /** The driver's conversation id (the same on every channel). */
+  readonly conversationId: string;
+  readonly turnId: string;
+}
+
+/** What {@link ConversationEngine.stream} yields, in order: agents start, handoffs, tool calls, tokens, final. */
+export type EngineStreamEvent =
+  | { readonly type: 'agent_start'; readonly agentId: string }
+  | {
+      readonly type: 'handoff_announcement';
+      readonly from: string;
+      readonly to: string;
+      readonly text: string;
+    }
+  | { readonly type: 'tool_called'; readonly agentId: string; readonly tool: string; readonly ok: boolean }
+  | { readonly type: 'token'; readonly text: string }
+  | { readonly type: 'final'; readonly result: TurnResult };
+
+/** The logger the engine writes to (a pino logger fits). */
+export type EngineLogger = Pick<Logger, 'info' | 'warn' | 'debug'>;
+
+/** Dependencies of a {@link ConversationEngine}. */
+export interface ConversationEngineOptions {
+  readonly scenario: Scenario;
+  /** Routing overrides and the budget limit (`conversationSettingsFromEnv`). */
+  readonly settings: Pick<
+    ConversationSettings,
+    'lazyClassification' | 'defaultDomain' | 'contextTransferTurns' | 'budgetLimitUsd'
+  >;
+  readonly driver: ConversationDriver;
+  readonly store: ConversationStore;
+  readonly tools: ToolRegistry;
+  /** The latest status of the human-agent queue (for `check_queue_status`). */
+  readonly queueStatus: () => Promise<QueueSnapshot>;
+  /** The current time in epoch milliseconds. Default `Date.now`. */
+  readonly clock?: () => number;
+  readonly logger?: EngineLogger;
+  /** Classification cache (lazy routing). Default: in memory. */
+  readonly classificationCache?: ClassificationCache;
+  /** The model agents run on before any budget degradation. Default `gpt-4.1`. */
+  readonly model?: string;
+  /** The price table of the budget. Default `MODEL_PRICES`. */
+  readonly prices?: Readonly<Record<string, ModelPrice>>;
+  /** Stored turns loaded per turn as history (the transfer then keeps the configured last N). Default 50. */
+  readonly historyLimit?: number;
+}
+
+/** The engine's per-customer state, kept in the collected data under {@link ENGINE_STATE_KEYS}. */
+interface EngineState {
+  agentId: string | undefined;
+  budget: BudgetState;
+  clarifications: number;
+  lastTurn: { turnId: string; result: TurnResult } | undefined;
+}
+
+/** A reply of the turn before styling. */
+interface Reply {
+  readonly text: string;
+  readonly kind: 'announcement' | 'agent';
+}
+
+/** Mutable state of one turn. */
+interface TurnRun {
+  readonly input: TurnInput;
+  readonly turnId: string;
+  readonly conversationId: string;
+  readonly emit: (event: EngineStreamEvent) => void;
+  readonly history: readonly HistoryItem[];
+  readonly summary: string | undefined;
+  readonly collectedData: CollectedData;
+  readonly replies: Reply[];
+  readonly events: EngineEvent[];
+  readonly actions: EngineAction[];
+  agent: Agent;
+  guard: LoopGuardState;
+  /** When the user turn was recorded (the reply is recorded at least 1 ms later, so the order is stable). */
+  readonly at: Date;
+  budget: BudgetState;
+  clarifications: number;
+}
+
+const APOLOGY_ESCALATION =
+  "I'm sorry, I can't take this further myself. I'm passing you to a member of our team, who will see everything you've told me.";
+
+function num(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+/**
+ * The one agent engine every channel calls: it keeps who holds each customer's conversation, routes (a
+ * coordinator with `transfer_to_<agent>` tools, or lazy classification through the confidence gate), runs
+ * the agent loop against a {@link ConversationDriver} (tools with idempotency, handoffs under a
+ * {@link LoopGuard}, context transfer), enforces the per-conversation budget, records the transcript and
+ * styles replies for the channel.
+ *
+ * State lives in the {@link ConversationStore}: the transcript (turns), the summary, and the collected data —
+ * where the engine keeps its own state under reserved `_engine.*` keys (see {@link ENGINE_STATE_KEYS}).
+ */
+export class ConversationEngine {
+  readonly #scenario: Scenario;
+  readonly #settings: ConversationEngineOptions['settings'];
+  readonly #driver: ConversationDriver;
+  readonly #store: ConversationStore;
+  readonly #tools: ToolRegistry;
+  readonly #queueStatus: () => Promise<QueueSnapshot>;
+  readonly #clock: () => number;
+  readonly #logger: EngineLogger | undefined;
+  readonly #cache: ClassificationCache;
+  readonly #model: string;
+  readonly #budget: BudgetTracker;
+  readonly #loopGuard: LoopGuard;
+  readonly #historyLimit: number;
+
+  constructor(options: ConversationEngineOptions) {
+    this.#scenario = options.scenario;
+    this.#settings = options.settings;
+    effectiveRouting(options.scenario, options.settings);
+    this.#driver = options.driver;
+    this.#store = options.store;
+    this.#tools = options.tools;
+    this.#queueStatus = options.queueStatus;
+    this.#clock = options.clock ?? Date.now;
+    this.#logger = options.logger;
+    this.#cache = options.classificationCache ?? new InMemoryClassificationCache();
+    this.#model = options.model ?? 'gpt-4.1';
+    this.#budget = new BudgetTracker(options.settings.budgetLimitUsd, options.prices);
+    this.#loopGuard = LoopGuard.forScenario(options.scenario);
+    this.#historyLimit = options.historyLimit ?? 50;
+  }
+
+  /** The scenario the engine runs. */
+  get scenario(): Scenario {
+    return this.#scenario;
+  }
+
+  /** Handles one user message and returns the replies, the agent holding the conversation and the actions. */
+  async turn(input: TurnInput): Promise<TurnResult> {
+    return this.#run(input, () => {});
+  }
+
+  /**
+   * The streaming variant of {@link ConversationEngine.turn} for web chat: `agent_start` whenever an agent
+   * takes the turn, `handoff_announcement`, `tool_called`, then the reply as `token` chunks (the final text
+   * split into words when the driver does not stream) and `final` with the whole {@link TurnResult}.
+   */
+  async *stream(input: TurnInput): AsyncGenerator<EngineStreamEvent, void, undefined> {
+    const queue: EngineStreamEvent[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: { error: unknown } | undefined;
+    const run = this.#run(input, (event) => {
+      queue.push(event);
+      wake?.();
+    }).then(
+      (result) => {
+        queue.push({ type: 'final', result });
+      },
+      (error: unknown) => {
+        failure = { error };
+      },
+    );
+    void run.finally(() => {
+      finished = true;
+      wake?.();
+    });
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (finished) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+    if (failure) throw failure.error;
+  }
+
+  /**
+   * Summarises the conversation for a channel handoff: the driver's summary over the transcript (extractive
+   * offline, the model in Foundry) is stored with `updateSummary` and posted into the driver's conversation
+   * as a note telling the next agent not to ask for the collected data again.
+   */
+  async summarize(customerId: string): Promise<ConversationSummary> {
+    const conversationId = await this.#conversationId(customerId);
+    const customer = await this.#store.getCustomer(customerId);
+    const turns = await this.#store.recentTurns(customerId, 200);
+    const collectedData = publicCollectedData(customer.collectedData);
+    const summary = await this.#driver.summarize({
+      customerId,
+      conversationId,
+      turns: turns.flatMap((t) =>
+        t.role === 'customer' || t.role === 'assistant'
+          ? [
+              {
+                role: t.role === 'customer' ? ('user' as const) : ('assistant' as const),
+                text: t.text,
+                channel: t.channel,
+              },
+            ]
+          : [],
+      ),
+      ...(customer.summary ? { previousSummary: customer.summary } : {}),
+      collectedData,
+    });
+    const patch = publicCollectedData(summary.collectedData);
+    await this.#store.updateSummary(customerId, summary.summary, patch);
+    const data = Object.entries({ ...collectedData, ...patch }).filter(([, v]) => v !== null && v !== '');
+    const note = [
+      `[Handoff summary] ${summary.summary}`,
+      data.length > 0 ? `Already collected: ${data.map(([k, v]) => `${k}=${String(v)}`).join(', ')}.` : '',
+      'Do not ask the customer again for anything above; continue from here.',
+    ]
+      .filter((line) => line !== '')
+      .join('\n');
+    await this.#driver.addNote(conversationId, note);
+    this.#logger?.info({ customerId, conversationId }, 'conversation summarised');
+    return { summary: summary.summary, collectedData: patch };
+  }
+
+  #conversationId(customerId: string): Promise<string> {
+    return this.#store.getOrCreateConversationId(customerId, () =>
+      this.#driver.createConversation(customerId),
+    );
+  }
+
+  #readState(data: CollectedData): EngineState {
+    const agentId = data[ENGINE_STATE_KEYS.agentId];
+    const spentUsd = num(data[ENGINE_STATE_KEYS.spentUsd], 0);
+    const limitUsd = this.#budget.limitUsd;
+    let lastTurn: EngineState['lastTurn'];
+    const rawLast = data[ENGINE_STATE_KEYS.lastTurn];
+    if (typeof rawLast === 'string') {
+      try {
+        lastTurn = JSON.parse(rawLast) as EngineState['lastTurn'];
+      } catch {
+        lastTurn = undefined;
+      }
+    }
+    return {
+      agentId:
+        typeof agentId === 'string' && findAgent(this.#scenario, agentId) !== undefined ? agentId : undefined,
+      budget: {
+        limitUsd,
+        spentUsd,
+        inputTokens: num(data[ENGINE_STATE_KEYS.inputTokens], 0),
+        outputTokens: num(data[ENGINE_STATE_KEYS.outputTokens], 0),
+        status: evaluateBudget(spentUsd, limitUsd),
+      },
+      clarifications: num(data[ENGINE_STATE_KEYS.clarifications], 0),
+      lastTurn,
+    };
+  }
+
+  #agent(id: string): Agent {
+    const agent = findAgent(this.#scenario, id);
+    if (!agent) throw new Error(`scenario ${this.#scenario.id} has no agent "${id}"`);
+    return agent;
+  }
+
+  async #run(input: TurnInput, emit: (event: EngineStreamEvent) => void): Promise<TurnResult> {
+    const turnId = input.turnId ?? randomUUID();
+    const conversationId = await this.#conversationId(input.customerId);
+    const customer = await this.#store.getCustomer(input.customerId);
+    const state = this.#readState(customer.collectedData);
+
+    if (state.lastTurn?.turnId === turnId) {
+      const previous = state.lastTurn.result;
+      this.#logger?.info({ customerId: input.customerId, turnId }, 'replayed turn answered from the store');
+      const result: TurnResult = {
+        ...previous,
+        events: [...previous.events, { type: 'replayed', turnId }],
+      };
+      emit({ type: 'agent_start', agentId: result.agentId });
+      for (const reply of result.replies)
+        for (const token of tokens(reply)) emit({ type: 'token', text: token });
+      return result;
+    }
+
+    const stored = await this.#store.recentTurns(input.customerId, this.#historyLimit);
+    const history = toHistory(stored);
+    const userTurns = stored.filter((t) => t.role === 'customer').length;
+    const at = new Date(this.#clock());
+    await this.#store.recordTurn(input.customerId, {
+      channel: input.channel,
+      sessionId: input.sessionId,
+      role: 'customer',
+      text: input.text,
+      at,
+      turnId: `${turnId}:customer`,
+    });
+
+    const startAgent = this.#agent(state.agentId ?? this.#scenario.coordinator);
+    const run: TurnRun = {
+      input,
+      turnId,
+      conversationId,
+      emit,
+      history,
+      summary: customer.summary ?? undefined,
+      collectedData: publicCollectedData(customer.collectedData),
+      replies: [],
+      events: [],
+      actions: [],
+      agent: startAgent,
+      guard: this.#loopGuard.start(turnId, startAgent.id),
+      at,
+      budget: state.budget,
+      clarifications: state.clarifications,
+    };
+
+    if (!this.#budget.canCallModel(run.budget)) {
+      run.events.push({ type: 'budget', status: run.budget.status, spentUsd: run.budget.spentUsd });
+      this.#escalate(run, 'conversation budget exhausted');
+    } else {
+      emit({ type: 'agent_start', agentId: run.agent.id });
+      const proceed = await this.#route(run, userTurns, stored, state.agentId);
+      if (proceed) await this.#agentLoop(run, proceed.fromAgent);
+    }
+    return this.#finish(run);
+  }
+
+  /** Lazy routing (classification + confidence gate); `undefined` when the turn is already answered. */
+  async #route(
+    run: TurnRun,
+    userTurns: number,
+    stored: readonly StoredTurn[],
+    storedAgentId: string | undefined,
+  ): Promise<{ fromAgent?: Agent } | undefined> {
+    const routing = effectiveRouting(this.#scenario, this.#settings);
+    if (routing.mode !== 'lazy') return {};
+    const lastAssistant = [...stored].reverse().find((t) => t.role === 'assistant');
+    const lastSpecialistReply =
+      lastAssistant && lastAssistant.agentId === run.agent.id && run.agent.id !== this.#scenario.coordinator
+        ? lastAssistant.text
+        : undefined;
+    const decision = shouldClassify(
+      storedAgentId === undefined ? { userTurns } : { currentAgentId: storedAgentId, userTurns },
+      run.input.text,
+      lastSpecialistReply,
+      this.#settings,
+      this.#scenario,
+    );
+    if (!decision.classify) return {};
+    const context = this.#context(run, undefined);
+    const classifier: Classifier = {
+      classify: (text) => this.#driver.classify({ scenario: this.#scenario, text, context }),
+    };
+    const classification = await classifyCached(classifier, this.#cache, this.#scenario.id, run.input.text);
+    run.events.push(
+      'kind' in classification
+        ? { type: 'classified', reason: `${decision.reason}: ${classification.reason}` }
+        : {
+            type: 'classified',
+            reason: decision.reason,
+            agentId: classification.agent_id,
+            confidence: classification.confidence,
+          },
+    );
+    const route = decideRoute(classification, this.#scenario, this.#settings, {
+      clarificationsInARow: run.clarifications,
+    });
+    if (route.kind === 'clarify') {
+      run.clarifications += 1;
+      run.events.push({ type: 'clarified', question: route.question, candidates: route.candidates });
+      run.replies.push({ text: route.question, kind: 'agent' });
+      return undefined;
+    }
+    run.clarifications = 0;
+    if (route.kind === 'escalate') {
+      this.#escalate(run, route.reason);
+      return undefined;
+    }
+    run.events.push({ type: 'routed', agentId: route.agentId, confidence: route.confidence });
+    if (route.agentId === run.agent.id) return {};
+    const from = run.agent;
+    const verdict = this.#loopGuard.checkHandoff(run.guard, route.agentId);
+    if (verdict.kind === 'refuse') {
+      run.events.push({
+        type: 'handoff_refused',
+        from: from.id,
+        to: route.agentId,
+        reason: verdict.reason,
+        detail: verdict.detail,
+      });
+      return {};
+    }
+    run.guard = verdict.state;
+    this.#handOff(run, this.#agent(route.agentId));
+    return { fromAgent: from };
+  }
+
+  #handOff(run: TurnRun, to: Agent): void {
+    const from = run.agent;
+    const announcement = this.#scenario.handoffAnnouncement.replaceAll('{agent}', to.displayName);
+    run.replies.push({ text: announcement, kind: 'announcement' });
+    run.events.push({ type: 'handoff', from: from.id, to: to.id, announcement });
+    run.emit({ type: 'handoff_announcement', from: from.id, to: to.id, text: announcement });
+    run.agent = to;
+    run.emit({ type: 'agent_start', agentId: to.id });
+    this.#logger?.info({ customerId: run.input.customerId, from: from.id, to: to.id }, 'handoff');
+  }
+
+  #escalate(run: TurnRun, reason: string): void {
+    run.replies.push({ text: APOLOGY_ESCALATION, kind: 'agent' });
+    run.events.push({ type: 'escalated', reason });
+    if (!run.actions.some((a) => a.action === 'escalate_to_human')) {
+      run.actions.push(
+        EscalateToHumanAction.parse({
+          action: 'escalate_to_human',
+          reason: reason.slice(0, 1024),
+          priority: 5,
+        }),
+      );
+    }
+    this.#logger?.warn({ customerId: run.input.customerId, reason }, 'escalated to a human');
+  }
+
+  #context(run: TurnRun, fromAgent: Agent | undefined): TransferMessage[] {
+    const routing = effectiveRouting(this.#scenario, this.#settings);
+    return transferContext({
+      history: run.history,
+      turns: routing.contextTransferTurns,
+      ...(run.summary ? { summary: run.summary } : {}),
+      collectedData: run.collectedData,
+      ...(fromAgent ? { fromAgent: fromAgent.displayName } : {}),
+    });
+  }
+
+  #toolsFor(agent: Agent): FunctionToolDefinition[] {
+    const transfers = agent.handoffs.flatMap((id): FunctionToolDefinition[] => {
+      const target = findAgent(this.#scenario, id);
+      if (!target) return [];
+      return [
+        {
+          type: 'function',
+          name: `${TRANSFER_TOOL_PREFIX}${target.id}`,
+          description: `Transfer the customer to ${target.displayName}: ${target.description}`,
+          parameters: { type: 'object', properties: {}, additionalProperties: false },
+          strict: false,
+        },
+      ];
+    });
+    return [...this.#tools.definitionsFor(agent), ...transfers];
+  }
+
+  async #agentLoop(run: TurnRun, initialFrom: Agent | undefined): Promise<void> {
+    let input: AgentStepRequest['input'] = { kind: 'text', text: run.input.text };
+    let context = this.#context(run, initialFrom);
+    let previousStepId: string | undefined;
+    for (;;) {
+      if (!this.#budget.canCallModel(run.budget)) {
+        run.events.push({ type: 'budget', status: run.budget.status, spentUsd: run.budget.spentUsd });
+        this.#escalate(run, 'conversation budget exhausted');
+        return;
+      }
+      const step = this.#loopGuard.checkStep(run.guard);
+      if (step.kind === 'stop') {
+        this.#escalate(run, step.detail);
+        return;
+      }
+      run.guard = step.state;
+      const agent = run.agent;
+      const model = this.#budget.modelFor(run.budget, this.#model);
+      run.events.push({ type: 'agent_step', agentId: agent.id, model });
+      const result = await this.#driver.step({
+        customerId: run.input.customerId,
+        conversationId: run.conversationId,
+        scenario: this.#scenario,
+        agent,
+        channel: run.input.channel,
+        model,
+        input,
+        context,
+        tools: this.#toolsFor(agent),
+        ...(previousStepId ? { previousStepId } : {}),
+      });
+      const before = run.budget.status;
+      run.budget = this.#budget.record(run.budget, result.model, result.usage);
+      if (run.budget.status !== before) {
+        run.events.push({
+          type: 'budget',
+          status: run.budget.status,
+          spentUsd: run.budget.spentUsd,
+          model: result.model,
+        });
+      }
+      previousStepId = result.stepId;
+      if (result.text?.trim()) run.replies.push({ text: result.text.trim(), kind: 'agent' });
+      if (result.toolCalls.length === 0) return;
+
+      const outputs: ToolOutput[] = [];
+      let handedOff = false;
+      for (const call of result.toolCalls) {
+        if (call.name.startsWith(TRANSFER_TOOL_PREFIX)) {
+          const target = call.name.slice(TRANSFER_TOOL_PREFIX.length);
+          const verdict = this.#loopGuard.checkHandoff(run.guard, target, agent.handoffs);
+          if (verdict.kind === 'allow') {
+            run.guard = verdict.state;
+            this.#handOff(run, this.#agent(target));
+            handedOff = true;
+            break;
+          }
+          run.events.push({
+            type: 'handoff_refused',
+            from: agent.id,
+            to: target,
+            reason: verdict.reason,
+            detail: verdict.detail,
+          });
+          if (verdict.fallback === 'escalate') {
+            this.#escalate(run, `handoff loop: ${verdict.detail}`);
+            return;
+          }
+          outputs.push({
+            callId: call.callId,
+            output: JSON.stringify({ error: { code: 'handoff_refused', message: verdict.detail } }),
+          });
+          continue;
+        }
+        const ctx: ToolContext = {
+          customerId: run.input.customerId,
+          conversationId: run.conversationId,
+          turnId: run.turnId,
+          agentId: agent.id,
+          channel: run.input.channel,
+          idempotency: this.#store,
+          clock: this.#clock,
+          queueStatus: this.#queueStatus,
+        };
+        const invocation = await invokeTool(this.#tools, agent, call.name, call.arguments, ctx);
+        run.events.push(
+          invocation.ok
+            ? { type: 'tool_called', agentId: agent.id, tool: call.name, ok: true }
+            : {
+                type: 'tool_called',
+                agentId: agent.id,
+                tool: call.name,
+                ok: false,
+                error: `${invocation.error.code}: ${invocation.error.message}`,
+              },
+        );
+        run.emit({ type: 'tool_called', agentId: agent.id, tool: call.name, ok: invocation.ok });
+        if (invocation.ok && isEngineAction(invocation.output)) run.actions.push(invocation.output);
+        outputs.push({
+          callId: call.callId,
+          output: JSON.stringify(invocation.ok ? invocation.output : { error: invocation.error }),
+        });
+      }
+      if (handedOff) {
+        input = { kind: 'text', text: run.input.text };
+        context = this.#context(run, agent);
+        previousStepId = undefined;
+      } else {
+        input = { kind: 'tool_outputs', outputs };
+      }
+    }
+  }
+
+  async #finish(run: TurnRun): Promise<TurnResult> {
+    const style = run.agent.style[run.input.channel];
+    const replies = run.replies
+      .map((r) => styleReply(r.text, run.input.channel, style))
+      .filter((r) => r !== '');
+    run.replies.forEach((reply, i) => {
+      const styled = replies[i];
+      if (reply.kind === 'agent' && styled)
+        for (const token of tokens(styled)) run.emit({ type: 'token', text: token });
+    });
+    const result: TurnResult = {
+      replies,
+      agentId: run.agent.id,
+      events: run.events,
+      actions: run.actions,
+      conversationId: run.conversationId,
+      turnId: run.turnId,
+    };
+    if (replies.length > 0) {
+      await this.#store.recordTurn(run.input.customerId, {
+        channel: run.input.channel,
+        sessionId: run.input.sessionId,
+        role: 'assistant',
+        text: replies.join('\n\n'),
+        agentId: run.agent.id,
+        at: new Date(Math.max(this.#clock(), run.at.getTime() + 1)),
+        turnId: `${run.turnId}:assistant`,
+      });
+    }
+    await this.#store.updateSummary(run.input.customerId, undefined, {
+      [ENGINE_STATE_KEYS.agentId]: run.agent.id,
+      [ENGINE_STATE_KEYS.spentUsd]: run.budget.spentUsd,
+      [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
+      [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
+      [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
+      [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
+    });
+    return result;
+  }
+}
+
+/** The stored transcript as engine history (customer → user). */
+function toHistory(turns: readonly StoredTurn[]): HistoryItem[] {
+  return turns.flatMap((t): HistoryItem[] => {
+    if (t.role === 'customer') return [{ type: 'message', role: 'user', text: t.text }];
+    if (t.role === 'assistant' || t.role === 'agent') {
+      return [
+        t.agentId === null
+          ? { type: 'message', role: 'assistant', text: t.text }
+          : { type: 'message', role: 'assistant', text: t.text, agentId: t.agentId },
+      ];
+    }
+    return [{ type: 'note', text: t.text }];
+  });
+}
+
+/** Splits a reply into token-like chunks (words with their trailing space) for streaming. */
+function tokens(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [];
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { CollectedData } from '@omni/contracts';
+import type { ConversationChannel } from '../scenario.js';
+import type { IdempotencyPort } from '../tools/tool-registry.js';
+
+/** Who spoke a recorded turn (the customer-context roles). */
+export type StoredTurnRole = 'customer' | 'assistant' | 'agent' | 'system';
+
+/** A turn to record. */
+export interface StoredTurnInput {
+  channel: ConversationChannel;
+  sessionId: string;
+  role: StoredTurnRole;
+  text: string;
+  agentId?: string;
+  at: Date;
+  /** Makes recording idempotent: a repeated id records nothing new. */
+  turnId?: string;
+}
+
+/** A recorded turn, as the store returns it. */
+export interface StoredTurn {
+  readonly turnId: string;
+  readonly channel: string;
+  readonly sessionId: string;
+  readonly role: StoredTurnRole;
+  readonly text: string;
+  readonly agentId: string | null;
+  readonly at: string;
+}
+
+/** The customer fields the engine reads. */
+export interface StoredCustomer {
+  readonly summary: string | null;
+  readonly collectedData: CollectedData;
+}
+
+/**
+ * The port the {@link ConversationEngine} keeps conversations in: the subset of `CustomerContextStore`
+ * (`@omni/customer-context`) it needs, so production passes the Cosmos-backed store unchanged and unit tests
+ * pass an {@link InMemoryConversationStore}. `runOnce` is also the tools' idempotency port.
+ */
+export interface ConversationStore extends IdempotencyPort {
+  getOrCreateConversationId(customerId: string, create: () => Promise<string>): Promise<string>;
+  recordTurn(customerId: string, turn: StoredTurnInput): Promise<unknown>;
+  /** The newest `n` turns, oldest first. */
+  recentTurns(customerId: string, n: number): Promise<readonly StoredTurn[]>;
+  /** Replaces the summary (`undefined` keeps it) and merges the patch into the collected data. */
+  updateSummary(
+    customerId: string,
+    summary: string | undefined,
+    collectedDataPatch?: CollectedData,
+  ): Promise<unknown>;
+  getCustomer(customerId: string): Promise<StoredCustomer>;
+}
+
+/**
+ * The prefix of the collected-data keys the engine reserves for its own per-customer state (the agent that
+ * holds the conversation, budget spend, clarifications in a row, the last turn's result). They are never
+ * shown to agents, summaries or transfer notes.
+ */
+export const ENGINE_STATE_PREFIX = '_engine.';
+
+/** The reserved collected-data keys of the engine's state (see {@link ENGINE_STATE_PREFIX}). */
+export const ENGINE_STATE_KEYS = {
+  /** The agent that holds the conversation. */
+  agentId: `${ENGINE_STATE_PREFIX}agentId`,
+  /** Spend of the conversation in USD. */
+  spentUsd: `${ENGINE_STATE_PREFIX}spentUsd`,
+  inputTokens: `${ENGINE_STATE_PREFIX}inputTokens`,
+  outputTokens: `${ENGINE_STATE_PREFIX}outputTokens`,
+  /** Clarifying questions asked in a row (lazy routing). */
+  clarifications: `${ENGINE_STATE_PREFIX}clarifications`,
+  /** JSON of the last completed turn `{ turnId, result }`, so a replayed turn returns it unchanged. */
+  lastTurn: `${ENGINE_STATE_PREFIX}lastTurn`,
+} as const;
+
+/** The collected data without the engine's reserved keys (what agents and summaries may see). */
+export function publicCollectedData(data: CollectedData): CollectedData {
+  return Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith(ENGINE_STATE_PREFIX)));
+}
+
+/**
+ * An in-memory {@link ConversationStore} with the same semantics as `CustomerContextStore` (idempotent turns
+ * by turn id, patch-merged collected data, one conversation id per customer, `runOnce` per key). Customers
+ * are created on first use. For unit tests and the sandbox; not shared between processes.
+ */
+export class InMemoryConversationStore implements ConversationStore {
+  readonly #customers = new Map<
+    string,
+    { summary: string | null; collectedData: CollectedData; conversationId?: string }
+  >();
+  readonly #turns = new Map<string, StoredTurn[]>();
+  readonly #once = new Map<string, Promise<unknown>>();
+  /** How many side effects ran (one per distinct `runOnce` key). */
+  runs = 0;
+
+  #customer(customerId: string) {
+    let customer = this.#customers.get(customerId);
+    if (!customer) {
+      customer = { summary: null, collectedData: {} };
+      this.#customers.set(customerId, customer);
+    }
+    return customer;
+  }
+
+  async getOrCreateConversationId(customerId: string, create: () => Promise<string>): Promise<string> {
+    const customer = this.#customer(customerId);
+    customer.conversationId ??= await create();
+    return customer.conversationId;
+  }
+
+  async recordTurn(customerId: string, turn: StoredTurnInput): Promise<StoredTurn> {
+    const turns = this.#turns.get(customerId) ?? [];
+    this.#turns.set(customerId, turns);
+    const turnId = turn.turnId ?? randomUUID();
+    const existing = turns.find((t) => t.turnId === turnId);
+    if (existing) return existing;
+    const stored: StoredTurn = {
+      turnId,
+      channel: turn.channel,
+      sessionId: turn.sessionId,
+      role: turn.role,
+      text: turn.text,
+      agentId: turn.agentId ?? null,
+      at: turn.at.toISOString(),
+    };
+    turns.push(stored);
+    return stored;
+  }
+
+  async recentTurns(customerId: string, n: number): Promise<StoredTurn[]> {
+    return (this.#turns.get(customerId) ?? []).slice(-n);
+  }
+
+  async updateSummary(
+    customerId: string,
+    summary: string | undefined,
+    collectedDataPatch: CollectedData = {},
+  ): Promise<StoredCustomer> {
+    const customer = this.#customer(customerId);
+    if (summary !== undefined) customer.summary = summary;
+    customer.collectedData = { ...customer.collectedData, ...collectedDataPatch };
+    return { summary: customer.summary, collectedData: { ...customer.collectedData } };
+  }
+
+  async getCustomer(customerId: string): Promise<StoredCustomer> {
+    const customer = this.#customer(customerId);
+    return { summary: customer.summary, collectedData: { ...customer.collectedData } };
+  }
+
+  runOnce<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const existing = this.#once.get(key);
+    if (existing) return existing as Promise<T>;
+    this.runs += 1;
+    const run = fn();
+    this.#once.set(key, run);
+    run.catch(() => this.#once.delete(key));
+    return run;
+  }
+
+  /** Every recorded turn of a customer, oldest first (for tests). */
+  allTurns(customerId: string): readonly StoredTurn[] {
+    return [...(this.#turns.get(customerId) ?? [])];
+  }
+}
