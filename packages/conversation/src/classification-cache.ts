@@ -8,7 +8,7 @@ import { normaliseText } from './text-normalisation.js';
 
 /**
  * Remembers classifications by scenario and normalised text, so a repeated utterance ("yes", "my power is
- * out") is not classified twice. In memory here; a Redis implementation follows when REDIS_URL is set.
+ * out") is not classified twice: in memory here, shared across replicas with {@link RedisClassificationCache}.
  */
 export interface ClassificationCache {
   get(key: string): Promise<Classification | undefined>;
