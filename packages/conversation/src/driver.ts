@@ -47,10 +47,16 @@ export interface AgentStepRequest {
   readonly channel: ConversationChannel;
   /** The model to use (the budget may have degraded it to a cheaper one). */
   readonly model: string;
-  /** The user's text (first step of a turn) or tool outputs (later steps). */
+  /**
+   * What this step answers: the user's text (first step of a turn), the outputs of the tool calls the previous
+   * step asked for, or a handoff. A handoff carries the outputs answering EVERY call of the handing-off step
+   * (the transfer itself and any call it cut short: the Responses API refuses a conversation with an
+   * unanswered call) and the user's text of this turn, for back ends that do not keep the conversation.
+   */
   readonly input:
     | { readonly kind: 'text'; readonly text: string }
-    | { readonly kind: 'tool_outputs'; readonly outputs: readonly ToolOutput[] };
+    | { readonly kind: 'tool_outputs'; readonly outputs: readonly ToolOutput[] }
+    | { readonly kind: 'handoff'; readonly text: string; readonly outputs: readonly ToolOutput[] };
   /**
    * Context carried over from other agents and channels (`transferContext`): a note with the summary and
    * collected data, then the last N turns. Drivers that keep server-side history (Foundry) may send only

@@ -595,16 +595,26 @@ export class ConversationEngine {
       if (result.toolCalls.length === 0) return;
 
       const outputs: ToolOutput[] = [];
-      let handedOff = false;
+      let handedOffTo: string | undefined;
       for (const call of result.toolCalls) {
+        if (handedOffTo !== undefined) {
+          // A call after an accepted transfer is not run, but it must be answered: the Responses API refuses
+          // a conversation that holds a call without an output.
+          outputs.push({
+            callId: call.callId,
+            output: JSON.stringify({ skipped: `handed off to ${handedOffTo}` }),
+          });
+          continue;
+        }
         if (call.name.startsWith(TRANSFER_TOOL_PREFIX)) {
           const target = call.name.slice(TRANSFER_TOOL_PREFIX.length);
           const verdict = this.#loopGuard.checkHandoff(run.guard, target, agent.handoffs);
           if (verdict.kind === 'allow') {
             run.guard = verdict.state;
             this.#handOff(run, this.#agent(target));
-            handedOff = true;
-            break;
+            handedOffTo = target;
+            outputs.push({ callId: call.callId, output: JSON.stringify({ transferred_to: target }) });
+            continue;
           }
           run.events.push({
             type: 'handoff_refused',
@@ -652,8 +662,8 @@ export class ConversationEngine {
           output: JSON.stringify(invocation.ok ? invocation.output : { error: invocation.error }),
         });
       }
-      if (handedOff) {
-        input = { kind: 'text', text: run.input.text };
+      if (handedOffTo !== undefined) {
+        input = { kind: 'handoff', text: run.input.text, outputs };
         context = this.#context(run, agent);
         previousStepId = undefined;
       } else {

@@ -162,7 +162,8 @@ export class FoundryDriver implements ConversationDriver {
     if (request.input.kind === 'text') {
       input = [...preamble, { type: 'message', role: 'user', content: request.input.text }];
     } else {
-      // Outputs first: they must directly answer the calls of the previous step.
+      // Outputs first: they must directly answer the calls of the previous step. After a handoff the
+      // conversation already holds the user's message, so the new agent answers it without a repeat.
       input = [
         ...request.input.outputs.map(
           (o): ResponseInputItem => ({ type: 'function_call_output', call_id: o.callId, output: o.output }),

@@ -178,14 +178,15 @@ export class OfflineDriver implements ConversationDriver {
 
   async step(request: AgentStepRequest): Promise<AgentStepResult> {
     this.calls.step += 1;
+    // After a handoff the new agent starts from the user's text: this driver keeps no conversation.
     const outcome =
-      request.input.kind === 'text'
-        ? this.#onText(request, request.input.text)
-        : this.#onToolOutputs(request);
+      request.input.kind === 'tool_outputs'
+        ? this.#onToolOutputs(request)
+        : this.#onText(request, request.input.text);
     const inputText =
-      request.input.kind === 'text'
-        ? request.input.text
-        : request.input.outputs.map((o) => o.output).join('\n');
+      request.input.kind === 'tool_outputs'
+        ? request.input.outputs.map((o) => o.output).join('\n')
+        : request.input.text;
     const usage: TokenUsage = {
       inputTokens: estimateTokens(inputText) + estimateTokens(request.context.map((m) => m.text).join('\n')),
       outputTokens: estimateTokens(outcome.text ?? JSON.stringify(outcome.toolCalls)),
