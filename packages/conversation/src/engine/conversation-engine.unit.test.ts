@@ -195,6 +195,16 @@ describe('ConversationEngine — utilities (tools routing)', () => {
     expect((await h.store.getCustomer('c-spender')).collectedData[ENGINE_STATE_KEYS.spentUsd]).toBe(2);
   });
 
+  it('given the customer says goodbye, then the turn ends the session with an end_session action and a farewell', async () => {
+    const h = await engineHarness('utilities');
+    const result = await turn(h, 'c-bye', "that's all, thanks, bye");
+    expect(result.actions).toEqual([{ action: 'end_session', reason: 'The customer said goodbye.' }]);
+    expect(result.replies.join(' ')).toContain('Goodbye');
+    expect(result.events).toContainEqual(
+      expect.objectContaining({ type: 'tool_called', tool: 'end_session', ok: true }),
+    );
+  });
+
   it('given a voice channel, when the agent answers in markdown, then the reply has no markdown', async () => {
     const h = await engineHarness('utilities');
     h.driver.script = () =>

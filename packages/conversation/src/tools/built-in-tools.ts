@@ -37,4 +37,5 @@ export const BUILT_IN_TOOL_NAMES: readonly string[] = [
   'offer_channel_switch',
   'execute_channel_handoff',
   'escalate_to_human',
+  'end_session',
 ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  EndSessionAction,
   type EngineAction,
   EscalateToHumanAction,
   ExecuteChannelHandoffAction,
@@ -80,6 +81,18 @@ export function channelTools(): AnyTool[] {
           reason: args.reason,
           priority: args.priority,
         });
+      },
+    }),
+    defineTool({
+      name: 'end_session',
+      description:
+        'End the session on this channel (hang up the call, close the chat) once the customer has what they need and says goodbye.',
+      parameters: z.object({
+        reason: z.string().trim().min(1).max(1024).describe('Why the session ends, in one sentence.'),
+      }),
+      sideEffect: false,
+      async run(args): Promise<EngineAction> {
+        return EndSessionAction.parse({ action: 'end_session', reason: args.reason });
       },
     }),
   ] as AnyTool[];

@@ -39,6 +39,7 @@ describe('syncAgents / agents:sync against the Foundry emulator', () => {
       'get_account',
       'get_bill',
       'escalate_to_human',
+      'end_session',
       'transfer_to_Usage',
       'transfer_to_Service',
       'transfer_to_Outage',

@@ -50,6 +50,10 @@ interface PendingTurn {
   >;
 }
 
+/** A customer closing the conversation ("that's all, thanks, bye"). */
+const GOODBYE =
+  /^(?:(?:ok(?:ay)?|great|perfect|thanks?|thank you|cheers|that'?s all|no(?:thing)? (?:else|more)),?\s*)*(?:bye|goodbye|good bye|that'?s all|that is all|nothing else)\b/i;
+
 const HUMAN =
   /\b(?:human|real person|a person|someone real|representative|operator|speak to (?:an? )?agent|talk to (?:an? )?agent|live agent)\b/i;
 const OUTAGE_INTENTS = new Set(['a power outage', 'a gas supply problem', 'a suspected gas leak']);
@@ -232,6 +236,9 @@ export class OfflineDriver implements ConversationDriver {
     const facts = gatherFacts(text, request.context);
     this.#pending.delete(request.conversationId);
 
+    if (GOODBYE.test(text) && offered.has('end_session')) {
+      return this.#call(request, facts, 'end_session', { reason: 'The customer said goodbye.' });
+    }
     if (HUMAN.test(text)) {
       if (offered.has('check_queue_status')) return this.#call(request, facts, 'check_queue_status', {});
       if (offered.has('escalate_to_human')) {
@@ -543,6 +550,8 @@ export function render(tool: string | undefined, v: Record<string, unknown>): st
       return `I'm moving our conversation to ${s('toChannel') === 'whatsapp' ? 'WhatsApp' : s('toChannel')} now. You won't need to repeat anything.`;
     case 'escalate_to_human':
       return "I'm passing you to a member of our team now. They will see everything you've told me, so you won't need to repeat yourself.";
+    case 'end_session':
+      return 'Thank you for getting in touch. Goodbye!';
     default:
       return 'Done.';
   }
