@@ -22,7 +22,12 @@ describe('ToolRegistry', () => {
     const agent = scenario.agents.find((a) => a.id === 'Returns');
     if (!agent) throw new Error('no Returns agent');
     const defs = createBuiltInToolRegistry().definitionsFor(agent);
-    expect(defs.map((d) => d.name)).toEqual(['get_order', 'start_return', 'escalate_to_human', 'end_session']);
+    expect(defs.map((d) => d.name)).toEqual([
+      'get_order',
+      'start_return',
+      'escalate_to_human',
+      'end_session',
+    ]);
     expect(defs[1]?.parameters).toMatchObject({
       type: 'object',
       required: ['orderId', 'skus', 'reason'],
