@@ -149,6 +149,17 @@ export const TOPOLOGY_DEFAULTS = {
   duplicateDetectionHistoryTimeWindow: 'PT10M',
 } as const;
 
+/** The receiver settings queues and subscriptions share, from {@link TOPOLOGY_DEFAULTS}. */
+function receiverDefaults(): ReceiverSettings {
+  return {
+    lockDuration: TOPOLOGY_DEFAULTS.lockDuration,
+    maxDeliveryCount: TOPOLOGY_DEFAULTS.maxDeliveryCount,
+    defaultMessageTimeToLive: TOPOLOGY_DEFAULTS.defaultMessageTimeToLive,
+    requiresSession: TOPOLOGY_DEFAULTS.requiresSession,
+    deadLetteringOnMessageExpiration: TOPOLOGY_DEFAULTS.deadLetteringOnMessageExpiration,
+  };
+}
+
 /** Builds a queue definition from {@link TOPOLOGY_DEFAULTS} and overrides. */
 export function defineQueue(
   name: string,
@@ -156,11 +167,7 @@ export function defineQueue(
 ): QueueDefinition {
   return {
     name,
-    lockDuration: TOPOLOGY_DEFAULTS.lockDuration,
-    maxDeliveryCount: TOPOLOGY_DEFAULTS.maxDeliveryCount,
-    defaultMessageTimeToLive: TOPOLOGY_DEFAULTS.defaultMessageTimeToLive,
-    requiresSession: TOPOLOGY_DEFAULTS.requiresSession,
-    deadLetteringOnMessageExpiration: TOPOLOGY_DEFAULTS.deadLetteringOnMessageExpiration,
+    ...receiverDefaults(),
     requiresDuplicateDetection: TOPOLOGY_DEFAULTS.requiresDuplicateDetection,
     duplicateDetectionHistoryTimeWindow: TOPOLOGY_DEFAULTS.duplicateDetectionHistoryTimeWindow,
     ...overrides,
@@ -174,11 +181,7 @@ export function defineSubscription(
 ): SubscriptionDefinition {
   return {
     name,
-    lockDuration: TOPOLOGY_DEFAULTS.lockDuration,
-    maxDeliveryCount: TOPOLOGY_DEFAULTS.maxDeliveryCount,
-    defaultMessageTimeToLive: TOPOLOGY_DEFAULTS.defaultMessageTimeToLive,
-    requiresSession: TOPOLOGY_DEFAULTS.requiresSession,
-    deadLetteringOnMessageExpiration: TOPOLOGY_DEFAULTS.deadLetteringOnMessageExpiration,
+    ...receiverDefaults(),
     rules: [],
     ...overrides,
   };
