@@ -33,7 +33,9 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
   });
   const doFetch = deps.fetch ?? fetch;
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(statusPage()));
+  app.get('/', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(statusPage(deps.config.SANDBOX_LINKS)),
+  );
 
   app.get(
     '/api/services',

@@ -27,6 +27,18 @@ describe('sandbox host', () => {
     await app.close();
   });
 
+  it('given emulator links, when the page is served, then it links each one', async () => {
+    const config = readConfig({
+      SANDBOX_LINKS:
+        'Service Bus entities=http://127.0.0.1:5380/entities,Foundry agents=https://127.0.0.1:8443/_emulator/agents',
+    });
+    const app = buildApp({ config });
+    const page = (await app.inject('/')).body;
+    expect(page).toContain('<a href="http://127.0.0.1:5380/entities">Service Bus entities</a>');
+    expect(page).toContain('<a href="https://127.0.0.1:8443/_emulator/agents">Foundry agents</a>');
+    await app.close();
+  });
+
   it('given a malformed SANDBOX_SERVICES, then config fails naming it', () => {
     expect(() => readConfig({ SANDBOX_SERVICES: 'router' })).toThrow(/SANDBOX_SERVICES is invalid/);
   });

@@ -1,7 +1,7 @@
 import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
 import { z } from 'zod';
 
-/** `name=url` pairs, comma-separated: the services whose status the sandbox shows. */
+/** `name=url` pairs, comma-separated (services to show, links to offer). */
 const serviceList = z
   .string()
   .transform((value, ctx) => {
@@ -23,6 +23,8 @@ export const configSchema = z.object({
   ...serviceBaseConfig,
   PORT: port(7070),
   SANDBOX_SERVICES: serviceList,
+  /** Extra links for the page (emulator inspection APIs), as `label=url` pairs. */
+  SANDBOX_LINKS: serviceList,
 });
 
 /** The sandbox's validated configuration. */

@@ -27,6 +27,8 @@ export interface LocalEmulators {
   env: Record<string, string>;
   /** Human-readable lines describing where each emulator listens. */
   describe(): string[];
+  /** Links for the sandbox page, as `label=url` pairs (`SANDBOX_LINKS`). */
+  links: string;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,11 @@ function describeEmulators(
       `Cosmos DB               ${cosmos.endpoint}  (key: the emulator's well-known key)`,
       `AI Foundry (https)      ${foundry.endpoint}  (scripted model)`,
     ],
+    links: [
+      `Service Bus entities=${serviceBus.httpUrl}/entities`,
+      `Foundry agents=${foundry.origin}/_emulator/agents`,
+      `Foundry conversations=${foundry.origin}/_emulator/conversations`,
+    ].join(','),
     stop,
   };
 }

@@ -55,6 +55,7 @@ try {
       ...emulators.env,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       SANDBOX_SERVICES: serviceList,
+      SANDBOX_LINKS: emulators.links,
       EXPOSE_ERRORS: 'true',
     },
     onLog: printLog,

@@ -1,5 +1,14 @@
-/** The sandbox's landing page: a live list of the services and their readiness. */
-export function statusPage(): string {
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+/** The sandbox's landing page: a live list of the services and their readiness, and the emulators' links. */
+export function statusPage(links: readonly { name: string; url: string }[] = []): string {
+  const linkItems = links
+    .map((l) => `<li><a href="${escapeHtml(l.url)}">${escapeHtml(l.name)}</a></li>`)
+    .join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -24,6 +33,7 @@ export function statusPage(): string {
   <thead><tr><th scope="col">Service</th><th scope="col">Status</th><th scope="col">Endpoints</th></tr></thead>
   <tbody id="services"><tr><td colspan="3">Loading…</td></tr></tbody>
 </table>
+${links.length > 0 ? `<h2>Emulators</h2>\n<p>What the local Service Bus and Foundry hold right now, as JSON. Foundry answers over https with a certificate made at start, so your browser asks once before showing it.</p>\n<ul>${linkItems}</ul>` : ''}
 </main>
 <script type="module">
 const tbody = document.getElementById('services');
