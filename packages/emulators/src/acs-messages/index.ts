@@ -1,0 +1,40 @@
+/**
+ * `@omni/emulators/acs-messages`: an in-process Azure Communication Services Advanced Messaging (WhatsApp) and
+ * SMS emulator over http that the unmodified `@azure-rest/communication-messages` 2.0.0 client talks to (HMAC
+ * signatures verified), plus a simulated customer phone that emits Event Grid events to a webhook. See the
+ * package README for what it does not emulate.
+ *
+ * @packageDocumentation
+ */
+export {
+  ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED,
+  ADVANCED_MESSAGE_RECEIVED,
+  type AdvancedMessageDeliveryStatusUpdatedData,
+  type AdvancedMessageReceivedData,
+  type ConnectOptions,
+  type CustomerMessage,
+  type CustomerSendOptions,
+  type FailureOptions,
+  type InboundResult,
+  type InteractiveContent,
+  type MediaContent,
+  type MessageContext,
+  SimulatedCustomer,
+} from './customer.js';
+export {
+  ACS_MESSAGES_API_VERSIONS,
+  ACS_SMS_API_VERSIONS,
+  type AcsMessagesEmulator,
+  type AcsMessagesEmulatorOptions,
+  startAcsMessagesEmulator,
+} from './emulator.js';
+export type { DeliveryAttempt, DeliveryResult, EventGridEvent, RetryPolicy } from './event-grid.js';
+export { contentHash, HmacAuthError, hmacSignature, MAX_CLOCK_SKEW_MS, verifyHmacRequest } from './hmac.js';
+export type { NotificationContent, SmsSendRequest } from './schemas.js';
+export type {
+  DeliveryStatus,
+  MessageStore,
+  RecordedAdvancedMessage,
+  RecordedMessage,
+  RecordedSms,
+} from './store.js';

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { createServiceApp, type FieldIssue, fieldIssuesFromZod } from '@omni/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { SimulatedCustomer } from './customer.js';
+import { HmacAuthError, verifyHmacRequest } from './hmac.js';
+import { notificationContentSchema, smsSendSchema } from './schemas.js';
+import type { MessageStore, RecordedAdvancedMessage } from './store.js';
+
+/** What the HTTP layer serves. */
+export interface AcsServerState {
+  readonly accessKey: string;
+  readonly channelRegistrationId: string;
+  readonly messagesApiVersions: readonly string[];
+  readonly smsApiVersions: readonly string[];
+  readonly store: MessageStore;
+  readonly customer: SimulatedCustomer;
+  reset(): void;
+}
+
+/** An error answered as ACS does (`{ error: { code, message } }`), plus problem+json members and field paths. */
+class AcsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly errors?: FieldIssue[],
+  ) {
+    super(message);
+  }
+}
+
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const acs =
+    error instanceof AcsError
+      ? error
+      : error instanceof HmacAuthError
+        ? new AcsError(401, 'Denied', `Denied by the resource provider. ${error.message}`)
+        : (() => {
+            const status = (error as { statusCode?: number }).statusCode;
+            if (typeof status === 'number' && status >= 400 && status < 500) {
+              return new AcsError(status, 'BadRequest', (error as Error).message);
+            }
+            request.log.error({ err: error }, 'acs emulator request failed');
+            return new AcsError(500, 'InternalError', 'The emulator failed to handle the request.');
+          })();
+  return reply
+    .status(acs.status)
+    .type('application/json')
+    .send({
+      type: 'about:blank',
+      title: acs.status === 401 ? 'Unauthorized' : acs.status === 400 ? 'Bad Request' : 'Error',
+      status: acs.status,
+      detail: acs.message,
+      ...(acs.errors ? { errors: acs.errors } : {}),
+      error: { code: acs.code, message: acs.message },
+    });
+}
+
+function apiVersionOf(request: FastifyRequest, accepted: readonly string[]): string {
+  const version = (request.query as Record<string, string | undefined>)['api-version'];
+  if (version === undefined || version === '') {
+    throw new AcsError(400, 'MissingApiVersionParameter', 'The api-version query parameter is required.');
+  }
+  if (!accepted.includes(version)) {
+    throw new AcsError(
+      400,
+      'UnsupportedApiVersion',
+      `The api-version '${version}' is not supported; supported: ${accepted.join(', ')}.`,
+    );
+  }
+  return version;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The ACS data-plane routes, each behind the HMAC check. */
+function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void {
+  scope.setErrorHandler(sendError);
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    (request as FastifyRequest & { rawBody?: string }).rawBody = body as string;
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'), undefined);
+    }
+  });
+  scope.addHook('preHandler', async (request) => {
+    verifyHmacRequest(
+      {
+        method: request.method,
+        url: request.raw.url ?? request.url,
+        headers: request.headers,
+        rawBody: (request as FastifyRequest & { rawBody?: string }).rawBody ?? '',
+      },
+      state.accessKey,
+    );
+  });
+
+  scope.post('/messages/notifications:send', async (request, reply) => {
+    const apiVersion = apiVersionOf(request, state.messagesApiVersions);
+    const parsed = notificationContentSchema.safeParse(request.body);
+    if (!parsed.success) {
+      throw new AcsError(400, 'BadRequest', 'The request body is invalid.', fieldIssuesFromZod(parsed.error));
+    }
+    const body = parsed.data;
+    if (body.channelRegistrationId !== state.channelRegistrationId) {
+      throw new AcsError(400, 'BadRequest', 'Unknown channelRegistrationId.', [
+        { path: 'channelRegistrationId', message: 'no such channel registration' },
+      ]);
+    }
+    const repeatabilityRequestId = header(request, 'repeatability-request-id');
+    const receivedAt = new Date().toISOString();
+    const receipts = body.to.map((to) => {
+      const message: RecordedAdvancedMessage = {
+        channel: 'whatsapp',
+        messageId: randomUUID(),
+        to,
+        kind: body.kind,
+        body,
+        apiVersion,
+        receivedAt,
+        ...(repeatabilityRequestId === undefined ? {} : { repeatabilityRequestId }),
+        statuses: [],
+      };
+      state.store.add(message);
+      return message;
+    });
+    for (const message of receipts) state.customer.outbound(message);
+    if (repeatabilityRequestId !== undefined) reply.header('repeatability-result', 'accepted');
+    return reply.status(202).send({ receipts: receipts.map((m) => ({ messageId: m.messageId, to: m.to })) });
+  });
+
+  scope.post('/sms', async (request, reply) => {
+    const apiVersion = apiVersionOf(request, state.smsApiVersions);
+    const parsed = smsSendSchema.safeParse(request.body);
+    if (!parsed.success) {
+      throw new AcsError(400, 'BadRequest', 'The request body is invalid.', fieldIssuesFromZod(parsed.error));
+    }
+    const body = parsed.data;
+    const receivedAt = new Date().toISOString();
+    const value = body.smsRecipients.map((recipient) => {
+      const messageId = randomUUID();
+      state.store.add({
+        channel: 'sms',
+        messageId,
+        to: recipient.to,
+        from: body.from,
+        message: body.message,
+        body,
+        apiVersion,
+        receivedAt,
+      });
+      return {
+        to: recipient.to,
+        messageId,
+        httpStatusCode: 202,
+        ...(recipient.repeatabilityRequestId === undefined ? {} : { repeatabilityResult: 'accepted' }),
+        successful: true,
+      };
+    });
+    return reply.status(202).send({ value });
+  });
+}
+
+/** Inspection routes for tests and the sandbox (no authentication). */
+function registerInspectionRoutes(scope: FastifyInstance, state: AcsServerState): void {
+  scope.get('/messages', async () => ({ value: state.store.list() }));
+  scope.get('/events', async () => ({ value: state.customer.events() }));
+  scope.get('/deliveries', async () => ({ value: state.customer.deliveries() }));
+  scope.post('/reset', async (_request, reply) => {
+    state.reset();
+    return reply.status(204).send();
+  });
+}
+
+/** The emulator's fastify app (not yet listening). */
+export function createAcsMessagesApp(state: AcsServerState, logger?: Logger): FastifyInstance {
+  const app = createServiceApp({
+    service: 'acs-messages-emulator',
+    defaultMetrics: false,
+    ...(logger ? { logger } : {}),
+  });
+  app.register(async (scope) => registerAcsRoutes(scope, state));
+  app.register(async (scope) => registerInspectionRoutes(scope, state), { prefix: '/_emulator' });
+  return app;
+}
