@@ -1,0 +1,103 @@
+/** Settings of a per-sender token bucket. */
+export interface RateLimitConfig {
+  /** Messages a sender may send back to back (bucket size), at least 1. */
+  readonly burst: number;
+  /** Sustained messages per minute (refill rate), greater than 0. */
+  readonly perMinute: number;
+}
+
+/** One sender's bucket. */
+export interface BucketState {
+  /** Tokens left (fractional while refilling). */
+  readonly tokens: number;
+  /** When `tokens` was last brought up to date, in epoch milliseconds. */
+  readonly updatedAt: number;
+  /** Whether this sender was already told to slow down in the current throttled burst. */
+  readonly notified: boolean;
+}
+
+/** The answer of a rate-limit check. */
+export type RateLimitDecision =
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      /** True for the first rejected message of a throttled burst: send ONE polite reply for it, not for the rest. */
+      readonly firstRejection: boolean;
+      /** How long until the next message would be allowed, in milliseconds. */
+      readonly retryAfterMs: number;
+    };
+
+/** Checks a rate-limit config, throwing a RangeError for an unusable one. */
+export function assertRateLimitConfig(config: RateLimitConfig): void {
+  if (!Number.isFinite(config.burst) || config.burst < 1) {
+    throw new RangeError('rate limit: burst must be a number of at least 1');
+  }
+  if (!Number.isFinite(config.perMinute) || config.perMinute <= 0) {
+    throw new RangeError('rate limit: perMinute must be a number greater than 0');
+  }
+}
+
+/**
+ * One token-bucket step, pure: refills `state` for the time elapsed up to `now` (a clock going backwards
+ * refills nothing), then takes a token if there is one. A new sender (`state` undefined) starts full.
+ * The first rejection of a throttled burst sets `notified`; the next allowed message clears it, so each
+ * throttled burst gets exactly one `firstRejection`.
+ */
+export function takeToken(
+  state: BucketState | undefined,
+  now: number,
+  config: RateLimitConfig,
+): { decision: RateLimitDecision; state: BucketState } {
+  const perMs = config.perMinute / 60_000;
+  const elapsed = state === undefined ? 0 : Math.max(0, now - state.updatedAt);
+  const tokens = state === undefined ? config.burst : Math.min(config.burst, state.tokens + elapsed * perMs);
+  const updatedAt = state === undefined ? now : Math.max(now, state.updatedAt);
+  if (tokens >= 1) {
+    return { decision: { allowed: true }, state: { tokens: tokens - 1, updatedAt, notified: false } };
+  }
+  const notified = state?.notified ?? false;
+  return {
+    decision: { allowed: false, firstRejection: !notified, retryAfterMs: Math.ceil((1 - tokens) / perMs) },
+    state: { tokens, updatedAt, notified: true },
+  };
+}
+
+/**
+ * Per-sender token buckets (in memory, one adapter instance). Time is passed in, so it is deterministic.
+ *
+ * @example
+ * const limiter = new SenderRateLimiter({ burst: 5, perMinute: 20 });
+ * const decision = limiter.check('phone:+14255550123', Date.now());
+ * if (!decision.allowed && decision.firstRejection) reply(RATE_LIMITED_REPLY);
+ */
+export class SenderRateLimiter {
+  readonly #config: RateLimitConfig;
+  readonly #buckets = new Map<string, BucketState>();
+
+  /** @throws {RangeError} for a burst below 1 or a non-positive rate. */
+  constructor(config: RateLimitConfig) {
+    assertRateLimitConfig(config);
+    this.#config = { burst: config.burst, perMinute: config.perMinute };
+  }
+
+  /** Records a message from `sender` at `now` (epoch ms) and says whether it may go to the agent. */
+  check(sender: string, now: number): RateLimitDecision {
+    const { decision, state } = takeToken(this.#buckets.get(sender), now, this.#config);
+    this.#buckets.set(sender, state);
+    return decision;
+  }
+
+  /** Forgets senders whose bucket has refilled completely by `now` (they would start full anyway). */
+  prune(now: number): void {
+    const perMs = this.#config.perMinute / 60_000;
+    for (const [sender, state] of this.#buckets) {
+      const refilled = state.tokens + Math.max(0, now - state.updatedAt) * perMs;
+      if (refilled >= this.#config.burst) this.#buckets.delete(sender);
+    }
+  }
+
+  /** How many senders are tracked (for metrics and tests). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+}
