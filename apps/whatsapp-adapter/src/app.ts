@@ -1,20 +1,133 @@
-import { createServiceApp } from '@omni/service-kit';
+import { createEvent, type OmniEvent } from '@omni/contracts';
+import {
+  createServiceApp,
+  type DedupeStore,
+  type EventGridAuth,
+  type EventHandler,
+  entraAuthForTenant,
+  eventGridWebhook,
+} from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import {
+  ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED,
+  ADVANCED_MESSAGE_RECEIVED,
+  deliveryOutcome,
+  inboundFromEventGrid,
+} from './domain/index.js';
+import type { HandoffMessageRecord, HandoffMessageStore } from './handoff-messages.js';
+
+/** The `source` of every event this service publishes. */
+export const SOURCE = '/apps/whatsapp-adapter';
+
+/** Port: publishes platform events (the messaging `EventPublisher`). */
+export interface Publisher {
+  publish(event: OmniEvent): Promise<void>;
+  publishAll(events: readonly OmniEvent[]): Promise<void>;
+}
 
 /** What the whatsapp-adapter needs; `server.ts` wires the real ones, tests pass their own. */
 export interface WhatsAppAdapterDeps {
   config: Config;
   logger?: Logger;
+  publisher: Publisher;
+  /** messageId -> handoff of sent handoff notices. */
+  handoffMessages: HandoffMessageStore;
+  /** Readiness checks (e.g. the consumers' `readinessCheck`), by name. */
+  readiness?: Record<string, () => Promise<void>>;
+  /** Dedupe of Event Grid deliveries; default in memory (service-kit). */
+  dedupe?: DedupeStore;
+  /** Overrides the auth derived from the config (tests with Entra keys). */
+  auth?: EventGridAuth;
+}
+
+/** The webhook's auth from the configuration: shared secret and / or Entra. */
+export function eventGridAuthOf(config: Config): EventGridAuth {
+  const auth: EventGridAuth = {};
+  if (config.EVENTGRID_WEBHOOK_SECRET !== undefined) {
+    auth.sharedSecret = { secret: config.EVENTGRID_WEBHOOK_SECRET };
+  }
+  if (config.EVENTGRID_ENTRA_TENANT_ID !== undefined && config.EVENTGRID_ENTRA_AUDIENCE !== undefined) {
+    auth.entra = entraAuthForTenant({
+      tenantId: config.EVENTGRID_ENTRA_TENANT_ID,
+      audience: config.EVENTGRID_ENTRA_AUDIENCE,
+    });
+  }
+  return auth;
+}
+
+/**
+ * The Event Grid handler: an inbound message is validated and enqueued on `inbound-messages` (session = the
+ * sender) and answered at once; a delivery status of a handoff notice becomes `handoff.delivered` / `handoff.failed`.
+ */
+export function eventGridHandler(
+  deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages'>,
+): EventHandler {
+  const { config, publisher, handoffMessages } = deps;
+  return async (event, { log }) => {
+    if (event.type === ADVANCED_MESSAGE_RECEIVED) {
+      const result = inboundFromEventGrid(event, { defaultRegion: config.DEFAULT_PHONE_REGION });
+      if (!result.ok) {
+        log.warn(
+          { eventId: event.id, reason: result.reason, detail: result.message },
+          'inbound message rejected',
+        );
+        return;
+      }
+      await publisher.publish(
+        createEvent('message.received', result.data, {
+          source: SOURCE,
+          correlationId: event.id,
+          // The WhatsApp message id: the broker's duplicate detection drops a re-publish after a restart.
+          id: `whatsapp:${result.data.providerMessageId}`,
+        }),
+      );
+      return;
+    }
+    if (event.type === ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED) {
+      // A status may race the answer of the send it belongs to: let handoff sends in flight finish first.
+      await handoffMessages.settled();
+      let ref: HandoffMessageRecord | undefined;
+      const outcome = deliveryOutcome(event, (messageId) => {
+        ref = handoffMessages.lookup(messageId);
+        return ref;
+      });
+      if (outcome === undefined) return;
+      const options = {
+        source: SOURCE,
+        correlationId: (ref as HandoffMessageRecord | undefined)?.correlationId ?? outcome.data.handoffId,
+      };
+      const published =
+        outcome.type === 'handoff.delivered'
+          ? createEvent('handoff.delivered', outcome.data, options)
+          : createEvent('handoff.failed', outcome.data, options);
+      await publisher.publish(published);
+      log.info(
+        { eventId: event.id, handoffId: outcome.data.handoffId, type: outcome.type },
+        'handoff delivery status',
+      );
+      return;
+    }
+    log.debug({ eventId: event.id, eventType: event.type }, 'event type ignored');
+  };
 }
 
 /** Receives WhatsApp messages from ACS Advanced Messaging (Event Grid), runs agent turns and replies; sends handoff templates. */
 export function buildApp(deps: WhatsAppAdapterDeps): FastifyInstance {
-  return createServiceApp({
+  const app = createServiceApp({
     service: 'whatsapp-adapter',
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     exposeErrors: deps.config.EXPOSE_ERRORS,
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
+  for (const [name, check] of Object.entries(deps.readiness ?? {})) app.readiness.register(name, check);
+  app.register(eventGridWebhook, {
+    path: '/api/events',
+    auth: deps.auth ?? eventGridAuthOf(deps.config),
+    handler: eventGridHandler(deps),
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    ...(deps.dedupe ? { dedupe: deps.dedupe } : {}),
+  });
+  return app;
 }

@@ -1,16 +1,119 @@
+import { customerContextConfig } from '@omni/customer-context';
 import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
 import { z } from 'zod';
+import type { HandoffTemplateConfig, TemplateParameterSource } from './domain/index.js';
+
+const TEMPLATE_SOURCES = ['customerName', 'topic', 'link'] as const;
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** Configuration of the whatsapp-adapter, from environment variables (and an optional .env file). */
-export const configSchema = z.object({
-  ...serviceBaseConfig,
-  PORT: port(7072),
-});
+export const configSchema = z
+  .object({
+    ...serviceBaseConfig,
+    ...customerContextConfig,
+    PORT: port(7072),
+    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
+    SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+    ACS_MESSAGES_CONNECTION_STRING: z
+      .string()
+      .regex(/endpoint=.+;accesskey=.+/i, 'must look like endpoint=https://...;accesskey=...')
+      .optional(),
+    ACS_ENDPOINT: z
+      .url({ message: 'must be a URL, e.g. https://<resource>.communication.azure.com' })
+      .optional(),
+    WHATSAPP_CHANNEL_REGISTRATION_ID: z.string().min(1),
+    EVENTGRID_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    EVENTGRID_ENTRA_TENANT_ID: z.string().min(1).optional(),
+    EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
+    WHATSAPP_TEMPLATE_NAME: z.string().min(1).default('continue_conversation'),
+    WHATSAPP_TEMPLATE_LANGUAGE: z.string().min(2).default('en_US'),
+    /** Comma-separated body parameters in order, each one of customerName, topic, link. */
+    WHATSAPP_TEMPLATE_PARAMETERS: z
+      .string()
+      .default('customerName,topic')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part.length > 0),
+      )
+      .pipe(z.array(z.enum(TEMPLATE_SOURCES))),
+    WHATSAPP_RATE_BURST: positiveInt(10),
+    WHATSAPP_RATE_PER_MINUTE: positiveInt(30),
+    CONVERSATION_DRIVER: z.enum(['offline', 'foundry']).default('offline'),
+    FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
+    FOUNDRY_MODEL: z.string().min(1).optional(),
+    SCENARIO: z.string().min(1).default('utilities'),
+  })
+  .superRefine((config, ctx) => {
+    if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVICEBUS_CONNECTION_STRING'],
+        message:
+          'set SERVICEBUS_CONNECTION_STRING (local emulator) or SERVICEBUS_NAMESPACE (Azure, managed identity)',
+      });
+    }
+    if (config.ACS_MESSAGES_CONNECTION_STRING === undefined && config.ACS_ENDPOINT === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ACS_MESSAGES_CONNECTION_STRING'],
+        message: 'set ACS_MESSAGES_CONNECTION_STRING (access key) or ACS_ENDPOINT (managed identity)',
+      });
+    }
+    const entra =
+      config.EVENTGRID_ENTRA_TENANT_ID !== undefined && config.EVENTGRID_ENTRA_AUDIENCE !== undefined;
+    if (config.EVENTGRID_WEBHOOK_SECRET === undefined && !entra) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EVENTGRID_WEBHOOK_SECRET'],
+        message:
+          'set EVENTGRID_WEBHOOK_SECRET (shared secret) or both EVENTGRID_ENTRA_TENANT_ID and EVENTGRID_ENTRA_AUDIENCE',
+      });
+    }
+    if (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FOUNDRY_PROJECT_ENDPOINT'],
+        message: 'is required when CONVERSATION_DRIVER is foundry',
+      });
+    }
+  });
 
 /** The whatsapp-adapter's validated configuration. */
 export type Config = z.infer<typeof configSchema>;
 
+const LOCAL = 'run `pnpm start` for the local sandbox, or `azd env get-values` for a deployed environment';
+
+/** How to obtain each variable, shown when it is missing or invalid. */
+export const configHints: Partial<Record<keyof Config, string>> = {
+  COSMOS_ENDPOINT: LOCAL,
+  HANDOFF_TOKEN_KEY:
+    'the same key as the channel-router: `openssl rand -base64 48` locally, or `azd env get-values`',
+  SERVICEBUS_CONNECTION_STRING: LOCAL,
+  SERVICEBUS_NAMESPACE: LOCAL,
+  ACS_MESSAGES_CONNECTION_STRING: `${LOCAL} (locally the ACS messages emulator prints it)`,
+  ACS_ENDPOINT: LOCAL,
+  WHATSAPP_CHANNEL_REGISTRATION_ID: `${LOCAL}; in Azure: the WhatsApp channel id of the Communication Services resource`,
+  EVENTGRID_WEBHOOK_SECRET: `${LOCAL}; it is the \`code\` query parameter of the Event Grid subscription's endpoint`,
+  EVENTGRID_ENTRA_TENANT_ID: LOCAL,
+  EVENTGRID_ENTRA_AUDIENCE: LOCAL,
+  WHATSAPP_TEMPLATE_PARAMETERS:
+    'comma-separated, each one of customerName, topic, link (e.g. customerName,topic)',
+  FOUNDRY_PROJECT_ENDPOINT: LOCAL,
+};
+
 /** Reads the configuration, failing with one message that lists every missing or invalid variable. */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(configSchema, { service: 'whatsapp-adapter', env });
+  return loadConfig(configSchema, { service: 'whatsapp-adapter', env, hints: configHints });
+}
+
+/** The handoff template settings from the configuration. */
+export function templateConfigOf(config: Config): HandoffTemplateConfig {
+  return {
+    name: config.WHATSAPP_TEMPLATE_NAME,
+    language: config.WHATSAPP_TEMPLATE_LANGUAGE,
+    bodyParameters: config.WHATSAPP_TEMPLATE_PARAMETERS as TemplateParameterSource[],
+  };
 }

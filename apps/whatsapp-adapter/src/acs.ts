@@ -1,0 +1,80 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type {
+  MessagesServiceClient,
+  TemplateNotificationContent,
+  TextNotificationContent,
+} from '@azure-rest/communication-messages';
+import * as sdk from '@azure-rest/communication-messages';
+
+/** A `/messages/notifications:send` body this adapter sends. */
+export type NotificationBody = TextNotificationContent | TemplateNotificationContent;
+
+/** Port: sends one WhatsApp message and returns the provider's message id. */
+export interface WhatsAppSender {
+  send(body: NotificationBody): Promise<string>;
+}
+
+/** How to reach ACS: a connection string (access key, local emulator) or an endpoint with an Entra credential. */
+export type AcsConnection = { connectionString: string } | { endpoint: string; credential: TokenCredential };
+
+interface CreateClient {
+  (connectionString: string, options?: { allowInsecureConnection?: boolean }): MessagesServiceClient;
+  (
+    endpoint: string,
+    credential: TokenCredential,
+    options?: { allowInsecureConnection?: boolean },
+  ): MessagesServiceClient;
+}
+
+/**
+ * The SDK's client factory. `@azure-rest/communication-messages` 2.0.0 is CommonJS with `exports.default`;
+ * under Node ESM the namespace's `default` is `module.exports`, so the factory may sit one level deeper.
+ * This is the only place that knows.
+ */
+function clientFactory(): CreateClient {
+  const candidate = sdk.default as unknown as CreateClient | { default: CreateClient };
+  return typeof candidate === 'function' ? candidate : candidate.default;
+}
+
+/** A Messages client; `http://` endpoints (the local emulator) are allowed. */
+export function createMessagesClient(connection: AcsConnection): MessagesServiceClient {
+  const create = clientFactory();
+  if ('connectionString' in connection) {
+    const insecure = /endpoint=http:\/\//i.test(connection.connectionString);
+    return create(connection.connectionString, { allowInsecureConnection: insecure });
+  }
+  return create(connection.endpoint, connection.credential, {
+    allowInsecureConnection: connection.endpoint.startsWith('http://'),
+  });
+}
+
+/** ACS refused a send; carries the HTTP status and ACS error code only (no message content). */
+export class AcsSendError extends Error {
+  constructor(
+    readonly status: string,
+    readonly code: string | undefined,
+  ) {
+    super(`ACS refused the message: HTTP ${status}${code ? ` (${code})` : ''}`);
+    this.name = 'AcsSendError';
+  }
+}
+
+/** The {@link WhatsAppSender} on the ACS Advanced Messaging REST client. */
+export class AcsWhatsAppSender implements WhatsAppSender {
+  readonly #client: MessagesServiceClient;
+
+  constructor(client: MessagesServiceClient) {
+    this.#client = client;
+  }
+
+  async send(body: NotificationBody): Promise<string> {
+    const response = await this.#client.path('/messages/notifications:send').post({ body });
+    if (response.status !== '202') {
+      const error = (response.body as { error?: { code?: string } } | undefined)?.error;
+      throw new AcsSendError(response.status, error?.code);
+    }
+    const messageId = (response.body as { receipts?: { messageId?: string }[] }).receipts?.[0]?.messageId;
+    if (messageId === undefined) throw new AcsSendError(response.status, 'NoReceipt');
+    return messageId;
+  }
+}

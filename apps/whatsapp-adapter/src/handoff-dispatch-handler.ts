@@ -1,0 +1,80 @@
+import type { OmniEvent } from '@omni/contracts';
+import type { MessageContext } from '@omni/messaging';
+import type { WhatsAppSender } from './acs.js';
+import { type HandoffTemplateConfig, handoffNotice, noticeRequestBody } from './domain/index.js';
+import type { DispatchedHandoffs, HandoffMessageStore } from './handoff-messages.js';
+import type { AdapterStore } from './inbound-handler.js';
+
+/** What {@link HandoffDispatchHandler} needs. */
+export interface HandoffDispatchHandlerOptions {
+  readonly store: Pick<AdapterStore, 'lastInbound' | 'runOnce'>;
+  readonly sender: WhatsAppSender;
+  readonly channelRegistrationId: string;
+  readonly template: HandoffTemplateConfig;
+  readonly handoffMessages: HandoffMessageStore;
+  readonly dispatched: DispatchedHandoffs;
+  /** Epoch milliseconds; default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/**
+ * The `EventConsumer` handler of `handoff-events` / `whatsapp-adapter` (`handoff.dispatched` with
+ * deliveryChannel `whatsapp`): sends the notice (the approved template outside the 24-hour window, text
+ * inside), once per handoff, and remembers its message id for delivery tracking.
+ */
+export class HandoffDispatchHandler {
+  readonly #o: HandoffDispatchHandlerOptions;
+  readonly #clock: () => number;
+
+  constructor(options: HandoffDispatchHandlerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  readonly handle = async (event: OmniEvent, context: MessageContext): Promise<void> => {
+    if (event.type !== 'handoff.dispatched' || event.data.deliveryChannel !== 'whatsapp') return;
+    const dispatched = event.data;
+    const lastInboundAt = await this.#o.store.lastInbound(dispatched.customerId, 'whatsapp');
+    const notice = handoffNotice(
+      dispatched,
+      { lastInboundAt, now: new Date(this.#clock()) },
+      this.#o.template,
+    );
+    if (notice.kind === 'none') {
+      context.log.warn(
+        { handoffId: dispatched.handoffId, reason: notice.reason },
+        'no WhatsApp handoff notice sent',
+      );
+      return;
+    }
+    const body = noticeRequestBody(notice, this.#o.channelRegistrationId);
+    const record = {
+      handoffId: dispatched.handoffId,
+      customerId: dispatched.customerId,
+      toChannel: dispatched.toChannel,
+      correlationId: event.correlationId,
+    };
+    // Tracked, so a delivery status racing the send's answer waits until the message id is remembered.
+    const messageId = await this.#o.handoffMessages.track(
+      (async () => {
+        const id = await this.#o.store.runOnce(`whatsapp:handoff-notice:${dispatched.handoffId}`, () =>
+          this.#o.sender.send(body),
+        );
+        this.#o.handoffMessages.remember(id, record);
+        return id;
+      })(),
+    );
+    if (dispatched.toChannel === 'whatsapp') {
+      this.#o.dispatched.add({
+        handoffId: dispatched.handoffId,
+        customerId: dispatched.customerId,
+        dispatchedAt: dispatched.dispatchedAt,
+        correlationId: event.correlationId,
+      });
+    }
+    context.log.info(
+      { handoffId: dispatched.handoffId, messageId, kind: notice.kind },
+      'handoff notice sent',
+    );
+  };
+}

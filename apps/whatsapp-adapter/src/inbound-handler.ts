@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
+import { type ConversationEngine, type EngineAction, publicCollectedData } from '@omni/conversation';
+import type { CustomerContextStore } from '@omni/customer-context';
+import type { MessageContext } from '@omni/messaging';
+import type { WhatsAppSender } from './acs.js';
+import { type Publisher, SOURCE } from './app.js';
+import {
+  goesToAgent,
+  type MessageReceivedData,
+  RATE_LIMITED_REPLY,
+  replyForInboundKind,
+  SenderRateLimiter,
+  splitForWhatsApp,
+  textRequestBodies,
+} from './domain/index.js';
+import type { DispatchedHandoffs } from './handoff-messages.js';
+
+/** The subset of the customer context store the adapter uses. */
+export type AdapterStore = Pick<
+  CustomerContextStore,
+  'resolveCustomer' | 'handoffs' | 'runOnce' | 'lastInbound' | 'getCustomer'
+>;
+
+/** What {@link InboundMessageHandler} needs. */
+export interface InboundMessageHandlerOptions {
+  readonly publisher: Publisher;
+  readonly engine: Pick<ConversationEngine, 'turn'>;
+  readonly store: AdapterStore;
+  readonly sender: WhatsAppSender;
+  readonly channelRegistrationId: string;
+  readonly rateLimit: { readonly burst: number; readonly perMinute: number };
+  readonly dispatched: DispatchedHandoffs;
+  /** Epoch milliseconds; default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** A handoff to WhatsApp waiting for the customer's first message. */
+interface PendingHandoff {
+  handoffId: string;
+  since: string;
+  correlationId: string | undefined;
+}
+
+/**
+ * The `EventConsumer` handler of `inbound-messages` / `whatsapp-adapter` (sessions: one sender at a time, in
+ * order): rate limit, canned replies, customer resolution, handoff completion, the agent turn, the replies
+ * (split at 4096 characters, in order, each sent at most once) and the engine's actions.
+ */
+export class InboundMessageHandler {
+  readonly #o: InboundMessageHandlerOptions;
+  readonly #limiter: SenderRateLimiter;
+  readonly #clock: () => number;
+
+  constructor(options: InboundMessageHandlerOptions) {
+    this.#o = options;
+    this.#limiter = new SenderRateLimiter(options.rateLimit);
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** The `EventConsumer` handler. */
+  readonly handle = async (event: OmniEvent, context: MessageContext): Promise<void> => {
+    if (event.type !== 'message.received' || event.data.channel !== 'whatsapp') return;
+    const data = event.data;
+    const to = data.sender.phone;
+    if (to === undefined) {
+      context.log.warn({ messageId: data.providerMessageId }, 'no phone number to reply to; message dropped');
+      return;
+    }
+    const inboundAt = new Date(data.receivedAt);
+    const { customer } = await this.#o.store.resolveCustomer(
+      { kind: 'phone', value: to },
+      { channel: 'whatsapp', inboundAt },
+    );
+    const customerId = customer.customerId;
+    const correlationId = event.correlationId;
+    const turnBase = { customerId, channel: 'whatsapp' as const, sessionId: data.senderKey };
+    const userTurn = (text: string) =>
+      createEvent(
+        'conversation.turn.recorded',
+        {
+          ...turnBase,
+          turnId: `${data.providerMessageId}:customer`,
+          role: 'user',
+          text: clip(text),
+          at: data.receivedAt,
+        },
+        { source: SOURCE, correlationId, causationId: event.id },
+      );
+
+    const now = this.#clock();
+    this.#limiter.prune(now);
+    const decision = this.#limiter.check(data.senderKey, now);
+    if (!decision.allowed) {
+      context.log.warn({ messageId: data.providerMessageId }, 'sender rate limited');
+      if (decision.firstRejection) await this.#reply(data, to, [RATE_LIMITED_REPLY], 'rate-limited');
+      await this.#o.publisher.publish(userTurn(data.text ?? `[${data.kind}]`));
+      return;
+    }
+
+    await this.#completePendingHandoff(customerId, now, correlationId);
+
+    if (!goesToAgent(data.kind)) {
+      const canned = replyForInboundKind(data.kind);
+      if (canned !== undefined) await this.#reply(data, to, [canned], 'canned');
+      context.log.info({ messageId: data.providerMessageId, kind: data.kind }, 'non-text message answered');
+      return;
+    }
+
+    const text = data.text ?? '';
+    const result = await this.#o.engine.turn({ ...turnBase, text, turnId: data.providerMessageId });
+    await this.#reply(data, to, result.replies, 'turn');
+    const at = new Date(this.#clock()).toISOString();
+    const events: OmniEvent[] = [userTurn(text)];
+    const replyText = result.replies.join('\n\n');
+    if (replyText.length > 0) {
+      events.push(
+        createEvent(
+          'conversation.turn.recorded',
+          {
+            ...turnBase,
+            turnId: `${data.providerMessageId}:assistant`,
+            role: 'assistant',
+            text: clip(replyText),
+            agentId: result.agentId,
+            at: at > data.receivedAt ? at : new Date(inboundAt.getTime() + 1).toISOString(),
+          },
+          { source: SOURCE, correlationId, causationId: event.id },
+        ),
+      );
+    }
+    for (const action of result.actions) {
+      const actionEvent = await this.#actionEvent(action, customerId, to, data, correlationId, event.id);
+      if (actionEvent !== undefined) events.push(actionEvent);
+    }
+    await this.#o.publisher.publishAll(events);
+  };
+
+  /** Sends the replies split at 4096 characters, in order; each part at most once per inbound message. */
+  async #reply(
+    data: MessageReceivedData,
+    to: string,
+    replies: readonly string[],
+    purpose: string,
+  ): Promise<void> {
+    const parts = replies.flatMap((reply) => splitForWhatsApp(reply));
+    const bodies = textRequestBodies(parts, to, this.#o.channelRegistrationId);
+    for (const [index, body] of bodies.entries()) {
+      await this.#o.store.runOnce(`whatsapp:reply:${data.providerMessageId}:${purpose}:${index}`, () =>
+        this.#o.sender.send(body),
+      );
+    }
+  }
+
+  async #completePendingHandoff(customerId: string, now: number, correlationId: string): Promise<void> {
+    const pending = new Map<string, PendingHandoff>();
+    for (const record of await this.#o.store.handoffs(customerId)) {
+      if (record.toChannel !== 'whatsapp' || record.status !== 'offered') continue;
+      if (Date.parse(record.expiresAt) <= now) continue;
+      pending.set(record.id, { handoffId: record.id, since: record.offeredAt, correlationId: undefined });
+    }
+    for (const dispatched of this.#o.dispatched.of(customerId)) {
+      pending.set(dispatched.handoffId, {
+        handoffId: dispatched.handoffId,
+        since: dispatched.dispatchedAt,
+        correlationId: dispatched.correlationId,
+      });
+    }
+    for (const handoff of pending.values()) {
+      await this.#o.store.runOnce(`whatsapp:handoff-completed:${handoff.handoffId}`, async () => {
+        const completedAt = new Date(now).toISOString();
+        await this.#o.publisher.publish(
+          createEvent(
+            'handoff.completed',
+            {
+              handoffId: handoff.handoffId,
+              customerId,
+              toChannel: 'whatsapp',
+              completedAt,
+              switchLatencyMs: Math.max(0, now - Date.parse(handoff.since)),
+            },
+            { source: SOURCE, correlationId: handoff.correlationId ?? correlationId },
+          ),
+        );
+        return completedAt;
+      });
+      this.#o.dispatched.remove(customerId, handoff.handoffId);
+    }
+  }
+
+  async #actionEvent(
+    action: EngineAction,
+    customerId: string,
+    phone: string,
+    data: MessageReceivedData,
+    correlationId: string,
+    causationId: string,
+  ): Promise<OmniEvent | undefined> {
+    const options = { source: SOURCE, correlationId, causationId };
+    const requestedAt = new Date(this.#clock()).toISOString();
+    if (action.action === 'escalate_to_human') {
+      const customer = await this.#o.store.getCustomer(customerId);
+      return createEvent(
+        'escalation.requested',
+        {
+          escalationId: `esc_${data.providerMessageId}`.slice(0, 256),
+          customerId,
+          channel: 'whatsapp',
+          reason: action.reason,
+          summary: clip(customer.summary ?? ''),
+          collectedData: publicCollectedData(customer.collectedData),
+          priority: action.priority,
+          requestedAt,
+        },
+        options,
+      );
+    }
+    if (action.action === 'execute_channel_handoff' && action.toChannel === 'webchat') {
+      const customer = await this.#o.store.getCustomer(customerId);
+      return createEvent(
+        'handoff.requested',
+        {
+          handoffId: `ho_${randomUUID()}`,
+          customerId,
+          fromChannel: 'whatsapp',
+          toChannel: 'webchat',
+          reason: 'customer asked to continue in web chat',
+          summary: clip(customer.summary ?? ''),
+          collectedData: publicCollectedData(customer.collectedData),
+          address: { phone },
+          ...(customer.displayName ? { customerName: customer.displayName.slice(0, 200) } : {}),
+          requestedAt,
+        },
+        options,
+      );
+    }
+    return undefined;
+  }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
+}

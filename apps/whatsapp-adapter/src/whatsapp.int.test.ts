@@ -1,0 +1,237 @@
+import { createEvent } from '@omni/contracts';
+import { type AgentStepRequest, type AgentStepResult, OfflineDriver } from '@omni/conversation';
+import { createCustomerContextStore } from '@omni/customer-context';
+import { startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
+import { startCosmosEmulator } from '@omni/emulators/cosmos';
+import { startServiceBusEmulator } from '@omni/emulators/servicebus';
+import { createServiceBusClient, EventPublisher } from '@omni/messaging';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readConfig } from './config.js';
+import { createAdapter } from './wiring.js';
+
+const SECRET = 'test-webhook-secret-0123456789';
+const LONG_WORDS = 1800;
+
+/** The offline driver, except `echo ...` (answered `echo: ...`) and `long reply` (10 000+ characters). */
+class ScriptedDriver extends OfflineDriver {
+  override async step(request: AgentStepRequest): Promise<AgentStepResult> {
+    if (request.input.kind === 'text') {
+      const text = request.input.text;
+      const usage = { inputTokens: 1, outputTokens: 1 };
+      if (text.startsWith('echo '))
+        return { text: `echo: ${text.slice(5)}`, toolCalls: [], usage, model: request.model };
+      if (text === 'long reply') {
+        const words = Array.from({ length: LONG_WORDS }, (_, i) => `w${String(i).padStart(4, '0')}`);
+        return { text: words.join(' '), toolCalls: [], usage, model: request.model };
+      }
+    }
+    return super.step(request);
+  }
+}
+
+let bus: Awaited<ReturnType<typeof startServiceBusEmulator>>;
+let cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
+let acs: Awaited<ReturnType<typeof startAcsMessagesEmulator>>;
+let app: FastifyInstance;
+let url: string;
+let sb: ReturnType<typeof createServiceBusClient>;
+let publisher: EventPublisher;
+let context: ReturnType<typeof createCustomerContextStore>;
+let phoneCounter = 0;
+
+/** A fresh valid US number per test. */
+function phone(): string {
+  phoneCounter += 1;
+  return `+1425555${String(1000 + phoneCounter).padStart(4, '0')}`;
+}
+
+function replies(to: string): string[] {
+  return acs.messages.whatsapp(to).map((m) => (m.body.kind === 'text' ? m.body.content : `[${m.body.kind}]`));
+}
+
+async function settle(to: string, atLeast: number): Promise<string[]> {
+  await vi.waitFor(() => expect(replies(to).length).toBeGreaterThanOrEqual(atLeast), {
+    timeout: 20_000,
+    interval: 50,
+  });
+  await acs.customer.idle();
+  return replies(to);
+}
+
+function dispatched(customerId: string, to: string, handoffId: string) {
+  const now = new Date();
+  return createEvent(
+    'handoff.dispatched',
+    {
+      handoffId,
+      customerId,
+      fromChannel: 'voice',
+      toChannel: 'whatsapp',
+      deliveryChannel: 'whatsapp',
+      address: { phone: to },
+      tokenExpiresAt: new Date(now.getTime() + 900_000).toISOString(),
+      customerName: 'Ada Lovelace',
+      topic: 'power outage',
+      dispatchedAt: now.toISOString(),
+    },
+    { source: '/apps/channel-router', correlationId: handoffId },
+  );
+}
+
+beforeAll(async () => {
+  [bus, cosmos, acs] = await Promise.all([
+    startServiceBusEmulator({ amqpPort: 0, httpPort: 0 }),
+    startCosmosEmulator({ port: 0 }),
+    startAcsMessagesEmulator({ port: 0 }),
+  ]);
+  const env = {
+    SERVICEBUS_CONNECTION_STRING: bus.connectionString,
+    COSMOS_ENDPOINT: cosmos.endpoint,
+    COSMOS_KEY: cosmos.key,
+    HANDOFF_TOKEN_KEY: 'k'.repeat(48),
+    ACS_MESSAGES_CONNECTION_STRING: acs.connectionString,
+    WHATSAPP_CHANNEL_REGISTRATION_ID: acs.channelRegistrationId,
+    EVENTGRID_WEBHOOK_SECRET: SECRET,
+    WHATSAPP_RATE_BURST: '100',
+    WHATSAPP_RATE_PER_MINUTE: '600',
+    LOG_LEVEL: 'silent',
+  };
+  const config = readConfig(env);
+  app = await createAdapter(config, pino({ level: 'silent' }), { driver: new ScriptedDriver(), env });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  url = `http://127.0.0.1:${address.port}/api/events`;
+  await acs.customer.connect(url, { secret: SECRET });
+  sb = createServiceBusClient({ connectionString: bus.connectionString });
+  publisher = new EventPublisher({ client: sb });
+  context = createCustomerContextStore(readConfig(env));
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await publisher?.close();
+  await sb?.close();
+  await context?.close();
+  await Promise.all([acs?.stop(), cosmos?.stop(), bus?.stop()]);
+}, 30_000);
+
+describe('whatsapp-adapter through its webhook and the emulators', () => {
+  it('answers an inbound text through the SDK (signed: the emulator verifies the HMAC)', async () => {
+    const to = phone();
+    const { delivery } = await acs.customer.send(to, 'echo hello there');
+    expect(delivery).toMatchObject({ status: 200 });
+    expect(await settle(to, 1)).toEqual(['echo: hello there']);
+  });
+
+  it('answers the same Event Grid delivery only once', async () => {
+    const to = phone();
+    const { event } = await acs.customer.send(to, 'echo once');
+    await settle(to, 1);
+    await acs.customer.redeliver(event.id);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(replies(to)).toEqual(['echo: once']);
+  });
+
+  it('answers 400 to a malformed event and 401 without the secret', async () => {
+    const malformed = await fetch(`${url}?code=${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+      body: JSON.stringify([{ nothing: 'here' }]),
+    });
+    expect(malformed.status).toBe(400);
+    const anonymous = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+      body: '[]',
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('sends the template outside the 24-hour window and text inside it', async () => {
+    const outside = phone();
+    const a = await context.store.resolveCustomer({ kind: 'phone', value: outside });
+    await publisher.publish(dispatched(a.customer.customerId, outside, `ho_out_${outside.slice(1)}`));
+    await settle(outside, 1);
+    const template = acs.messages.whatsapp(outside)[0];
+    expect(template?.body).toMatchObject({ kind: 'template', template: { name: 'continue_conversation' } });
+
+    const inside = phone();
+    await acs.customer.send(inside, 'echo I am here');
+    await settle(inside, 1);
+    const b = await context.store.resolveCustomer({ kind: 'phone', value: inside });
+    await publisher.publish(dispatched(b.customer.customerId, inside, `ho_in_${inside.slice(1)}`));
+    const sent = await settle(inside, 2);
+    expect(acs.messages.whatsapp(inside)[1]?.body.kind).toBe('text');
+    expect(sent[1]).toContain('power outage');
+  });
+
+  it('publishes handoff.failed when the handoff notice is not delivered', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_fail_${to.slice(1)}`;
+    acs.customer.failNext();
+    await publisher.publish(dispatched(customer.customerId, to, handoffId));
+    await settle(to, 1);
+    // Peek the channel-router's subscription through the emulator's inspection API (locks nothing).
+    const path = encodeURIComponent('handoff-events/Subscriptions/channel-router');
+    await vi.waitFor(
+      async () => {
+        const response = await fetch(`${bus.httpUrl}/entities/${path}/messages?state=active&limit=1000`);
+        const text = await response.text();
+        expect(text).toContain(handoffId);
+        const page = JSON.parse(text) as { messages: { body?: unknown }[] };
+        const bodies = page.messages.map((m) => m.body);
+        expect(bodies).toContainEqual(
+          expect.objectContaining({
+            type: 'handoff.failed',
+            data: expect.objectContaining({ handoffId, toChannel: 'whatsapp', retryable: false }),
+          }),
+        );
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+  });
+
+  it('uses the voice-call summary in the first WhatsApp reply', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    await context.store.updateSummary(
+      customer.customerId,
+      'Caller reported a power outage at 14 Cardigan Road, LS6 1LF.',
+      { postcode: 'LS6 1LF', address: '14 Cardigan Road' },
+    );
+    await acs.customer.send(to, 'any update on the outage?');
+    // The first turn's answer (a handoff announcement, then the specialist) names the data from the call.
+    await vi.waitFor(() => expect(replies(to).join('\n')).toContain('LS6 1LF'), {
+      timeout: 20_000,
+      interval: 50,
+    });
+  });
+
+  it('splits a reply over 4096 characters into parts, in order', async () => {
+    const to = phone();
+    await acs.customer.send(to, 'long reply');
+    await vi.waitFor(
+      () => expect(replies(to).join(' ')).toContain(`w${String(LONG_WORDS - 1).padStart(4, '0')}`),
+      {
+        timeout: 20_000,
+      },
+    );
+    const parts = replies(to);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
+    const words = parts.join(' ').match(/w\d{4}/g) ?? [];
+    expect(words).toEqual(Array.from({ length: LONG_WORDS }, (_, i) => `w${String(i).padStart(4, '0')}`));
+  });
+
+  it('answers 50 messages sent at once by one sender in the order sent', async () => {
+    const to = phone();
+    const inputs = Array.from({ length: 50 }, (_, i) => `echo m${i}`);
+    await Promise.all(inputs.map((text) => acs.customer.send(to, text)));
+    const got = await settle(to, 50);
+    expect(got).toEqual(inputs.map((text) => `echo: ${text.slice(5)}`));
+  }, 60_000);
+});

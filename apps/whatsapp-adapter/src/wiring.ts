@@ -1,0 +1,146 @@
+import {
+  type ConversationDriver,
+  ConversationEngine,
+  conversationSettingsFromEnv,
+  createBuiltInToolRegistry,
+  FoundryDriver,
+  foundryCredentialFor,
+  loadScenario,
+  OfflineDriver,
+  type QueueSnapshot,
+} from '@omni/conversation';
+import { createCustomerContextStore } from '@omni/customer-context';
+import { createServiceBusClient, EventConsumer, EventPublisher } from '@omni/messaging';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AcsWhatsAppSender, createMessagesClient, type WhatsAppSender } from './acs.js';
+import { buildApp } from './app.js';
+import { type Config, templateConfigOf } from './config.js';
+import { HandoffDispatchHandler } from './handoff-dispatch-handler.js';
+import { DispatchedHandoffs, InMemoryHandoffMessageStore } from './handoff-messages.js';
+import { InboundMessageHandler } from './inbound-handler.js';
+
+/** Optional replacements for tests. */
+export interface AdapterOverrides {
+  /** The agent driver; default from CONVERSATION_DRIVER. */
+  driver?: ConversationDriver;
+  /** The WhatsApp sender; default the ACS REST client from the config. */
+  sender?: WhatsAppSender;
+  /** The environment read for the conversation settings; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  clock?: () => number;
+}
+
+/** Until the queue-status snapshots are consumed: the queue reads as normal. */
+const NORMAL_QUEUE: QueueSnapshot = { queue: 'default', depth: 0, estimatedWaitSeconds: 0, level: 'normal' };
+
+/**
+ * Builds the adapter with its real dependencies (Service Bus, Cosmos, the engine, ACS): the app plus the
+ * two consumers, started now and stopped (then the clients closed) when the app closes.
+ */
+export async function createAdapter(
+  config: Config,
+  logger: Logger,
+  overrides: AdapterOverrides = {},
+): Promise<FastifyInstance> {
+  const connection =
+    config.SERVICEBUS_CONNECTION_STRING !== undefined
+      ? { connectionString: config.SERVICEBUS_CONNECTION_STRING }
+      : { fullyQualifiedNamespace: config.SERVICEBUS_NAMESPACE ?? '' };
+  const bus = createServiceBusClient(connection);
+  const publisher = new EventPublisher({ client: bus });
+  const { store, close: closeStore } = createCustomerContextStore(config, { logger });
+  const scenario = await loadScenario(config.SCENARIO);
+  const settings = conversationSettingsFromEnv({
+    ...(overrides.env ?? process.env),
+    SCENARIO: config.SCENARIO,
+  });
+  const driver =
+    overrides.driver ??
+    (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT !== undefined
+      ? new FoundryDriver({
+          project: {
+            endpoint: config.FOUNDRY_PROJECT_ENDPOINT,
+            credential: foundryCredentialFor(config.FOUNDRY_PROJECT_ENDPOINT),
+          },
+          ...(config.FOUNDRY_MODEL
+            ? { agentModel: config.FOUNDRY_MODEL, classifierModel: config.FOUNDRY_MODEL }
+            : {}),
+        })
+      : new OfflineDriver());
+  const engine = new ConversationEngine({
+    scenario,
+    settings,
+    driver,
+    store,
+    tools: createBuiltInToolRegistry(),
+    queueStatus: async () => NORMAL_QUEUE,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+  });
+  const sender =
+    overrides.sender ??
+    new AcsWhatsAppSender(
+      createMessagesClient(
+        config.ACS_MESSAGES_CONNECTION_STRING !== undefined
+          ? { connectionString: config.ACS_MESSAGES_CONNECTION_STRING }
+          : {
+              endpoint: config.ACS_ENDPOINT ?? '',
+              // DefaultAzureCredential (managed identity in Azure), as the Foundry driver builds it.
+              credential: foundryCredentialFor(config.ACS_ENDPOINT ?? ''),
+            },
+      ),
+    );
+  const handoffMessages = new InMemoryHandoffMessageStore();
+  const dispatched = new DispatchedHandoffs();
+  const clock = overrides.clock ?? Date.now;
+
+  const app = buildApp({ config, logger, publisher, handoffMessages });
+  const registry = app.metrics.registry;
+  const inbound = new InboundMessageHandler({
+    publisher,
+    engine,
+    store,
+    sender,
+    channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID,
+    rateLimit: { burst: config.WHATSAPP_RATE_BURST, perMinute: config.WHATSAPP_RATE_PER_MINUTE },
+    dispatched,
+    clock,
+  });
+  const handoffs = new HandoffDispatchHandler({
+    store,
+    sender,
+    channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID,
+    template: templateConfigOf(config),
+    handoffMessages,
+    dispatched,
+    clock,
+  });
+  const consumers = [
+    new EventConsumer({
+      client: bus,
+      source: { topic: 'inbound-messages', subscription: 'whatsapp-adapter' },
+      handler: inbound.handle,
+      registry,
+      logger,
+    }),
+    new EventConsumer({
+      client: bus,
+      source: { topic: 'handoff-events', subscription: 'whatsapp-adapter' },
+      handler: handoffs.handle,
+      registry,
+      logger,
+    }),
+  ];
+  app.readiness.register('inbound-messages', consumers[0]?.readinessCheck ?? (async () => {}));
+  app.readiness.register('handoff-events', consumers[1]?.readinessCheck ?? (async () => {}));
+  app.addHook('onReady', async () => {
+    for (const consumer of consumers) consumer.start();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await publisher.close();
+    await bus.close();
+    await closeStore();
+  });
+  return app;
+}
