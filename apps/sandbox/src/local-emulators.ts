@@ -1,16 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
 import { startCosmosEmulator } from '@omni/emulators/cosmos';
 import { startFoundryEmulator } from '@omni/emulators/foundry';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
 
 /**
  * Fixed local ports, so connection settings stay the same between runs. `pnpm start` reads
- * SERVICEBUS_EMULATOR_PORT, SERVICEBUS_EMULATOR_HTTP_PORT, COSMOS_EMULATOR_PORT and FOUNDRY_EMULATOR_PORT to move them.
+ * SERVICEBUS_EMULATOR_PORT, SERVICEBUS_EMULATOR_HTTP_PORT, COSMOS_EMULATOR_PORT, FOUNDRY_EMULATOR_PORT and
+ * ACS_EMULATOR_PORT to move them.
  */
 export interface EmulatorPorts {
   serviceBusAmqp: number;
   serviceBusHttp: number;
   cosmos: number;
   foundry: number;
+  acsMessages: number;
 }
 
 /** The standard local ports: AMQP 5672 and Cosmos 8081 as the official emulators use; Foundry on 8443 (https). */
@@ -19,6 +23,7 @@ export const DEFAULT_EMULATOR_PORTS: EmulatorPorts = {
   serviceBusHttp: 5380,
   cosmos: 8081,
   foundry: 8443,
+  acsMessages: 8085,
 };
 
 /** The running emulators and the environment every service needs to reach them. */
@@ -47,7 +52,9 @@ export async function startLocalEmulators(
     started.push(cosmos);
     const foundry = await startFoundryEmulator({ port: ports.foundry });
     started.push(foundry);
-    return describeEmulators(serviceBus, cosmos, foundry, () =>
+    const acsMessages = await startAcsMessagesEmulator({ port: ports.acsMessages });
+    started.push(acsMessages);
+    return describeEmulators(serviceBus, cosmos, foundry, acsMessages, () =>
       Promise.allSettled(started.map((e) => e.stop())).then(() => {}),
     );
   } catch (error) {
@@ -60,6 +67,7 @@ function describeEmulators(
   serviceBus: Awaited<ReturnType<typeof startServiceBusEmulator>>,
   cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>,
   foundry: Awaited<ReturnType<typeof startFoundryEmulator>>,
+  acsMessages: Awaited<ReturnType<typeof startAcsMessagesEmulator>>,
   stop: () => Promise<void>,
 ): LocalEmulators {
   return {
@@ -71,17 +79,24 @@ function describeEmulators(
       FOUNDRY_PROJECT_ENDPOINT: foundry.endpoint,
       // The Foundry emulator speaks https with a certificate made at start; services trust it through Node.
       NODE_EXTRA_CA_CERTS: foundry.caCertificatePath,
+      ACS_MESSAGES_CONNECTION_STRING: acsMessages.connectionString,
+      WHATSAPP_CHANNEL_REGISTRATION_ID: acsMessages.channelRegistrationId,
+      // Secrets for this run only: made here, never stored, so nothing local can leak into the repo.
+      EVENTGRID_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
+      HANDOFF_TOKEN_KEY: randomBytes(48).toString('base64'),
     },
     describe: () => [
       `Service Bus (AMQP 1.0)  ${serviceBus.connectionString}`,
       `Service Bus inspection  ${serviceBus.httpUrl}/entities`,
       `Cosmos DB               ${cosmos.endpoint}  (key: the emulator's well-known key)`,
       `AI Foundry (https)      ${foundry.endpoint}  (scripted model)`,
+      `ACS Advanced Messaging  ${acsMessages.endpoint}  (WhatsApp sends and the simulated phone)`,
     ],
     links: [
       `Service Bus entities=${serviceBus.httpUrl}/entities`,
       `Foundry agents=${foundry.origin}/_emulator/agents`,
       `Foundry conversations=${foundry.origin}/_emulator/conversations`,
+      `WhatsApp messages sent=${acsMessages.endpoint.replace(/\/$/, '')}/_emulator/messages`,
     ].join(','),
     stop,
   };

@@ -11,7 +11,13 @@ describe('the local stack', () => {
   let emulators: LocalEmulators;
 
   beforeAll(async () => {
-    emulators = await startLocalEmulators({ serviceBusAmqp: 0, serviceBusHttp: 0, cosmos: 0, foundry: 0 });
+    emulators = await startLocalEmulators({
+      serviceBusAmqp: 0,
+      serviceBusHttp: 0,
+      cosmos: 0,
+      foundry: 0,
+      acsMessages: 0,
+    });
     const missing = services.filter((s) => !existsSync(s.entry)).map((s) => s.entry);
     if (missing.length > 0)
       throw new Error(`not built (run \`pnpm test\` from the repo root): ${missing.join(', ')}`);

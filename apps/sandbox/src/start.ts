@@ -47,6 +47,7 @@ try {
     ),
     cosmos: Number(process.env.COSMOS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.cosmos),
     foundry: Number(process.env.FOUNDRY_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.foundry),
+    acsMessages: Number(process.env.ACS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.acsMessages),
   });
   for (const line of emulators.describe()) print(styleText('green', `✓ ${line}`));
   const stack = await startStack({
