@@ -26,6 +26,9 @@ const handoffAddress = contactAddress.refine(hasAnyAddress, {
   message: 'must have at least one of phone, whatsappBsuid, webchatUserId',
 });
 
+/** What every handoff outcome names: which handoff, whose, and the channel it was moving to. */
+const handoffOutcome = { handoffId: identifier, customerId, toChannel: Channel } as const;
+
 /**
  * `handoff.requested` (topic `handoff-events`): a channel asks to move the customer to another channel.
  * Carries everything the next channel needs so the customer repeats nothing.
@@ -149,9 +152,7 @@ export const handoffDispatched = defineEvent(
 export const handoffDelivered = defineEvent(
   'handoff.delivered',
   z.object({
-    handoffId: identifier,
-    customerId,
-    toChannel: Channel,
+    ...handoffOutcome,
     providerMessageId: identifier,
     deliveredAt: isoDateTime,
   }),
@@ -162,9 +163,7 @@ export const handoffDelivered = defineEvent(
 export const handoffCompleted = defineEvent(
   'handoff.completed',
   z.object({
-    handoffId: identifier,
-    customerId,
-    toChannel: Channel,
+    ...handoffOutcome,
     completedAt: isoDateTime,
     /** From `handoff.requested` to the customer's first message on the target channel. */
     switchLatencyMs: z.number().nonnegative(),
@@ -176,9 +175,7 @@ export const handoffCompleted = defineEvent(
 export const handoffExpired = defineEvent(
   'handoff.expired',
   z.object({
-    handoffId: identifier,
-    customerId,
-    toChannel: Channel,
+    ...handoffOutcome,
     expiredAt: isoDateTime,
   }),
   { description: 'The handoff expired before the customer arrived.', subjectField: 'customerId' },
@@ -188,9 +185,7 @@ export const handoffExpired = defineEvent(
 export const handoffFailed = defineEvent(
   'handoff.failed',
   z.object({
-    handoffId: identifier,
-    customerId,
-    toChannel: Channel,
+    ...handoffOutcome,
     reason,
     /** Whether trying again may succeed (provider throttling) or not (invalid number). */
     retryable: z.boolean(),

@@ -21,13 +21,14 @@ export const AgentStatus = z.enum(['available', 'busy', 'offline']);
 /** Whether a human agent can take calls. */
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
+/** What every call-queue event names: which call, whose, and which queue. */
+const queuedCall = { callId: identifier, customerId, queue: queueName } as const;
+
 /** `call.queued` (topic `queue-events`): a caller was put in a human-agent queue. `callId` is the call connection id. */
 export const callQueued = defineEvent(
   'call.queued',
   z.object({
-    callId: identifier,
-    customerId,
-    queue: queueName,
+    ...queuedCall,
     priority,
     enqueuedAt: isoDateTime,
   }),
@@ -38,9 +39,7 @@ export const callQueued = defineEvent(
 export const callAssigned = defineEvent(
   'call.assigned',
   z.object({
-    callId: identifier,
-    customerId,
-    queue: queueName,
+    ...queuedCall,
     agentId: identifier,
     assignedAt: isoDateTime,
     waitSeconds: seconds,
@@ -52,9 +51,7 @@ export const callAssigned = defineEvent(
 export const callAbandoned = defineEvent(
   'call.abandoned',
   z.object({
-    callId: identifier,
-    customerId,
-    queue: queueName,
+    ...queuedCall,
     abandonedAt: isoDateTime,
     waitSeconds: seconds,
   }),
