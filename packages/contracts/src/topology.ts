@@ -1,5 +1,6 @@
 import { EVENT_TYPES, type EventType, eventDefinitions, isEventType, type OmniEvent } from './catalog.js';
 import { type IsoDuration, parseIsoDuration } from './durations.js';
+import { parseSqlFilter, SqlFilterError, type SqlNode } from './sql-filter.js';
 import { Channel } from './values.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -435,104 +436,7 @@ const SYSTEM_PROPERTIES = new Set(
   ].map((name) => name.toLowerCase()),
 );
 
-const SQL_KEYWORDS = new Set([
-  'and',
-  'or',
-  'not',
-  'in',
-  'is',
-  'null',
-  'like',
-  'escape',
-  'exists',
-  'true',
-  'false',
-]);
 const CHANNEL_PROPERTIES = new Set<string>(['channel', 'toChannel', 'deliveryChannel']);
-
-type SqlToken =
-  | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'identifier'; readonly value: string }
-  | { readonly kind: 'symbol'; readonly value: string }
-  | { readonly kind: 'number'; readonly value: string };
-
-/** Splits a Service Bus SQL expression into tokens; `undefined` when a string literal is unterminated. */
-function tokenizeSql(expression: string): SqlToken[] | undefined {
-  const tokens: SqlToken[] = [];
-  let i = 0;
-  while (i < expression.length) {
-    const char = expression.charAt(i);
-    if (/\s/.test(char)) {
-      i += 1;
-    } else if (char === "'") {
-      let value = '';
-      i += 1;
-      for (;;) {
-        if (i >= expression.length) return undefined;
-        if (expression.charAt(i) === "'") {
-          if (expression.charAt(i + 1) === "'") {
-            value += "'";
-            i += 2;
-            continue;
-          }
-          i += 1;
-          break;
-        }
-        value += expression.charAt(i);
-        i += 1;
-      }
-      tokens.push({ kind: 'string', value });
-    } else if (char === '[') {
-      const end = expression.indexOf(']', i);
-      if (end < 0) return undefined;
-      tokens.push({ kind: 'identifier', value: expression.slice(i + 1, end) });
-      i = end + 1;
-    } else if (/[A-Za-z_]/.test(char)) {
-      const match = /^[A-Za-z_][\w.]*/.exec(expression.slice(i));
-      const value = match?.[0] ?? char;
-      tokens.push({ kind: 'identifier', value });
-      i += value.length;
-    } else if (/\d/.test(char)) {
-      const match = /^\d+(?:\.\d+)?/.exec(expression.slice(i));
-      const value = match?.[0] ?? char;
-      tokens.push({ kind: 'number', value });
-      i += value.length;
-    } else {
-      const two = expression.slice(i, i + 2);
-      const value = two === '<>' || two === '!=' || two === '<=' || two === '>=' ? two : char;
-      tokens.push({ kind: 'symbol', value });
-      i += value.length;
-    }
-  }
-  return tokens;
-}
-
-/** The (property, string literal) pairs compared with `=`, `<>`, `!=` or `[NOT] IN (...)`. */
-function comparedLiterals(tokens: readonly SqlToken[]): { property: string; literal: string }[] {
-  const pairs: { property: string; literal: string }[] = [];
-  for (let i = 0; i < tokens.length; i += 1) {
-    const token = tokens[i];
-    if (token?.kind !== 'identifier' || SQL_KEYWORDS.has(token.value.toLowerCase())) continue;
-    const property = token.value.replace(/^user\./i, '');
-    let next = i + 1;
-    const operator = tokens[next];
-    if (operator?.kind === 'symbol' && ['=', '<>', '!='].includes(operator.value)) {
-      const literal = tokens[next + 1];
-      if (literal?.kind === 'string') pairs.push({ property, literal: literal.value });
-      continue;
-    }
-    if (operator?.kind === 'identifier' && operator.value.toLowerCase() === 'not') next += 1;
-    const inKeyword = tokens[next];
-    if (inKeyword?.kind !== 'identifier' || inKeyword.value.toLowerCase() !== 'in') continue;
-    if (tokens[next + 1]?.value !== '(') continue;
-    for (let j = next + 2; j < tokens.length; j += 1) {
-      const item = tokens[j];
-      if (item === undefined || item.value === ')') break;
-      if (item.kind === 'string') pairs.push({ property, literal: item.value });
-    }
-  }
-  return pairs;
-}
 
 interface FilterContext {
   readonly path: string;
@@ -578,29 +482,70 @@ function checkSqlFilter(context: FilterContext, expression: string): void {
   if (expression.length > MAX_SQL_EXPRESSION_LENGTH) {
     problems.push({ path, message: `SQL filter is longer than ${MAX_SQL_EXPRESSION_LENGTH} characters` });
   }
-  const tokens = tokenizeSql(expression);
-  if (tokens === undefined) {
-    problems.push({ path, message: 'SQL filter has an unterminated string literal or [identifier]' });
+  let tree: SqlNode;
+  try {
+    tree = parseSqlFilter(expression);
+  } catch (error) {
+    if (!(error instanceof SqlFilterError)) throw error;
+    problems.push({
+      path,
+      message: error.reason.startsWith('unterminated')
+        ? 'SQL filter has an unterminated string literal or [identifier]'
+        : `SQL filter does not parse: ${error.reason}`,
+    });
     return;
   }
-  tokens.forEach((token, index) => {
-    if (token.kind !== 'identifier' || SQL_KEYWORDS.has(token.value.toLowerCase())) return;
-    if (tokens[index + 1]?.value === '(') {
-      problems.push({ path, message: `calls function "${token.value}", which topology filters do not use` });
+  checkSqlNode(context, tree);
+}
+
+/** Checks every property a filter reads, and every string literal compared with an application property. */
+function checkSqlNode(context: FilterContext, node: SqlNode): void {
+  switch (node.type) {
+    case 'literal':
       return;
-    }
-    const [scope, ...rest] = token.value.split('.');
-    if (rest.length > 0 && scope?.toLowerCase() === 'sys') {
-      if (!SYSTEM_PROPERTIES.has(rest.join('.').toLowerCase())) {
-        problems.push({ path, message: `uses "${token.value}", which is not a Service Bus system property` });
+    case 'property':
+      if (node.scope === 'user') checkProperty(context, node.name);
+      else if (!SYSTEM_PROPERTIES.has(node.name.toLowerCase())) {
+        context.problems.push({
+          path: context.path,
+          message: `uses "sys.${node.name}", which is not a Service Bus system property`,
+        });
       }
-    } else if (rest.length > 0 && scope?.toLowerCase() === 'user') {
-      checkProperty(context, rest.join('.'));
-    } else {
-      checkProperty(context, token.value);
-    }
-  });
-  for (const { property, literal } of comparedLiterals(tokens)) checkLiteral(context, property, literal);
+      return;
+    case 'compare':
+      if (['=', '<>', '!='].includes(node.operator)) {
+        checkComparedLiteral(context, node.left, node.right);
+        checkComparedLiteral(context, node.right, node.left);
+      }
+      checkSqlNode(context, node.left);
+      checkSqlNode(context, node.right);
+      return;
+    case 'in':
+      for (const item of node.list) checkComparedLiteral(context, node.operand, item);
+      checkSqlNode(context, node.operand);
+      return;
+    case 'and':
+    case 'or':
+    case 'arithmetic':
+      checkSqlNode(context, node.left);
+      checkSqlNode(context, node.right);
+      return;
+    case 'not':
+    case 'negate':
+    case 'isNull':
+    case 'like':
+      checkSqlNode(context, node.operand);
+      return;
+    case 'exists':
+      checkSqlNode(context, node.property);
+      return;
+  }
+}
+
+function checkComparedLiteral(context: FilterContext, property: SqlNode, literal: SqlNode): void {
+  if (property.type === 'property' && property.scope === 'user' && literal.type === 'literal') {
+    if (typeof literal.value === 'string') checkLiteral(context, property.name, literal.value);
+  }
 }
 
 function checkCorrelationFilter(context: FilterContext, filter: CorrelationFilterDefinition): void {

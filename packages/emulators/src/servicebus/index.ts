@@ -4,6 +4,14 @@
  *
  * @packageDocumentation
  */
+
+export {
+  compileSqlFilter,
+  type FilterSubject,
+  type SqlFilter,
+  SqlFilterError,
+  type SqlValue,
+} from '@omni/contracts';
 export { Broker, type EntitySummary, type ResolvedAddress } from './broker.js';
 export {
   DEFAULT_SAS_KEY,
@@ -21,10 +29,3 @@ export {
   namespaceFromConfig,
   namespaceFromTopology,
 } from './namespace-config.js';
-export {
-  compileSqlFilter,
-  type FilterSubject,
-  type SqlFilter,
-  SqlFilterError,
-  type SqlValue,
-} from './sql-filter.js';

@@ -1,6 +1,6 @@
+import { compileSqlFilter, type FilterSubject, type SqlValue } from '@omni/contracts';
 import { type AmqpMessage, idText } from './amqp-values.js';
 import type { CorrelationFilterSettings, RuleSettings } from './namespace-config.js';
-import { compileSqlFilter, type FilterSubject, type SqlValue } from './sql-filter.js';
 
 /** A compiled subscription rule. */
 export interface Rule {

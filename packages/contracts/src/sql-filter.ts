@@ -23,6 +23,9 @@ export interface FilterSubject {
 
 /** A SQL filter that does not parse. */
 export class SqlFilterError extends Error {
+  /** What is wrong, without the expression (e.g. `unterminated string literal`). */
+  readonly reason: string;
+
   /**
    * @param message - what is wrong
    * @param expression - the filter text
@@ -33,6 +36,7 @@ export class SqlFilterError extends Error {
   ) {
     super(`${message} in SQL filter: ${expression}`);
     this.name = 'SqlFilterError';
+    this.reason = message;
   }
 }
 
@@ -41,6 +45,9 @@ type Token =
   | { readonly kind: 'number'; readonly value: number }
   | { readonly kind: 'identifier'; readonly value: string; readonly quoted: boolean }
   | { readonly kind: 'symbol'; readonly value: string };
+
+/** The syntax tree of a Service Bus SQL filter (see {@link parseSqlFilter}). */
+export type SqlNode = Node;
 
 type Node =
   | { readonly type: 'literal'; readonly value: SqlValue }
@@ -467,9 +474,19 @@ export interface SqlFilter {
  * @throws {@link SqlFilterError} when the expression does not parse
  */
 export function compileSqlFilter(expression: string): SqlFilter {
-  const tree = new Parser(tokenize(expression), expression).parse();
+  const tree = parseSqlFilter(expression);
   return {
     expression,
     matches: (subject) => evaluate(tree, subject) === true,
   };
+}
+
+/**
+ * Parses a Service Bus SQL filter expression into its syntax tree: what the broker evaluates and what
+ * topology validation inspects (which properties a filter reads, which literals it compares them with).
+ *
+ * @throws {@link SqlFilterError} when the expression does not parse
+ */
+export function parseSqlFilter(expression: string): SqlNode {
+  return new Parser(tokenize(expression), expression).parse();
 }
