@@ -1,0 +1,3 @@
+import { omniProject } from '../vitest.shared.js';
+
+export default omniProject('infra');
