@@ -1,4 +1,5 @@
 import { createEvent, type OmniEvent } from '@omni/contracts';
+import type { CustomerContextStore } from '@omni/customer-context';
 import {
   createServiceApp,
   type DedupeStore,
@@ -13,7 +14,9 @@ import type { Config } from './config.js';
 import {
   ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED,
   ADVANCED_MESSAGE_RECEIVED,
+  deliveryMessageId,
   deliveryOutcome,
+  deliveryRecipient,
   inboundFromEventGrid,
 } from './domain/index.js';
 import type { HandoffMessageRecord, HandoffMessageStore } from './handoff-messages.js';
@@ -34,6 +37,8 @@ export interface WhatsAppAdapterDeps {
   publisher: Publisher;
   /** messageId -> handoff of sent handoff notices. */
   handoffMessages: HandoffMessageStore;
+  /** Links a recipient's BSUID to their number from delivery statuses; without it nothing is linked. */
+  identities?: Pick<CustomerContextStore, 'resolveCustomer'>;
   /** Readiness checks (e.g. the consumers' `readinessCheck`), by name. */
   readiness?: Record<string, () => Promise<void>>;
   /** Dedupe of Event Grid deliveries; default in memory (service-kit). */
@@ -62,9 +67,9 @@ export function eventGridAuthOf(config: Config): EventGridAuth {
  * sender) and answered at once; a delivery status of a handoff notice becomes `handoff.delivered` / `handoff.failed`.
  */
 export function eventGridHandler(
-  deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages'>,
+  deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages' | 'identities'>,
 ): EventHandler {
-  const { config, publisher, handoffMessages } = deps;
+  const { config, publisher, handoffMessages, identities } = deps;
   return async (event, { log }) => {
     if (event.type === ADVANCED_MESSAGE_RECEIVED) {
       const result = inboundFromEventGrid(event, { defaultRegion: config.DEFAULT_PHONE_REGION });
@@ -88,15 +93,25 @@ export function eventGridHandler(
     if (event.type === ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED) {
       // A status may race the answer of the send it belongs to: let handoff sends in flight finish first.
       await handoffMessages.settled();
-      let ref: HandoffMessageRecord | undefined;
-      const outcome = deliveryOutcome(event, (messageId) => {
-        ref = handoffMessages.lookup(messageId);
-        return ref;
-      });
+      const recipient = deliveryRecipient(event.data, config.DEFAULT_PHONE_REGION);
+      if (recipient !== undefined && identities !== undefined) {
+        // WhatsApp names the BSUID of a number we wrote to: link it, so the user is still recognised when
+        // they later write with their number hidden behind a username.
+        await identities.resolveCustomer(
+          { kind: 'phone', value: recipient.phone },
+          { alsoKnownAs: [{ kind: 'whatsapp-bsuid', value: recipient.whatsappBsuid }] },
+        );
+      }
+      const messageId = deliveryMessageId(event.data);
+      const ref: HandoffMessageRecord | undefined =
+        messageId === undefined ? undefined : await handoffMessages.lookup(messageId);
+      const outcome = deliveryOutcome(event, () => ref);
       if (outcome === undefined) return;
       const options = {
         source: SOURCE,
-        correlationId: (ref as HandoffMessageRecord | undefined)?.correlationId ?? outcome.data.handoffId,
+        correlationId: ref?.correlationId ?? outcome.data.handoffId,
+        // One event per handoff and outcome: a delivered and a read receipt are the same news.
+        id: `whatsapp:${outcome.type}:${outcome.data.handoffId}`,
       };
       const published =
         outcome.type === 'handoff.delivered'

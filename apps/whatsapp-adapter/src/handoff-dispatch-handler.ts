@@ -60,7 +60,7 @@ export class HandoffDispatchHandler {
         const id = await this.#o.store.runOnce(`whatsapp:handoff-notice:${dispatched.handoffId}`, () =>
           this.#o.sender.send(body),
         );
-        this.#o.handoffMessages.remember(id, record);
+        await this.#o.handoffMessages.remember(id, record);
         return id;
       })(),
     );

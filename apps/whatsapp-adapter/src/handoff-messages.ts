@@ -8,44 +8,53 @@ export interface HandoffMessageRecord extends HandoffMessageRef {
 
 /** Port: messageId -> handoff of the handoff notices this adapter sent (for delivery tracking). */
 export interface HandoffMessageStore {
-  remember(messageId: string, record: HandoffMessageRecord): void;
-  lookup(messageId: string): HandoffMessageRecord | undefined;
+  remember(messageId: string, record: HandoffMessageRecord): Promise<void>;
+  lookup(messageId: string): Promise<HandoffMessageRecord | undefined>;
   /** Registers a send in flight, so a status event racing the send's answer can wait for it. */
   track<T>(sending: Promise<T>): Promise<T>;
   /** Resolves once every send in flight when called has settled. */
   settled(): Promise<void>;
 }
 
+/** The durable part of a {@link HandoffMessageLog}: the customer-context idempotency ledger. */
+export interface HandoffMessageLedger {
+  runOnce<T>(key: string, fn: () => Promise<T>, options?: { ttlSeconds?: number }): Promise<T>;
+  peek<T>(key: string): Promise<T | undefined>;
+}
+
+/** How long a notice's message id stays mapped: WhatsApp reports `read` for days after delivery. */
+const NOTICE_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 /**
- * An in-memory LRU (one adapter instance; lost on restart). A status event that reaches another replica or
- * arrives after a restart is not mapped to its handoff: a shared store (Cosmos/Redis) is the production fix.
+ * messageId -> handoff, kept in the idempotency ledger (Cosmos) when one is given, so a status event that reaches
+ * another replica, or arrives after a restart, still maps to its handoff; a bounded in-memory LRU answers the
+ * common case (status back at the instance that sent) without a read. Without a ledger it is memory only.
  */
-export class InMemoryHandoffMessageStore implements HandoffMessageStore {
+export class HandoffMessageLog implements HandoffMessageStore {
   readonly #max: number;
+  readonly #ledger: HandoffMessageLedger | undefined;
   readonly #records = new Map<string, HandoffMessageRecord>();
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(options: { max?: number } = {}) {
+  constructor(options: { max?: number; ledger?: HandoffMessageLedger } = {}) {
     this.#max = options.max ?? 10_000;
+    this.#ledger = options.ledger;
   }
 
-  remember(messageId: string, record: HandoffMessageRecord): void {
-    this.#records.delete(messageId);
-    this.#records.set(messageId, record);
-    while (this.#records.size > this.#max) {
-      const oldest = this.#records.keys().next().value;
-      if (oldest === undefined) break;
-      this.#records.delete(oldest);
-    }
+  async remember(messageId: string, record: HandoffMessageRecord): Promise<void> {
+    this.#cache(messageId, record);
+    await this.#ledger?.runOnce(keyOf(messageId), async () => record, { ttlSeconds: NOTICE_TTL_SECONDS });
   }
 
-  lookup(messageId: string): HandoffMessageRecord | undefined {
-    const record = this.#records.get(messageId);
-    if (record !== undefined) {
-      this.#records.delete(messageId);
-      this.#records.set(messageId, record);
+  async lookup(messageId: string): Promise<HandoffMessageRecord | undefined> {
+    const cached = this.#records.get(messageId);
+    if (cached !== undefined) {
+      this.#cache(messageId, cached);
+      return cached;
     }
-    return record;
+    const stored = await this.#ledger?.peek<HandoffMessageRecord>(keyOf(messageId));
+    if (stored !== undefined) this.#cache(messageId, stored);
+    return stored;
   }
 
   track<T>(sending: Promise<T>): Promise<T> {
@@ -61,6 +70,20 @@ export class InMemoryHandoffMessageStore implements HandoffMessageStore {
   async settled(): Promise<void> {
     await Promise.all([...this.#inFlight]);
   }
+
+  #cache(messageId: string, record: HandoffMessageRecord): void {
+    this.#records.delete(messageId);
+    this.#records.set(messageId, record);
+    while (this.#records.size > this.#max) {
+      const oldest = this.#records.keys().next().value;
+      if (oldest === undefined) break;
+      this.#records.delete(oldest);
+    }
+  }
+}
+
+function keyOf(messageId: string): string {
+  return `whatsapp:notice-message:${messageId}`;
 }
 
 /** A handoff to WhatsApp this adapter announced, waiting for the customer's first message. */

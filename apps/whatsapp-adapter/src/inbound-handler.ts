@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createEvent, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
 import { type ConversationEngine, type EngineAction, publicCollectedData } from '@omni/conversation';
 import type { CustomerContextStore } from '@omni/customer-context';
@@ -62,15 +61,26 @@ export class InboundMessageHandler {
   readonly handle = async (event: OmniEvent, context: MessageContext): Promise<void> => {
     if (event.type !== 'message.received' || event.data.channel !== 'whatsapp') return;
     const data = event.data;
-    const to = data.sender.phone;
+    const { phone, whatsappBsuid } = data.sender;
+    // Reply to the number when WhatsApp shared it, else to the business-scoped user id (username users).
+    const to = phone ?? whatsappBsuid;
     if (to === undefined) {
-      context.log.warn({ messageId: data.providerMessageId }, 'no phone number to reply to; message dropped');
+      context.log.warn(
+        { messageId: data.providerMessageId },
+        'no phone number or BSUID to reply to; dropped',
+      );
       return;
     }
     const inboundAt = new Date(data.receivedAt);
     const { customer } = await this.#o.store.resolveCustomer(
-      { kind: 'phone', value: to },
-      { channel: 'whatsapp', inboundAt },
+      phone !== undefined ? { kind: 'phone', value: phone } : { kind: 'whatsapp-bsuid', value: to },
+      {
+        channel: 'whatsapp',
+        inboundAt,
+        ...(phone !== undefined && whatsappBsuid !== undefined
+          ? { alsoKnownAs: [{ kind: 'whatsapp-bsuid' as const, value: whatsappBsuid }] }
+          : {}),
+      },
     );
     const customerId = customer.customerId;
     const correlationId = event.correlationId;
@@ -85,7 +95,7 @@ export class InboundMessageHandler {
           text: clip(text),
           at: data.receivedAt,
         },
-        { source: SOURCE, correlationId, causationId: event.id },
+        { source: SOURCE, correlationId, causationId: event.id, id: `${event.id}:turn:user` },
       );
 
     const now = this.#clock();
@@ -125,12 +135,12 @@ export class InboundMessageHandler {
             agentId: result.agentId,
             at: at > data.receivedAt ? at : new Date(inboundAt.getTime() + 1).toISOString(),
           },
-          { source: SOURCE, correlationId, causationId: event.id },
+          { source: SOURCE, correlationId, causationId: event.id, id: `${event.id}:turn:assistant` },
         ),
       );
     }
     for (const action of result.actions) {
-      const actionEvent = await this.#actionEvent(action, customerId, to, data, correlationId, event.id);
+      const actionEvent = await this.#actionEvent(action, customerId, data, correlationId, event.id);
       if (actionEvent !== undefined) events.push(actionEvent);
     }
     await this.#o.publisher.publishAll(events);
@@ -179,7 +189,11 @@ export class InboundMessageHandler {
               completedAt,
               switchLatencyMs: Math.max(0, now - Date.parse(handoff.since)),
             },
-            { source: SOURCE, correlationId: handoff.correlationId ?? correlationId },
+            {
+              source: SOURCE,
+              correlationId: handoff.correlationId ?? correlationId,
+              id: `whatsapp:handoff-completed:${handoff.handoffId}`,
+            },
           ),
         );
         return completedAt;
@@ -191,12 +205,13 @@ export class InboundMessageHandler {
   async #actionEvent(
     action: EngineAction,
     customerId: string,
-    phone: string,
     data: MessageReceivedData,
     correlationId: string,
     causationId: string,
   ): Promise<OmniEvent | undefined> {
-    const options = { source: SOURCE, correlationId, causationId };
+    // Ids derived from the inbound message: a redelivered message re-publishes the same events, which the
+    // broker's duplicate detection and every consumer's dedupe drop.
+    const options = { source: SOURCE, correlationId, causationId, id: `${causationId}:${action.action}` };
     const requestedAt = new Date(this.#clock()).toISOString();
     if (action.action === 'escalate_to_human') {
       const customer = await this.#o.store.getCustomer(customerId);
@@ -220,14 +235,17 @@ export class InboundMessageHandler {
       return createEvent(
         'handoff.requested',
         {
-          handoffId: `ho_${randomUUID()}`,
+          handoffId: `ho_${data.providerMessageId}`.slice(0, 256),
           customerId,
           fromChannel: 'whatsapp',
           toChannel: 'webchat',
           reason: 'customer asked to continue in web chat',
           summary: clip(customer.summary ?? ''),
           collectedData: publicCollectedData(customer.collectedData),
-          address: { phone },
+          address: {
+            ...(data.sender.phone !== undefined ? { phone: data.sender.phone } : {}),
+            ...(data.sender.whatsappBsuid !== undefined ? { whatsappBsuid: data.sender.whatsappBsuid } : {}),
+          },
           ...(customer.displayName ? { customerName: customer.displayName.slice(0, 200) } : {}),
           requestedAt,
         },

@@ -60,6 +60,17 @@ async function settle(to: string, atLeast: number): Promise<string[]> {
   return replies(to);
 }
 
+/** Event bodies waiting on a queue or subscription, read through the emulator's inspection API (locks nothing). */
+async function peek(entity: string): Promise<{ type?: string; data?: Record<string, unknown> }[]> {
+  const response = await fetch(
+    `${bus.httpUrl}/entities/${encodeURIComponent(entity)}/messages?state=active&limit=1000`,
+  );
+  const page = (await response.json()) as { messages: { body?: unknown }[] };
+  return page.messages.map((m) => (m.body ?? {}) as { type?: string; data?: Record<string, unknown> });
+}
+
+const ROUTER_HANDOFFS = 'handoff-events/Subscriptions/channel-router';
+
 function dispatched(customerId: string, to: string, handoffId: string) {
   const now = new Date();
   return createEvent(
@@ -234,4 +245,91 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     const got = await settle(to, 50);
     expect(got).toEqual(inputs.map((text) => `echo: ${text.slice(5)}`));
   }, 60_000);
+
+  it('recognises a user who later hides their number: the BSUID from the delivery status links them', async () => {
+    const to = phone();
+    const bsuid = `US.9${to.slice(2)}`;
+    acs.customer.setBsuid(to, bsuid);
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_bsuid_${to.slice(1)}`;
+    await publisher.publish(dispatched(customer.customerId, to, handoffId));
+    await vi.waitFor(
+      async () =>
+        expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+          expect.objectContaining({
+            type: 'handoff.delivered',
+            data: expect.objectContaining({ handoffId }),
+          }),
+        ),
+      { timeout: 15_000, interval: 100 },
+    );
+    // Now the user writes with their number hidden: only the BSUID arrives.
+    await acs.customer.send('', 'echo from my username', { fromBSUID: bsuid });
+    await vi.waitFor(() => expect(replies(bsuid)).toEqual(['echo: from my username']), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    const again = await context.store.resolveCustomer({ kind: 'whatsapp-bsuid', value: bsuid });
+    expect(again.created).toBe(false);
+    expect(again.customer.customerId).toBe(customer.customerId);
+    await vi.waitFor(
+      async () =>
+        expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+          expect.objectContaining({
+            type: 'handoff.completed',
+            data: expect.objectContaining({ handoffId, customerId: customer.customerId }),
+          }),
+        ),
+      { timeout: 15_000, interval: 100 },
+    );
+  });
+
+  it('puts an escalation with the summary on the escalations queue when the customer asks for a person', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    await context.store.updateSummary(customer.customerId, 'Billing dispute about invoice 4411.', {
+      invoice: '4411',
+    });
+    await acs.customer.send(to, 'I want to speak to a human');
+    await vi.waitFor(
+      async () =>
+        expect(await peek('escalations')).toContainEqual(
+          expect.objectContaining({
+            type: 'escalation.requested',
+            data: expect.objectContaining({
+              customerId: customer.customerId,
+              channel: 'whatsapp',
+              summary: 'Billing dispute about invoice 4411.',
+              collectedData: expect.objectContaining({ invoice: '4411' }),
+            }),
+          }),
+        ),
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(replies(to).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records handoff.completed with the switch latency when the customer first writes after a handoff', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_done_${to.slice(1)}`;
+    const before = Date.now();
+    await publisher.publish(dispatched(customer.customerId, to, handoffId));
+    await settle(to, 1);
+    await acs.customer.send(to, 'echo I am back');
+    await settle(to, 2);
+    let latency = -1;
+    await vi.waitFor(
+      async () => {
+        const completed = (await peek(ROUTER_HANDOFFS)).find(
+          (e) => e.type === 'handoff.completed' && e.data?.handoffId === handoffId,
+        );
+        expect(completed).toBeDefined();
+        latency = Number(completed?.data?.switchLatencyMs);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect(latency).toBeGreaterThanOrEqual(0);
+    expect(latency).toBeLessThanOrEqual(Date.now() - before + 1_000);
+  });
 });

@@ -17,7 +17,7 @@ import { AcsWhatsAppSender, createMessagesClient, type WhatsAppSender } from './
 import { buildApp } from './app.js';
 import { type Config, templateConfigOf } from './config.js';
 import { HandoffDispatchHandler } from './handoff-dispatch-handler.js';
-import { DispatchedHandoffs, InMemoryHandoffMessageStore } from './handoff-messages.js';
+import { DispatchedHandoffs, HandoffMessageLog } from './handoff-messages.js';
 import { InboundMessageHandler } from './inbound-handler.js';
 
 /** Optional replacements for tests. */
@@ -90,11 +90,11 @@ export async function createAdapter(
             },
       ),
     );
-  const handoffMessages = new InMemoryHandoffMessageStore();
+  const handoffMessages = new HandoffMessageLog({ ledger: store.idempotency });
   const dispatched = new DispatchedHandoffs();
   const clock = overrides.clock ?? Date.now;
 
-  const app = buildApp({ config, logger, publisher, handoffMessages });
+  const app = buildApp({ config, logger, publisher, handoffMessages, identities: store });
   const registry = app.metrics.registry;
   const inbound = new InboundMessageHandler({
     publisher,

@@ -530,6 +530,24 @@ describe.each(cacheVariants)('CustomerContextStore with the %s cache', (variant)
       });
     });
 
+    it('given a key, when peeked before, during and after its run, then only the finished result is seen', async () => {
+      const key = `notice:${randomUUID()}`;
+      expect(await store.idempotency.peek(key)).toBeUndefined();
+      const release = deferred<string>();
+      const started = deferred();
+      const running = store.runOnce(key, () => {
+        started.resolve();
+        return release.promise;
+      });
+      await started.promise;
+      expect(await store.idempotency.peek(key)).toBeUndefined();
+      release.resolve('handoff-1');
+      await running;
+      expect(await store.idempotency.peek(key)).toBe('handoff-1');
+      clock.advance(86_400_001);
+      expect(await store.idempotency.peek(key)).toBeUndefined();
+    });
+
     it('given a failing fn, when the key is run again, then the retry runs', async () => {
       const key = `webhook:${randomUUID()}`;
       await expect(store.runOnce(key, async () => Promise.reject(new Error('psp timeout')))).rejects.toThrow(

@@ -137,6 +137,24 @@ export class IdempotencyLedger {
     }
   }
 
+  /**
+   * The stored result of `key` when its work is done and not expired; `undefined` while it runs, after it
+   * failed, or when it never ran. Reads only: never claims the key.
+   */
+  async peek<T>(key: string): Promise<T | undefined> {
+    const id = idempotencyId(key);
+    const { resource } = await withThrottleRetry(
+      'peek',
+      () => this.#container.item(id, id).read(),
+      this.#retry,
+    );
+    if (resource === undefined) return undefined;
+    const existing = parseDocument(idempotencyDocumentSchema, 'idempotency', resource);
+    if (existing.status !== 'done' || this.#clock() >= existing.createdAt + existing.ttl * 1000)
+      return undefined;
+    return existing.result as T;
+  }
+
   async #runAsHolder<T>(
     id: string,
     key: string,

@@ -5,6 +5,7 @@ import {
   handoffDelivered,
   handoffFailed,
 } from '@omni/contracts';
+import { BSUID_PATTERN, type PhoneRegion, senderPhoneFrom } from './inbound.js';
 
 /** The Event Grid event type of a delivery status update of a sent Advanced Messaging message. */
 export const ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED =
@@ -111,4 +112,26 @@ export function deliveryOutcome(
     type: 'handoff.delivered',
     data: handoffDelivered.data.parse({ ...base, providerMessageId: messageId, deliveredAt: at }),
   };
+}
+
+/** The message id of a delivery status payload, if it has one. */
+export function deliveryMessageId(data: unknown): string | undefined {
+  if (!isRecord(data)) return undefined;
+  return typeof data.messageId === 'string' && data.messageId.length > 0 ? data.messageId : undefined;
+}
+
+/**
+ * The recipient of a status update when it names both the number (`to`) and the business-scoped user id
+ * (`toBSUID`) — the moment the two can be linked. `undefined` when either is missing or unusable.
+ */
+export function deliveryRecipient(
+  data: unknown,
+  defaultRegion?: PhoneRegion,
+): { readonly phone: string; readonly whatsappBsuid: string } | undefined {
+  if (!isRecord(data)) return undefined;
+  const to = typeof data.to === 'string' ? data.to : '';
+  const bsuid = typeof data.toBSUID === 'string' ? data.toBSUID.trim() : '';
+  if (to.trim().length === 0 || !BSUID_PATTERN.test(bsuid)) return undefined;
+  const phone = senderPhoneFrom(to, defaultRegion);
+  return phone === undefined ? undefined : { phone, whatsappBsuid: bsuid };
 }

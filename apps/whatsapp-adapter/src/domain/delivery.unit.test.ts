@@ -1,6 +1,6 @@
 import { handoffDelivered, handoffFailed } from '@omni/contracts';
 import { describe, expect, it } from 'vitest';
-import { deliveryOutcome, type HandoffMessageRef } from './delivery.js';
+import { deliveryOutcome, deliveryRecipient, type HandoffMessageRef } from './delivery.js';
 
 const REF: HandoffMessageRef = {
   handoffId: 'hnd_1',
@@ -120,5 +120,23 @@ describe('deliveryOutcome reason text', () => {
     expect(outcome?.type === 'handoff.failed' && outcome.data.reason).toBe(
       'WhatsApp delivery failed (code 131047): Re-engagement message',
     );
+  });
+});
+
+describe('deliveryRecipient', () => {
+  const BSUID = 'US.13491208655302741918';
+
+  it('given a status naming the number and the BSUID, when read, then both come back with the number in E.164', () => {
+    expect(deliveryRecipient({ to: '14255550123', toBSUID: BSUID })).toEqual({
+      phone: '+14255550123',
+      whatsappBsuid: BSUID,
+    });
+  });
+
+  it('given a status without a BSUID, or with an empty number, when read, then there is nothing to link', () => {
+    expect(deliveryRecipient({ to: '14255550123' })).toBeUndefined();
+    expect(deliveryRecipient({ to: '', toBSUID: BSUID })).toBeUndefined();
+    expect(deliveryRecipient({ to: '14255550123', toBSUID: 'garbage' })).toBeUndefined();
+    expect(deliveryRecipient('not an object')).toBeUndefined();
   });
 });

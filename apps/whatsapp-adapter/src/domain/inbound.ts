@@ -189,6 +189,44 @@ function contentOf(data: JsonRecord, messageType: string): Content {
   }
 }
 
+/** A WhatsApp business-scoped user id: an ISO country code, a dot, up to 128 letters and digits. */
+export const BSUID_PATTERN = /^[A-Z]{2}\.[A-Za-z0-9]{1,128}$/;
+
+type Sender =
+  | { readonly ok: true; readonly phone?: string; readonly whatsappBsuid?: string }
+  | InboundRejection;
+
+/**
+ * The sender: `from` (the number, which WhatsApp leaves empty or null for a user who hides it behind a
+ * username) and `fromBSUID` (the business-scoped user id). At least one must be usable; an unusable number
+ * next to a valid BSUID is ignored rather than rejected.
+ */
+function senderOf(data: JsonRecord, defaultRegion: PhoneRegion | undefined): Sender {
+  const from = data.from;
+  if (from !== undefined && from !== null && typeof from !== 'string') {
+    return reject('malformed', 'data.from must be a string');
+  }
+  const rawBsuid = data.fromBSUID;
+  if (rawBsuid !== undefined && rawBsuid !== null && typeof rawBsuid !== 'string') {
+    return reject('malformed', 'data.fromBSUID must be a string');
+  }
+  const bsuid =
+    typeof rawBsuid === 'string' && BSUID_PATTERN.test(rawBsuid.trim()) ? rawBsuid.trim() : undefined;
+  const hasNumber = typeof from === 'string' && from.trim().length > 0;
+  const phone = hasNumber ? senderPhoneFrom(from, defaultRegion) : undefined;
+  if (phone === undefined && bsuid === undefined) {
+    if (hasNumber) return reject('invalid-sender', 'data.from is not a valid phone number');
+    return typeof rawBsuid === 'string' && rawBsuid.trim().length > 0
+      ? reject('invalid-sender', 'data.fromBSUID is not a valid business-scoped user id')
+      : reject('invalid-sender', 'data.from is empty and there is no data.fromBSUID');
+  }
+  return {
+    ok: true,
+    ...(phone !== undefined ? { phone } : {}),
+    ...(bsuid !== undefined ? { whatsappBsuid: bsuid } : {}),
+  };
+}
+
 /**
  * Maps a delivered `Microsoft.Communication.AdvancedMessageReceived` event (wire shape: `from`, `to`,
  * `messageId`, `messageType`, `receivedTimestamp`, `channelType`, and `content` / `button` / `interactive` /
@@ -198,8 +236,9 @@ function contentOf(data: JsonRecord, messageType: string): Content {
  *   `interactive` (button or list reply) -> kind `interactive` with `{ type, id, title, description? }` and
  *   the title as text; `image` / `document` / `video` / `audio` -> kind `media`; `reaction` -> kind
  *   `reaction` with `{ messageId, emoji }`; anything else (or a known type missing its content) -> `unsupported`.
- * - The sender number is normalised to E.164 (WhatsApp omits the `+`); `senderKey` is `phone:+E164`.
- *   The delivered event carries no business-scoped user id, so a sender without a valid number is rejected.
+ * - The sender number is normalised to E.164 (WhatsApp omits the `+`); `fromBSUID`, when present, becomes
+ *   `sender.whatsappBsuid`. `senderKey` is `whatsapp-bsuid:<id>` when there is a BSUID, else `phone:+E164`; a
+ *   sender with neither a valid number nor a valid BSUID is rejected.
  * - `receivedAt` is `receivedTimestamp`, else the event time.
  *
  * Pure: no I/O, never throws for bad input (returns a rejection).
@@ -214,10 +253,9 @@ export function inboundFromEventGrid(event: InboundEventLike, options: InboundOp
   if (channelType !== undefined && channelType.toLowerCase() !== 'whatsapp') {
     return reject('unsupported-channel', 'channelType must be "whatsapp"');
   }
-  const from = stringField(data, 'from');
-  if (from === undefined) return reject('malformed', 'data.from must be a string');
-  const phone = senderPhoneFrom(from, options.defaultRegion);
-  if (phone === undefined) return reject('invalid-sender', 'data.from is not a valid phone number');
+  const sender = senderOf(data, options.defaultRegion);
+  if (!sender.ok) return sender;
+  const { phone, whatsappBsuid } = sender;
   const providerMessageId = stringField(data, 'messageId');
   if (providerMessageId === undefined || providerMessageId.length === 0) {
     return reject('missing-message-id', 'data.messageId is required');
@@ -232,8 +270,15 @@ export function inboundFromEventGrid(event: InboundEventLike, options: InboundOp
   const candidate = {
     channel: 'whatsapp' as const,
     providerMessageId,
-    sender: { phone },
-    senderKey: identityKey({ kind: 'phone', value: phone }),
+    sender: {
+      ...(phone !== undefined ? { phone } : {}),
+      ...(whatsappBsuid !== undefined ? { whatsappBsuid } : {}),
+    },
+    // The BSUID when there is one: it stays the same when the user hides or shows their number.
+    senderKey:
+      whatsappBsuid !== undefined
+        ? identityKey({ kind: 'whatsapp-bsuid', value: whatsappBsuid })
+        : identityKey({ kind: 'phone', value: phone as string }),
     kind: content.kind,
     ...(content.text !== undefined ? { text: content.text } : {}),
     ...(content.payload !== undefined ? { payload: content.payload } : {}),

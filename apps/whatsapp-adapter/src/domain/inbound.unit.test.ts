@@ -61,6 +61,52 @@ describe('inboundFromEventGrid', () => {
     expect(JSON.stringify(result)).not.toContain('"12"');
   });
 
+  describe('business-scoped user ids (WhatsApp usernames)', () => {
+    const BSUID = 'US.13491208655302741918';
+
+    it('given a username user with an empty from and a fromBSUID, when mapped, then the BSUID is the sender and key', () => {
+      const data = accepted(
+        inboundFromEventGrid(received({ from: '', fromBSUID: BSUID, messageType: 'text', content: 'hi' })),
+      );
+      expect(data.sender).toEqual({ whatsappBsuid: BSUID });
+      expect(data.senderKey).toBe(`whatsapp-bsuid:${BSUID}`);
+    });
+
+    it('given a null from and a fromBSUID, when mapped, then it is accepted on the BSUID', () => {
+      const data = accepted(
+        inboundFromEventGrid(received({ from: null, fromBSUID: BSUID, messageType: 'text', content: 'hi' })),
+      );
+      expect(data.sender.phone).toBeUndefined();
+      expect(data.sender.whatsappBsuid).toBe(BSUID);
+    });
+
+    it('given both a number and a BSUID, when mapped, then both are kept and the BSUID keys the session', () => {
+      const data = accepted(
+        inboundFromEventGrid(received({ fromBSUID: BSUID, messageType: 'text', content: 'hi' })),
+      );
+      expect(data.sender).toEqual({ phone: '+14255550123', whatsappBsuid: BSUID });
+      expect(data.senderKey).toBe(`whatsapp-bsuid:${BSUID}`);
+    });
+
+    it('given an empty from and no BSUID, when mapped, then it is rejected as an invalid sender', () => {
+      const result = inboundFromEventGrid(received({ from: '', messageType: 'text', content: 'hi' }));
+      expect(result).toMatchObject({ ok: false, reason: 'invalid-sender' });
+    });
+
+    it('given an empty from and a malformed BSUID, when mapped, then it is rejected and says which field', () => {
+      const result = inboundFromEventGrid(
+        received({ from: '', fromBSUID: 'not a bsuid', messageType: 'text', content: 'hi' }),
+      );
+      expect(result).toMatchObject({ ok: false, reason: 'invalid-sender' });
+      if (!result.ok) expect(result.message).toContain('fromBSUID');
+    });
+
+    it('given a fromBSUID that is not a string, when mapped, then it is malformed', () => {
+      const result = inboundFromEventGrid(received({ fromBSUID: 42, messageType: 'text', content: 'hi' }));
+      expect(result).toMatchObject({ ok: false, reason: 'malformed' });
+    });
+  });
+
   it('given a template quick-reply button, when mapped, then kind is button with the payload', () => {
     const data = accepted(
       inboundFromEventGrid(

@@ -57,6 +57,8 @@ export interface AdvancedMessageDeliveryStatusUpdatedData {
   status: DeliveryStatus;
   from: string;
   to: string;
+  /** The recipient's business-scoped user id, when WhatsApp knows one (documented with the username rollout). */
+  toBSUID?: string;
   receivedTimestamp: string;
   error?: { channelCode?: string; channelMessage?: string };
 }
@@ -114,6 +116,10 @@ interface Dependencies {
   readonly autoDeliveryStatus: boolean;
 }
 
+function digitsOf(phone: string): string {
+  return phone.replace(/\D/g, '');
+}
+
 function messageTypeOf(mimeType: string): 'image' | 'video' | 'audio' | 'document' {
   if (mimeType.startsWith('image/')) return 'image';
   if (mimeType.startsWith('video/')) return 'video';
@@ -132,9 +138,25 @@ export class SimulatedCustomer {
   #chain: Promise<unknown> = Promise.resolve();
   readonly #failNext: FailureOptions[] = [];
   #failAfter: { remaining: number; options: FailureOptions } | undefined;
+  /** number (digits only) -> business-scoped user id. */
+  readonly #bsuids = new Map<string, string>();
 
   constructor(deps: Dependencies) {
     this.#deps = deps;
+  }
+
+  /**
+   * Gives the WhatsApp user with this number a business-scoped user id: status updates of messages sent to the
+   * number (or to the BSUID) carry `toBSUID`, as WhatsApp's do once a user has one.
+   */
+  setBsuid(phone: string, bsuid: string): void {
+    this.#bsuids.set(digitsOf(phone), bsuid);
+  }
+
+  #bsuidOf(recipient: string): string | undefined {
+    const known = this.#bsuids.get(digitsOf(recipient));
+    if (known !== undefined) return known;
+    return [...this.#bsuids.values()].includes(recipient) ? recipient : undefined;
   }
 
   /** Whether a webhook is connected. */
@@ -239,6 +261,7 @@ export class SimulatedCustomer {
       status,
       from: this.#deps.channelRegistrationId,
       to: message.to,
+      ...(this.#bsuidOf(message.to) === undefined ? {} : { toBSUID: this.#bsuidOf(message.to) }),
       receivedTimestamp: new Date().toISOString(),
       ...(error ? { error } : {}),
     };
