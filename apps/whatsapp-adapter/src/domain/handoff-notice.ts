@@ -127,7 +127,7 @@ function textFor(dispatched: HandoffDispatchedData): string {
  * inside the 24-hour customer-service window a plain text (with the web chat link when `toChannel` is
  * `webchat`); outside it the approved template, its body parameters filled from the event's `customerName`
  * / `topic` / `link` (fallbacks for missing ones) as SDK `values` (kind `text`) bound by WhatsApp `bindings`.
- * Returns `none` when the notice is not for WhatsApp, there is no number to send to, or a web chat handoff
+ * Returns `none` when the notice is not for WhatsApp, there is no number or BSUID to send to, or a web chat handoff
  * would go out as a template that carries no link.
  */
 export function handoffNotice(
@@ -136,7 +136,8 @@ export function handoffNotice(
   templateConfig: HandoffTemplateConfig,
 ): HandoffNotice {
   if (dispatched.deliveryChannel !== 'whatsapp') return { kind: 'none', reason: 'not-whatsapp' };
-  const to = dispatched.address.phone;
+  // A number when we have one; else the business-scoped user id, which ACS accepts as a recipient since June 2026.
+  const to = dispatched.address.phone ?? dispatched.address.whatsappBsuid;
   if (to === undefined) return { kind: 'none', reason: 'no-whatsapp-number' };
   if (isWithinServiceWindow(window)) return { kind: 'text', to, content: textFor(dispatched) };
   if (dispatched.toChannel === 'webchat' && !templateConfig.bodyParameters.includes('link')) {

@@ -148,9 +148,19 @@ describe('handoffNotice', () => {
     expect(handoffNotice(event, OUTSIDE, TEMPLATE)).toEqual({ kind: 'none', reason: 'not-whatsapp' });
   });
 
-  it('given only a BSUID address, when notified, then nothing is sent (no number to send to)', () => {
+  it('given only a BSUID address, when notified, then the template goes to the BSUID (ACS accepts them as recipients)', () => {
     const event = dispatched({ address: { whatsappBsuid: 'US.13491208655302741918' } });
-    expect(handoffNotice(event, OUTSIDE, TEMPLATE)).toEqual({ kind: 'none', reason: 'no-whatsapp-number' });
+    expect(handoffNotice(event, OUTSIDE, TEMPLATE)).toMatchObject({
+      kind: 'template',
+      to: 'US.13491208655302741918',
+    });
+  });
+
+  it('given a number and a BSUID, when notified, then the number is used', () => {
+    const event = dispatched({
+      address: { phone: '+14255550123', whatsappBsuid: 'US.13491208655302741918' },
+    });
+    expect(handoffNotice(event, OUTSIDE, TEMPLATE)).toMatchObject({ kind: 'template', to: '+14255550123' });
   });
 });
 
