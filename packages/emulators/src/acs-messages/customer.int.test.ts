@@ -190,3 +190,94 @@ describe('the simulated customer phone', () => {
     expect(ids.filter((id) => id === event.id).length).toBe(4);
   });
 });
+
+describe('the simulator over HTTP (what the sandbox phone uses)', () => {
+  const post = (path: string, body: unknown) =>
+    fetch(`${acs.endpoint}/_emulator${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('sends as the customer and shows the chat from their side, templates rendered with their buttons', async () => {
+    const sent = await post('/customer/messages', { from: '+14255550777', text: 'my power is out' });
+    expect(sent.status).toBe(202);
+    await acs.customer.idle();
+    expect(notifications().flatMap((r) => r.events)).toContainEqual(
+      expect.objectContaining({
+        eventType: ADVANCED_MESSAGE_RECEIVED,
+        data: expect.objectContaining({ from: '+14255550777', content: 'my power is out' }),
+      }),
+    );
+    const client = messagesClient(acs.connectionString);
+    await client.path('/messages/notifications:send').post({
+      body: {
+        channelRegistrationId: acs.channelRegistrationId,
+        to: ['+14255550777'],
+        kind: 'template',
+        template: {
+          name: 'continue_conversation',
+          language: 'en_US',
+          values: [
+            { kind: 'text', name: 'name', text: 'Ada' },
+            { kind: 'text', name: 'topic', text: 'the outage' },
+          ],
+          bindings: { kind: 'whatsApp', body: [{ refValue: 'name' }, { refValue: 'topic' }] },
+        },
+      },
+    });
+    await acs.customer.idle();
+    const chat = (await (
+      await fetch(`${acs.endpoint}/_emulator/chats/${encodeURIComponent('+14255550777')}`)
+    ).json()) as {
+      value: { direction: string; text: string; buttons?: string[]; status?: string }[];
+    };
+    expect(chat.value.map((entry) => entry.direction)).toEqual(['in', 'out']);
+    expect(chat.value[0]?.text).toBe('my power is out');
+    expect(chat.value[1]?.text).toContain('Hi Ada');
+    expect(chat.value[1]?.text).toContain('about the outage');
+    expect(chat.value[1]?.buttons).toEqual(['Continue here', 'Call me back instead']);
+    expect(chat.value[1]?.status).toBe('Delivered');
+  });
+
+  it('sends a quick-reply tap as a button message and a hidden number as fromBSUID', async () => {
+    await post('/customer/messages', { from: '', fromBSUID: 'US.777', button: { text: 'Continue here' } });
+    await acs.customer.idle();
+    const data = notifications()
+      .flatMap((r) => r.events)
+      .map((e) => e.data as { messageType?: string; from?: string; fromBSUID?: string; button?: unknown });
+    expect(data).toContainEqual(
+      expect.objectContaining({
+        messageType: 'button',
+        from: '',
+        fromBSUID: 'US.777',
+        button: { text: 'Continue here' },
+      }),
+    );
+  });
+
+  it('refuses a message with no content or two kinds of content, and a connect whose handshake fails', async () => {
+    expect((await post('/customer/messages', { from: '+14255550777' })).status).toBe(400);
+    expect(
+      (
+        await post('/customer/messages', {
+          from: '+14255550777',
+          text: 'a',
+          media: { mimeType: 'image/png' },
+        })
+      ).status,
+    ).toBe(400);
+    expect((await post('/customer/messages', { from: '', text: 'who am I' })).status).toBe(400);
+    const other = await startAcsMessagesEmulator();
+    try {
+      const response = await fetch(`${other.endpoint}/_emulator/customer/connect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${webhookUrl}-missing` }),
+      });
+      expect(response.status).toBe(502);
+    } finally {
+      await other.stop();
+    }
+  });
+});

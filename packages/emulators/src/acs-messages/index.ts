@@ -7,6 +7,13 @@
  * @packageDocumentation
  */
 export {
+  APPROVED_TEMPLATES,
+  type ApprovedTemplate,
+  type ChatEntry,
+  chatWith,
+  renderTemplate,
+} from './chat-view.js';
+export {
   ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED,
   ADVANCED_MESSAGE_RECEIVED,
   type AdvancedMessageDeliveryStatusUpdatedData,

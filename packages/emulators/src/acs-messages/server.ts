@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServiceApp, type FieldIssue, fieldIssuesFromZod } from '@omni/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { SimulatedCustomer } from './customer.js';
+import { z } from 'zod';
+import { chatWith } from './chat-view.js';
+import type { CustomerMessage, SimulatedCustomer } from './customer.js';
 import { HmacAuthError, verifyHmacRequest } from './hmac.js';
 import { notificationContentSchema, smsSendSchema } from './schemas.js';
 import type { MessageStore, RecordedAdvancedMessage } from './store.js';
@@ -171,8 +173,84 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
   });
 }
 
-/** Inspection routes for tests and the sandbox (no authentication). */
+const connectBody = z.strictObject({ url: z.url(), secret: z.string().min(1).optional() });
+
+const customerMessageBody = z
+  .strictObject({
+    /** The sender's number (E.164); empty when the user hides it behind a username. */
+    from: z.string(),
+    fromBSUID: z.string().min(1).optional(),
+    text: z.string().min(1).max(4096).optional(),
+    button: z.strictObject({ text: z.string().min(1), payload: z.string().optional() }).optional(),
+    media: z
+      .strictObject({
+        mimeType: z.string().min(3),
+        caption: z.string().optional(),
+        fileName: z.string().optional(),
+      })
+      .optional(),
+  })
+  .refine((body) => [body.text, body.button, body.media].filter((part) => part !== undefined).length === 1, {
+    message: 'give exactly one of text, button, media',
+  })
+  .refine((body) => body.from.length > 0 || body.fromBSUID !== undefined, {
+    message: 'give from, fromBSUID or both',
+  });
+
+function messageOf(body: z.infer<typeof customerMessageBody>): CustomerMessage {
+  if (body.button !== undefined) return { button: body.button };
+  if (body.media !== undefined) return { media: body.media };
+  return body.text ?? '';
+}
+
+function invalid(error: z.ZodError): AcsError {
+  return new AcsError(400, 'BadRequest', 'The request body is invalid.', fieldIssuesFromZod(error));
+}
+
+/**
+ * Inspection and simulator routes for tests and the sandbox (no authentication: local only). The simulator side
+ * is the customer's phone: connect it to a webhook, send as the customer, read the chat as the customer sees it.
+ */
 function registerInspectionRoutes(scope: FastifyInstance, state: AcsServerState): void {
+  scope.setErrorHandler(sendError);
+  scope.post('/customer/connect', async (request, reply) => {
+    const parsed = connectBody.safeParse(request.body);
+    if (!parsed.success) throw invalid(parsed.error);
+    try {
+      await state.customer.connect(
+        parsed.data.url,
+        parsed.data.secret === undefined ? {} : { secret: parsed.data.secret },
+      );
+    } catch (error) {
+      throw new AcsError(
+        502,
+        'WebhookValidationFailed',
+        `The webhook did not complete the Event Grid handshake: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    return reply.status(204).send();
+  });
+  scope.post('/customer/messages', async (request, reply) => {
+    const parsed = customerMessageBody.safeParse(request.body);
+    if (!parsed.success) throw invalid(parsed.error);
+    const { event, delivery } = await state.customer.send(
+      parsed.data.from,
+      messageOf(parsed.data),
+      parsed.data.fromBSUID === undefined ? {} : { fromBSUID: parsed.data.fromBSUID },
+    );
+    return reply.status(202).send({ messageId: event.data.messageId, eventId: event.id, delivery });
+  });
+  scope.post<{ Params: { messageId: string } }>('/customer/read/:messageId', async (request, reply) => {
+    try {
+      await state.customer.read(request.params.messageId);
+    } catch {
+      throw new AcsError(404, 'NotFound', 'No outbound WhatsApp message with this id.');
+    }
+    return reply.status(204).send();
+  });
+  scope.get<{ Params: { address: string } }>('/chats/:address', async (request) => ({
+    value: chatWith(request.params.address, state.customer.events(), state.store.whatsapp()),
+  }));
   scope.get('/messages', async () => ({ value: state.store.list() }));
   scope.get('/events', async () => ({ value: state.customer.events() }));
   scope.get('/deliveries', async () => ({ value: state.customer.deliveries() }));
