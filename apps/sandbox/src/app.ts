@@ -1,8 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { createServiceApp } from '@omni/service-kit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { statusPage } from './status-page.js';
 
 /** The status of one service as the sandbox sees it. */
 export interface ServiceStatus {
@@ -10,6 +10,15 @@ export interface ServiceStatus {
   url: string;
   ready: boolean;
   detail: string;
+}
+
+/** What the browser UI needs to know about this sandbox. */
+export interface SandboxUiConfig {
+  services: { name: string; url: string }[];
+  links: { name: string; url: string }[];
+  customerPhone: string;
+  /** Which simulators have their emulator running (the UI hides the others). */
+  simulators: { whatsapp: boolean };
 }
 
 /** What the sandbox host needs. */
@@ -20,9 +29,23 @@ export interface SandboxDeps {
   fetch?: typeof fetch;
 }
 
+/** The UI's static files (`apps/sandbox/public`), by the name the page asks for, with their content type. */
+const UI_FILES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'sandbox.css': 'text/css; charset=utf-8',
+  'sandbox.js': 'text/javascript; charset=utf-8',
+  'whatsapp.js': 'text/javascript; charset=utf-8',
+  'overview.js': 'text/javascript; charset=utf-8',
+  'ui.js': 'text/javascript; charset=utf-8',
+};
+
+/** `public/` sits next to `src/` and `dist/`, so the same URL works from sources (tests) and the build. */
+const PUBLIC_DIR = new URL('../public/', import.meta.url);
+
 /**
- * The sandbox host: the page people open after `pnpm start`, showing every service's readiness.
- * The emulators and the phone / WhatsApp / web chat simulators and ops console join it in later issues.
+ * The sandbox host: the page people open after `pnpm start` (service readiness, the simulated customer's phone
+ * on WhatsApp, and the emulators' links). Its `/api/*` routes relay the browser to the emulators' simulator APIs,
+ * so the page needs one origin only.
  */
 export function buildApp(deps: SandboxDeps): FastifyInstance {
   const app = createServiceApp({
@@ -32,16 +55,34 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   const doFetch = deps.fetch ?? fetch;
+  const { config } = deps;
 
-  app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(statusPage(deps.config.SANDBOX_LINKS)),
+  const sendFile = async (name: string, reply: FastifyReply) => {
+    const type = UI_FILES[name];
+    if (type === undefined) return reply.callNotFound();
+    const body = await readFile(new URL(name, PUBLIC_DIR));
+    return reply.type(type).header('cache-control', 'no-cache').send(body);
+  };
+  app.get('/', async (_request, reply) => sendFile('index.html', reply));
+  app.get<{ Params: { file: string } }>('/ui/:file', async (request, reply) =>
+    sendFile(request.params.file, reply),
+  );
+
+  app.get(
+    '/api/config',
+    async (): Promise<SandboxUiConfig> => ({
+      services: config.SANDBOX_SERVICES,
+      links: config.SANDBOX_LINKS,
+      customerPhone: config.SANDBOX_CUSTOMER_PHONE,
+      simulators: { whatsapp: config.ACS_MESSAGES_EMULATOR_URL !== undefined },
+    }),
   );
 
   app.get(
     '/api/services',
     async (): Promise<ServiceStatus[]> =>
       Promise.all(
-        deps.config.SANDBOX_SERVICES.map(async ({ name, url }) => {
+        config.SANDBOX_SERVICES.map(async ({ name, url }) => {
           try {
             const res = await doFetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_500) });
             const body = (await res.json()) as { detail?: string };
@@ -61,6 +102,80 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
           }
         }),
       ),
+  );
+
+  /** Relays a request to an emulator and answers with its status and JSON body (or a 502 problem). */
+  const relay = async (
+    reply: FastifyReply,
+    base: string | undefined,
+    what: string,
+    path: string,
+    init: RequestInit = {},
+  ) => {
+    if (base === undefined) {
+      return reply
+        .status(503)
+        .type('application/problem+json')
+        .send({
+          type: 'about:blank',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: `The ${what} is not running in this sandbox.`,
+        });
+    }
+    try {
+      const res = await doFetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(10_000) });
+      const text = await res.text();
+      reply.status(res.status);
+      if (text.length === 0) return reply.send();
+      return reply.type(res.headers.get('content-type') ?? 'application/json').send(text);
+    } catch (error) {
+      return reply
+        .status(502)
+        .type('application/problem+json')
+        .send({
+          type: 'about:blank',
+          title: 'Bad Gateway',
+          status: 502,
+          detail: `The ${what} did not answer: ${error instanceof Error ? error.message : String(error)}`,
+        });
+    }
+  };
+  const postJson = (body: unknown): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+
+  const whatsapp = 'WhatsApp emulator';
+  app.get<{ Params: { address: string } }>('/api/whatsapp/chats/:address', async (request, reply) =>
+    relay(
+      reply,
+      config.ACS_MESSAGES_EMULATOR_URL,
+      whatsapp,
+      `/_emulator/chats/${encodeURIComponent(request.params.address)}`,
+    ),
+  );
+  app.post('/api/whatsapp/messages', async (request, reply) =>
+    relay(
+      reply,
+      config.ACS_MESSAGES_EMULATOR_URL,
+      whatsapp,
+      '/_emulator/customer/messages',
+      postJson(request.body),
+    ),
+  );
+  app.post<{ Params: { messageId: string } }>('/api/whatsapp/read/:messageId', async (request, reply) =>
+    relay(
+      reply,
+      config.ACS_MESSAGES_EMULATOR_URL,
+      whatsapp,
+      `/_emulator/customer/read/${encodeURIComponent(request.params.messageId)}`,
+      { method: 'POST' },
+    ),
+  );
+  app.get('/api/bus/entities', async (_request, reply) =>
+    relay(reply, config.SERVICEBUS_EMULATOR_URL, 'Service Bus emulator', '/entities'),
   );
   return app;
 }

@@ -27,15 +27,67 @@ describe('sandbox host', () => {
     await app.close();
   });
 
-  it('given emulator links, when the page is served, then it links each one', async () => {
+  it('given emulator links, when the UI config is read, then it lists them and the page loads the UI', async () => {
     const config = readConfig({
       SANDBOX_LINKS:
         'Service Bus entities=http://127.0.0.1:5380/entities,Foundry agents=https://127.0.0.1:8443/_emulator/agents',
     });
     const app = buildApp({ config });
-    const page = (await app.inject('/')).body;
-    expect(page).toContain('<a href="http://127.0.0.1:5380/entities">Service Bus entities</a>');
-    expect(page).toContain('<a href="https://127.0.0.1:8443/_emulator/agents">Foundry agents</a>');
+    expect((await app.inject('/api/config')).json()).toMatchObject({
+      links: [
+        { name: 'Service Bus entities', url: 'http://127.0.0.1:5380/entities' },
+        { name: 'Foundry agents', url: 'https://127.0.0.1:8443/_emulator/agents' },
+      ],
+      customerPhone: '+14255550100',
+      simulators: { whatsapp: false },
+    });
+    const page = await app.inject('/');
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<script type="module" src="/ui/sandbox.js">');
+    expect((await app.inject('/ui/sandbox.js')).headers['content-type']).toContain('javascript');
+    await app.close();
+  });
+
+  it('given a file outside the UI, when asked for, then 404 (no path traversal)', async () => {
+    const app = buildApp({ config: readConfig({}) });
+    expect((await app.inject('/ui/..%2Fsrc%2Fapp.ts')).statusCode).toBe(404);
+    expect((await app.inject('/ui/package.json')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('given the WhatsApp emulator, when the browser sends as the customer, then the request is relayed as is', async () => {
+    const calls: { url: string; body: unknown }[] = [];
+    const fakeFetch = (async (url: URL, init?: RequestInit) => {
+      calls.push({ url: url.toString(), body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      return new Response(JSON.stringify({ messageId: 'm1' }), {
+        status: 202,
+        headers: { 'content-type': 'application/json' },
+      });
+    }) as typeof fetch;
+    const app = buildApp({
+      config: readConfig({ ACS_MESSAGES_EMULATOR_URL: 'http://127.0.0.1:8085' }),
+      fetch: fakeFetch,
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/whatsapp/messages',
+      payload: { from: '+14255550100', text: 'hello' },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(calls).toEqual([
+      {
+        url: 'http://127.0.0.1:8085/_emulator/customer/messages',
+        body: { from: '+14255550100', text: 'hello' },
+      },
+    ]);
+    await app.close();
+  });
+
+  it('given no WhatsApp emulator, when its chat is read, then 503 says it is not running', async () => {
+    const app = buildApp({ config: readConfig({}) });
+    const res = await app.inject('/api/whatsapp/chats/%2B14255550100');
+    expect(res.statusCode).toBe(503);
+    expect(res.json().detail).toContain('WhatsApp emulator is not running');
     await app.close();
   });
 

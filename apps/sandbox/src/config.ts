@@ -25,6 +25,15 @@ export const configSchema = z.object({
   SANDBOX_SERVICES: serviceList,
   /** Extra links for the page (emulator inspection APIs), as `label=url` pairs. */
   SANDBOX_LINKS: serviceList,
+  /** The ACS Advanced Messaging emulator (the simulated WhatsApp phone lives there). */
+  ACS_MESSAGES_EMULATOR_URL: z.url().optional(),
+  /** The Service Bus emulator's inspection API (dead-letter counts). */
+  SERVICEBUS_EMULATOR_URL: z.url().optional(),
+  /** The number the simulated customer uses on every channel. */
+  SANDBOX_CUSTOMER_PHONE: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +14255550100')
+    .default('+14255550100'),
 });
 
 /** The sandbox's validated configuration. */

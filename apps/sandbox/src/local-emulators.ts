@@ -34,6 +34,11 @@ export interface LocalEmulators {
   describe(): string[];
   /** Links for the sandbox page, as `label=url` pairs (`SANDBOX_LINKS`). */
   links: string;
+  /**
+   * Subscribes the services' webhooks as Event Grid would (validation handshake first), once they are up:
+   * the simulated WhatsApp phone to the whatsapp-adapter's `/api/events`.
+   */
+  connectWebhooks(urls: { whatsapp?: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ function describeEmulators(
   acsMessages: Awaited<ReturnType<typeof startAcsMessagesEmulator>>,
   stop: () => Promise<void>,
 ): LocalEmulators {
+  const webhookSecret = randomBytes(24).toString('base64url');
   return {
     env: {
       SERVICEBUS_CONNECTION_STRING: serviceBus.connectionString,
@@ -80,9 +86,10 @@ function describeEmulators(
       // The Foundry emulator speaks https with a certificate made at start; services trust it through Node.
       NODE_EXTRA_CA_CERTS: foundry.caCertificatePath,
       ACS_MESSAGES_CONNECTION_STRING: acsMessages.connectionString,
+      ACS_MESSAGES_EMULATOR_URL: acsMessages.endpoint,
       WHATSAPP_CHANNEL_REGISTRATION_ID: acsMessages.channelRegistrationId,
       // Secrets for this run only: made here, never stored, so nothing local can leak into the repo.
-      EVENTGRID_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
+      EVENTGRID_WEBHOOK_SECRET: webhookSecret,
       HANDOFF_TOKEN_KEY: randomBytes(48).toString('base64'),
     },
     describe: () => [
@@ -98,6 +105,10 @@ function describeEmulators(
       `Foundry conversations=${foundry.origin}/_emulator/conversations`,
       `WhatsApp messages sent=${acsMessages.endpoint.replace(/\/$/, '')}/_emulator/messages`,
     ].join(','),
+    connectWebhooks: async (urls) => {
+      if (urls.whatsapp !== undefined)
+        await acsMessages.customer.connect(urls.whatsapp, { secret: webhookSecret });
+    },
     stop,
   };
 }

@@ -63,6 +63,16 @@ try {
     onReady: (member, ms) =>
       print(styleText('green', `✓ ${member.name} ready (${(ms / 1000).toFixed(1)} s)`)),
   });
+  const whatsapp = stack.members.find((m) => m.name === 'whatsapp-adapter');
+  if (whatsapp !== undefined) {
+    await emulators.connectWebhooks({ whatsapp: `${whatsapp.url}/api/events` });
+    print(
+      styleText(
+        'green',
+        '✓ WhatsApp phone subscribed to the whatsapp-adapter webhook (Event Grid handshake done)',
+      ),
+    );
+  }
   const sandbox = stack.members.find((m) => m.name === 'sandbox');
   print(
     `\n${styleText(['bold', 'green'], 'Sandbox ready:')} ${styleText('bold', sandbox?.url ?? '')}\n${styleText('gray', 'Press Ctrl-C to stop.')}\n`,

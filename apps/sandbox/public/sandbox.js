@@ -1,0 +1,22 @@
+import { startOverview } from './overview.js';
+import { api } from './ui.js';
+import { startWhatsApp } from './whatsapp.js';
+
+/** Shows the panel named by the URL hash and marks its tab. */
+function route() {
+  const tab = (location.hash || '#overview').slice(1);
+  for (const panel of document.querySelectorAll('[data-panel]')) panel.hidden = panel.dataset.panel !== tab;
+  for (const link of document.querySelectorAll('[data-tab]')) {
+    if (link.dataset.tab === tab) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+const config = await api('/api/config');
+for (const node of document.querySelectorAll('[data-customer-phone]'))
+  node.textContent = config.customerPhone;
+startOverview(config);
+if (config.simulators.whatsapp) startWhatsApp(config);
+else document.querySelector('[data-tab="whatsapp"]')?.remove();
+window.addEventListener('hashchange', route);
+route();
