@@ -1,5 +1,6 @@
 import { startOverview } from './overview.js';
 import { api } from './ui.js';
+import { openWebChat } from './webchat.js';
 import { startWhatsApp } from './whatsapp.js';
 
 /** Shows the panel named by the URL hash and marks its tab. */
@@ -18,5 +19,16 @@ for (const node of document.querySelectorAll('[data-customer-phone]'))
 startOverview(config);
 if (config.simulators.whatsapp) startWhatsApp(config);
 else document.querySelector('[data-tab="whatsapp"]')?.remove();
+if (config.webchatUrl) {
+  // The page loads when the tab is first shown (or a handoff link opens it), not before.
+  window.addEventListener('hashchange', () => {
+    if (location.hash === '#webchat' && document.getElementById('webchat-frame').src === 'about:blank') {
+      openWebChat(config.webchatUrl, { show: false });
+    }
+  });
+  if (location.hash === '#webchat') openWebChat(config.webchatUrl, { show: false });
+} else {
+  document.querySelector('[data-tab="webchat"]')?.remove();
+}
 window.addEventListener('hashchange', route);
 route();

@@ -1,4 +1,5 @@
 import { api, clock, el, every, post } from './ui.js';
+import { openWebChat } from './webchat.js';
 
 const TICKS = { Sent: '✓', Delivered: '✓✓', Read: '✓✓', Failed: '⚠' };
 
@@ -50,7 +51,7 @@ export function startWhatsApp(config) {
       'li',
       { class: `wa-bubble ${entry.direction}`, dataset: { kind: entry.kind, direction: entry.direction } },
       entry.template ? el('div', { class: 'wa-template' }, 'Template message') : null,
-      el('div', { class: 'wa-text' }, entry.text),
+      el('div', { class: 'wa-text' }, linkified(entry.text)),
       el(
         'div',
         { class: 'wa-meta' },
@@ -65,6 +66,22 @@ export function startWhatsApp(config) {
       ),
       buttons.length > 0 ? el('div', { class: 'wa-buttons' }, buttons) : null,
     );
+  }
+
+  /** Text with its http(s) links clickable; a link to the web chat page opens in the Web chat panel. */
+  function linkified(text) {
+    return text.split(/(https?:\/\/[^\s]+)/g).map((part, index) => {
+      if (index % 2 === 0) return part;
+      const url = part.replace(/[).,]+$/, '');
+      const onclick =
+        config.webchatUrl && url.startsWith(config.webchatUrl)
+          ? (event) => {
+              event.preventDefault();
+              openWebChat(url);
+            }
+          : undefined;
+      return el('a', { href: url, target: '_blank', rel: 'noopener', onclick }, url);
+    });
   }
 
   async function refresh() {

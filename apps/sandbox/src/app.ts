@@ -17,6 +17,8 @@ export interface SandboxUiConfig {
   services: { name: string; url: string }[];
   links: { name: string; url: string }[];
   customerPhone: string;
+  /** The web chat page (the webchat-adapter), when it runs in this sandbox. */
+  webchatUrl?: string;
   /** Which simulators have their emulator running (the UI hides the others). */
   simulators: { whatsapp: boolean };
 }
@@ -37,7 +39,13 @@ const UI_FILES: Record<string, string> = {
   'whatsapp.js': 'text/javascript; charset=utf-8',
   'overview.js': 'text/javascript; charset=utf-8',
   'ui.js': 'text/javascript; charset=utf-8',
+  'webchat.js': 'text/javascript; charset=utf-8',
 };
+
+function webchatUrlOf(config: Config): { webchatUrl?: string } {
+  const webchat = config.SANDBOX_SERVICES.find((service) => service.name === 'webchat-adapter');
+  return webchat === undefined ? {} : { webchatUrl: `${webchat.url.replace(/\/$/, '')}/` };
+}
 
 /** `public/` sits next to `src/` and `dist/`, so the same URL works from sources (tests) and the build. */
 const PUBLIC_DIR = new URL('../public/', import.meta.url);
@@ -74,6 +82,7 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       services: config.SANDBOX_SERVICES,
       links: config.SANDBOX_LINKS,
       customerPhone: config.SANDBOX_CUSTOMER_PHONE,
+      ...webchatUrlOf(config),
       simulators: { whatsapp: config.ACS_MESSAGES_EMULATOR_URL !== undefined },
     }),
   );

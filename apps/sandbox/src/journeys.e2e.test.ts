@@ -38,12 +38,15 @@ describe('journeys through the sandbox UI', () => {
     await answer.first().waitFor({ timeout: 30_000 });
     await whatsapp('I want to speak to a human');
     await page.locator('.wa-bubble.out').nth(2).waitFor({ timeout: 30_000 });
-    const escalations = await (
-      await fetch(
-        `${sandbox.emulators.env.SERVICEBUS_EMULATOR_URL}/entities/escalations/messages?state=active`,
-      )
-    ).json();
-    expect(JSON.stringify(escalations)).toContain('escalation.requested');
+    // The escalation is published after the reply is sent: wait for it on the queue.
+    const queue = `${sandbox.emulators.env.SERVICEBUS_EMULATOR_URL}/entities/escalations/messages?state=active`;
+    await vi.waitFor(
+      async () => expect(await (await fetch(queue)).text()).toContain('escalation.requested'),
+      {
+        timeout: 15_000,
+        interval: 100,
+      },
+    );
     const shot = await keyMoment(page, 'whatsapp-escalation');
     expect(existsSync(shot)).toBe(true);
   }, 90_000);
