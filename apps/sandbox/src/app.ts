@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServiceApp } from '@omni/service-kit';
+import { createServiceApp, HttpProblem } from '@omni/service-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -122,33 +122,22 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
     init: RequestInit = {},
   ) => {
     if (base === undefined) {
-      return reply
-        .status(503)
-        .type('application/problem+json')
-        .send({
-          type: 'about:blank',
-          title: 'Service Unavailable',
-          status: 503,
-          detail: `The ${what} is not running in this sandbox.`,
-        });
+      throw new HttpProblem(503, 'Service Unavailable', {
+        detail: `The ${what} is not running in this sandbox.`,
+      });
     }
+    let res: Response;
     try {
-      const res = await doFetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(10_000) });
-      const text = await res.text();
-      reply.status(res.status);
-      if (text.length === 0) return reply.send();
-      return reply.type(res.headers.get('content-type') ?? 'application/json').send(text);
+      res = await doFetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(10_000) });
     } catch (error) {
-      return reply
-        .status(502)
-        .type('application/problem+json')
-        .send({
-          type: 'about:blank',
-          title: 'Bad Gateway',
-          status: 502,
-          detail: `The ${what} did not answer: ${error instanceof Error ? error.message : String(error)}`,
-        });
+      throw new HttpProblem(502, 'Bad Gateway', {
+        detail: `The ${what} did not answer: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
+    const text = await res.text();
+    reply.status(res.status);
+    if (text.length === 0) return reply.send();
+    return reply.type(res.headers.get('content-type') ?? 'application/json').send(text);
   };
   const postJson = (body: unknown): RequestInit => ({
     method: 'POST',
