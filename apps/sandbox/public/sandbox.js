@@ -1,3 +1,4 @@
+import { startOps } from './ops.js';
 import { startOverview } from './overview.js';
 import { api } from './ui.js';
 import { openWebChat } from './webchat.js';
@@ -30,5 +31,7 @@ if (config.webchatUrl) {
 } else {
   document.querySelector('[data-tab="webchat"]')?.remove();
 }
+if (config.simulators.ops) startOps(config);
+else document.querySelector('[data-tab="ops"]')?.remove();
 window.addEventListener('hashchange', route);
 route();

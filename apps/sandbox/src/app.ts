@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createServiceApp, HttpProblem } from '@omni/service-kit';
+import { badRequest, createServiceApp, fieldIssuesFromZod, HttpProblem } from '@omni/service-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Config } from './config.js';
+import type { SimulatedLoad } from './simulated-load.js';
 
 /** The status of one service as the sandbox sees it. */
 export interface ServiceStatus {
@@ -20,7 +22,9 @@ export interface SandboxUiConfig {
   /** The web chat page (the webchat-adapter), when it runs in this sandbox. */
   webchatUrl?: string;
   /** Which simulators have their emulator running (the UI hides the others). */
-  simulators: { whatsapp: boolean };
+  simulators: { whatsapp: boolean; ops: boolean; load: boolean };
+  /** The human queue the phone's callers (and the simulated load) wait in. */
+  queue: string;
 }
 
 /** What the sandbox host needs. */
@@ -29,7 +33,11 @@ export interface SandboxDeps {
   logger?: Logger;
   /** fetch, replaceable in tests. */
   fetch?: typeof fetch;
+  /** Simulated callers for the ops console's load control; without it the control is hidden. */
+  load?: Pick<SimulatedLoad, 'add' | 'clear' | 'size'>;
 }
+
+const loadBody = z.object({ count: z.int().min(1).max(200) });
 
 /** The UI's static files (`apps/sandbox/public`), by the name the page asks for, with their content type. */
 const UI_FILES: Record<string, string> = {
@@ -40,11 +48,22 @@ const UI_FILES: Record<string, string> = {
   'overview.js': 'text/javascript; charset=utf-8',
   'ui.js': 'text/javascript; charset=utf-8',
   'webchat.js': 'text/javascript; charset=utf-8',
+  'ops.js': 'text/javascript; charset=utf-8',
+  'chart.js': 'text/javascript; charset=utf-8',
 };
+
+function routerUrlOf(config: Config): string | undefined {
+  return config.SANDBOX_SERVICES.find((service) => service.name === 'channel-router')?.url;
+}
 
 function webchatUrlOf(config: Config): { webchatUrl?: string } {
   const webchat = config.SANDBOX_SERVICES.find((service) => service.name === 'webchat-adapter');
   return webchat === undefined ? {} : { webchatUrl: `${webchat.url.replace(/\/$/, '')}/` };
+}
+
+function queryOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? '' : url.slice(index);
 }
 
 /** `public/` sits next to `src/` and `dist/`, so the same URL works from sources (tests) and the build. */
@@ -83,7 +102,12 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       links: config.SANDBOX_LINKS,
       customerPhone: config.SANDBOX_CUSTOMER_PHONE,
       ...webchatUrlOf(config),
-      simulators: { whatsapp: config.ACS_MESSAGES_EMULATOR_URL !== undefined },
+      simulators: {
+        whatsapp: config.ACS_MESSAGES_EMULATOR_URL !== undefined,
+        ops: routerUrlOf(config) !== undefined && config.OPS_API_KEY !== undefined,
+        load: deps.load !== undefined,
+      },
+      queue: config.SANDBOX_QUEUE,
     }),
   );
 
@@ -172,6 +196,34 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       { method: 'POST' },
     ),
   );
+  // The ops console: the channel-router's ops API, with the run's API key added here (never sent to the page).
+  const ops = 'channel-router';
+  const opsHeaders = (): Record<string, string> =>
+    config.OPS_API_KEY === undefined ? {} : { 'x-api-key': config.OPS_API_KEY };
+  app.get<{ Params: { '*': string } }>('/api/ops/*', async (request, reply) =>
+    relay(reply, routerUrlOf(config), ops, `/api/${request.params['*']}${queryOf(request.url)}`, {
+      headers: opsHeaders(),
+    }),
+  );
+  app.put<{ Params: { agentId: string } }>('/api/ops/agents/:agentId', async (request, reply) =>
+    relay(reply, routerUrlOf(config), ops, `/api/agents/${encodeURIComponent(request.params.agentId)}`, {
+      method: 'PUT',
+      headers: { ...opsHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify(request.body ?? {}),
+    }),
+  );
+  app.post('/api/load', async (request) => {
+    if (deps.load === undefined) {
+      throw new HttpProblem(503, 'Service Unavailable', { detail: 'No Service Bus in this sandbox.' });
+    }
+    const parsed = loadBody.safeParse(request.body);
+    if (!parsed.success) throw badRequest('Invalid load.', fieldIssuesFromZod(parsed.error));
+    return { waiting: await deps.load.add(parsed.data.count, config.SANDBOX_QUEUE) };
+  });
+  app.delete('/api/load', async () => {
+    const cleared = (await deps.load?.clear()) ?? 0;
+    return { cleared, waiting: deps.load?.size ?? 0 };
+  });
   app.get('/api/bus/entities', async (_request, reply) =>
     relay(reply, config.SERVICEBUS_EMULATOR_URL, 'Service Bus emulator', '/entities'),
   );

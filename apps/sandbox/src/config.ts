@@ -29,6 +29,12 @@ export const configSchema = z.object({
   ACS_MESSAGES_EMULATOR_URL: z.url().optional(),
   /** The Service Bus emulator's inspection API (dead-letter counts). */
   SERVICEBUS_EMULATOR_URL: z.url().optional(),
+  /** The channel-router's ops API key (the sandbox makes one per run and relays the ops console with it). */
+  OPS_API_KEY: z.string().min(16).optional(),
+  /** The human queue callers wait in (the voice adapter's `VOICE_HUMAN_QUEUE`). */
+  SANDBOX_QUEUE: z.string().min(1).default('support'),
+  /** Service Bus for the ops console's simulated load (the emulator's connection string). */
+  SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
   /** The number the simulated customer uses on every channel. */
   SANDBOX_CUSTOMER_PHONE: z
     .string()

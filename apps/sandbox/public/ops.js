@@ -1,0 +1,235 @@
+import { drawLines } from './chart.js';
+import { api, clock, el, every, post } from './ui.js';
+
+const FUNNEL = ['accepted', 'dispatched', 'delivered', 'completed', 'expired', 'failed', 'rejected'];
+const seconds = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
+
+/** The ops console: queues over time, staffing, load, handoff funnel, dead letters and one customer's timeline. */
+export function startOps(config) {
+  const samples = new Map(); // queue -> [{ t, depth, ewt }]
+  const knownAgents = new Map(); // agentId -> queues
+  let latestCustomer = '';
+
+  async function refreshQueues() {
+    const { queues } = await api('/api/ops/queues');
+    const tbody = document.getElementById('ops-queues');
+    if (queues.length > 0) {
+      tbody.replaceChildren(
+        ...queues.map((q) =>
+          el(
+            'tr',
+            { dataset: { queue: q.queue, level: q.level } },
+            el('th', { scope: 'row' }, q.queue),
+            el(
+              'td',
+              {},
+              el('span', { class: `level ${q.level}` }, q.massEvent ? `${q.level} · mass event` : q.level),
+            ),
+            el('td', { dataset: { field: 'depth' } }, String(q.depth)),
+            el('td', {}, seconds(q.longestWaitSeconds)),
+            el(
+              'td',
+              { title: `naive estimate: ${seconds(q.naiveEstimatedWaitSeconds)}` },
+              seconds(q.estimatedWaitSeconds),
+            ),
+            el('td', {}, `${q.availableAgents} / ${q.staffedAgents}`),
+          ),
+        ),
+      );
+    }
+    const now = Date.now();
+    for (const q of queues) {
+      const list = samples.get(q.queue) ?? [];
+      list.push({ t: now, depth: q.depth, ewt: q.estimatedWaitSeconds });
+      while (list.length > 0 && list[0].t < now - 300_000) list.shift();
+      samples.set(q.queue, list);
+    }
+    const focus = samples.get(config.queue) ?? [...samples.values()][0] ?? [];
+    drawLines(
+      document.getElementById('ops-chart'),
+      [
+        { className: 'depth', points: focus.map((s) => ({ t: s.t, v: s.depth })) },
+        { className: 'ewt', points: focus.map((s) => ({ t: s.t, v: s.ewt })), format: seconds },
+      ],
+      { now },
+    );
+  }
+
+  async function refreshAgents() {
+    const { agents } = await api('/api/ops/agents');
+    for (const agent of agents) knownAgents.set(agent.agentId, agent.queues);
+    const list = document.getElementById('ops-agents');
+    list.replaceChildren(
+      ...agents.map((agent) => {
+        const available = agent.status === 'available';
+        return el(
+          'li',
+          {},
+          el('span', { class: `dot ${agent.status}`, 'aria-hidden': 'true' }),
+          el('span', { class: 'agent-name' }, agent.agentId),
+          el(
+            'span',
+            { class: 'muted' },
+            ` ${agent.status}${agent.queues ? ` · ${agent.queues.join(', ')}` : ''}`,
+          ),
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary small',
+              'aria-pressed': String(available),
+              onclick: () => setAgent(agent.agentId, available ? 'offline' : 'available', agent.queues),
+            },
+            available ? 'Sign out' : 'Make available',
+          ),
+        );
+      }),
+    );
+    if (agents.length === 0) list.replaceChildren(el('li', { class: 'muted' }, 'No agent has signed in.'));
+  }
+
+  async function setAgent(agentId, status, queues = [config.queue]) {
+    await api(`/api/ops/agents/${encodeURIComponent(agentId)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status, queues }),
+    });
+    await refreshAgents();
+  }
+
+  async function refreshFunnel() {
+    const metrics = await api('/api/ops/metrics/handoffs');
+    const funnel = document.getElementById('ops-funnel');
+    const top = Math.max(1, metrics.funnel.accepted);
+    funnel.replaceChildren(
+      ...FUNNEL.flatMap((stage) => [
+        el('dt', {}, stage),
+        el(
+          'dd',
+          { dataset: { stage } },
+          el('span', { class: `bar ${stage}`, style: `width:${(100 * metrics.funnel[stage]) / top}%` }),
+          el('span', { class: 'count' }, String(metrics.funnel[stage])),
+        ),
+      ]),
+    );
+    const { p50, p95, count } = metrics.switchLatencyMs;
+    document.getElementById('ops-latency').textContent =
+      count === 0
+        ? 'No completed switch yet.'
+        : `Switch latency over ${count}: p50 ${seconds(p50 / 1000)}, p95 ${seconds(p95 / 1000)}.`;
+  }
+
+  async function refreshDeadLetters() {
+    const { entities } = await api('/api/bus/entities');
+    const list = document.getElementById('ops-dlq');
+    const rows = entities
+      .flatMap((entity) => [entity, ...(entity.subscriptions ?? [])])
+      .filter((e) => e.deadLetter !== undefined);
+    const total = rows.reduce((sum, e) => sum + e.deadLetter, 0);
+    list.replaceChildren(
+      el(
+        'li',
+        { class: total > 0 ? 'down' : 'ready' },
+        total > 0 ? `${total} dead-lettered` : 'None: nothing was lost.',
+      ),
+      ...rows.filter((e) => e.deadLetter > 0).map((e) => el('li', {}, `${e.path}: ${e.deadLetter}`)),
+    );
+  }
+
+  async function refreshTimeline() {
+    const { handoffs } = await api('/api/ops/handoffs');
+    const select = document.getElementById('timeline-customer');
+    const customers = [...new Set(handoffs.map((h) => h.customerId))];
+    const current = select.value;
+    select.replaceChildren(
+      el('option', { value: '' }, "the latest handoff's customer"),
+      ...customers.map((id) => el('option', { value: id, selected: id === current }, id)),
+    );
+    const customerId = current || customers[0];
+    if (!customerId) {
+      document
+        .getElementById('ops-timeline')
+        .replaceChildren(el('li', { class: 'muted' }, 'No handoff yet.'));
+      return;
+    }
+    const timeline = await api(`/api/ops/customers/${encodeURIComponent(customerId)}/timeline`);
+    const signature = JSON.stringify(timeline);
+    if (signature === latestCustomer) return;
+    latestCustomer = signature;
+    const c = timeline.customer;
+    document
+      .getElementById('ops-customer')
+      .replaceChildren(
+        el(
+          'p',
+          {},
+          el('strong', {}, c.displayName ?? c.customerId),
+          ` · channels: ${c.channels.join(', ') || 'none yet'} · identities: ${c.identities.join(', ')}`,
+        ),
+        c.summary ? el('p', { class: 'summary' }, `Summary: ${c.summary}`) : null,
+      );
+    document.getElementById('ops-timeline').replaceChildren(
+      ...timeline.entries.map((entry) => {
+        if (entry.kind === 'turn') {
+          return el(
+            'li',
+            { class: `turn ${entry.channel} ${entry.role}` },
+            el('time', {}, clock(entry.at)),
+            el('span', { class: `chip ${entry.channel}` }, entry.channel),
+            ` ${entry.role}: ${entry.text}`,
+          );
+        }
+        if (entry.kind === 'handoff') {
+          return el(
+            'li',
+            { class: 'handoff' },
+            el('time', {}, clock(entry.at)),
+            el('span', { class: 'chip handoff' }, 'handoff'),
+            ` ${entry.status} → ${entry.toChannel}`,
+          );
+        }
+        return el(
+          'li',
+          { class: 'session' },
+          el('time', {}, clock(entry.at)),
+          el('span', { class: `chip ${entry.channel}` }, entry.channel),
+          ` session ${entry.status}`,
+        );
+      }),
+    );
+  }
+
+  document.getElementById('agent-add').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = document.getElementById('agent-name');
+    setAgent(input.value.trim(), 'available').then(() => {
+      input.value = '';
+    });
+  });
+  document.getElementById('timeline-customer').addEventListener('change', () => {
+    latestCustomer = '';
+    refreshTimeline();
+  });
+  const loadStatus = document.getElementById('load-status');
+  if (config.simulators.load) {
+    document.getElementById('load-add').addEventListener('click', async () => {
+      const { waiting } = await post('/api/load', { count: 10 });
+      loadStatus.textContent = `${waiting} simulated callers waiting in ${config.queue}.`;
+    });
+    document.getElementById('load-clear').addEventListener('click', async () => {
+      const { cleared } = await api('/api/load', { method: 'DELETE' });
+      loadStatus.textContent = `${cleared} simulated callers hung up.`;
+    });
+  } else {
+    document.getElementById('ops-load').hidden = true;
+  }
+
+  const onError = (error) => {
+    loadStatus.textContent = error.message;
+  };
+  every(1000, refreshQueues, onError);
+  every(2000, refreshAgents, onError);
+  every(2000, refreshFunnel, onError);
+  every(3000, refreshDeadLetters, onError);
+  every(2000, refreshTimeline, onError);
+}
