@@ -91,6 +91,8 @@ function describeEmulators(
       // Secrets for this run only: made here, never stored, so nothing local can leak into the repo.
       EVENTGRID_WEBHOOK_SECRET: webhookSecret,
       HANDOFF_TOKEN_KEY: randomBytes(48).toString('base64'),
+      // The channel-router's ops API key; the sandbox UI relays the ops console with it.
+      OPS_API_KEY: randomBytes(24).toString('base64url'),
     },
     describe: () => [
       `Service Bus (AMQP 1.0)  ${serviceBus.connectionString}`,
