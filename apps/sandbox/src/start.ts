@@ -57,6 +57,8 @@ try {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       SANDBOX_SERVICES: serviceList,
       SANDBOX_LINKS: emulators.links,
+      // Handoff links point at the web chat page the webchat-adapter serves.
+      WEBCHAT_PUBLIC_URL: `http://127.0.0.1:${services.find((s) => s.name === 'webchat-adapter')?.port ?? basePort + 3}`,
       EXPOSE_ERRORS: 'true',
     },
     onLog: printLog,
