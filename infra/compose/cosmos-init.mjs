@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 const endpoint = (process.env.COSMOS_ENDPOINT ?? 'http://cosmos:8081').replace(/\/$/, '');
 const key = process.env.COSMOS_KEY ?? '';
 const database = process.env.COSMOS_DATABASE ?? 'omnichannel';
-const containers = JSON.parse(readFileSync(process.env.COSMOS_CONTAINERS_FILE ?? '/init/cosmos_containers.json', 'utf8'));
+const containers = JSON.parse(
+  readFileSync(process.env.COSMOS_CONTAINERS_FILE ?? '/init/cosmos_containers.json', 'utf8'),
+);
 
 function authorization(verb, resourceType, resourceLink, date) {
   const payload = `${verb.toLowerCase()}\n${resourceType.toLowerCase()}\n${resourceLink}\n${date.toLowerCase()}\n\n`;

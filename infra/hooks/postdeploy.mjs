@@ -70,7 +70,9 @@ export async function waitForHandshake(url, { deadlineMs = 10 * 60_000, interval
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`${new URL(url).origin}${new URL(url).pathname} did not answer the Event Grid handshake (${last})`);
+  throw new Error(
+    `${new URL(url).origin}${new URL(url).pathname} did not answer the Event Grid handshake (${last})`,
+  );
 }
 
 async function main() {
@@ -78,23 +80,47 @@ async function main() {
   const resourceGroup = required(env, 'AZURE_RESOURCE_GROUP');
   const systemTopic = required(env, 'EVENTGRID_SYSTEM_TOPIC_NAME');
   const vault = required(env, 'AZURE_KEY_VAULT_NAME');
-  const secret = az(['keyvault', 'secret', 'show', '--vault-name', vault, '--name', 'eventgrid-webhook-secret', '--query', 'value', '-o', 'tsv']);
+  const secret = az([
+    'keyvault',
+    'secret',
+    'show',
+    '--vault-name',
+    vault,
+    '--name',
+    'eventgrid-webhook-secret',
+    '--query',
+    'value',
+    '-o',
+    'tsv',
+  ]);
 
   for (const subscription of EVENT_SUBSCRIPTIONS) {
     const endpoint = webhookUrl(required(env, subscription.urlOutput), subscription.path, secret);
     process.stdout.write(`waiting for ${subscription.name} to answer the Event Grid handshake...\n`);
     await waitForHandshake(endpoint);
     az([
-      'eventgrid', 'system-topic', 'event-subscription', 'create',
-      '--resource-group', resourceGroup,
-      '--system-topic-name', systemTopic,
-      '--name', subscription.name,
-      '--endpoint-type', 'webhook',
-      '--endpoint', endpoint,
-      '--included-event-types', ...subscription.eventTypes,
-      '--max-delivery-attempts', '30',
-      '--event-ttl', '1440',
-      '--output', 'none',
+      'eventgrid',
+      'system-topic',
+      'event-subscription',
+      'create',
+      '--resource-group',
+      resourceGroup,
+      '--system-topic-name',
+      systemTopic,
+      '--name',
+      subscription.name,
+      '--endpoint-type',
+      'webhook',
+      '--endpoint',
+      endpoint,
+      '--included-event-types',
+      ...subscription.eventTypes,
+      '--max-delivery-attempts',
+      '30',
+      '--event-ttl',
+      '1440',
+      '--output',
+      'none',
     ]);
     process.stdout.write(`Event Grid subscription ${subscription.name} is in place\n`);
   }

@@ -22,7 +22,22 @@ function main() {
   const secretCache = new Map();
   const secret = (name) => {
     if (!secretCache.has(name)) {
-      secretCache.set(name, az(['keyvault', 'secret', 'show', '--vault-name', vault, '--name', name, '--query', 'value', '-o', 'tsv']));
+      secretCache.set(
+        name,
+        az([
+          'keyvault',
+          'secret',
+          'show',
+          '--vault-name',
+          vault,
+          '--name',
+          name,
+          '--query',
+          'value',
+          '-o',
+          'tsv',
+        ]),
+      );
     }
     return secretCache.get(name);
   };

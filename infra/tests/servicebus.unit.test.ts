@@ -11,7 +11,7 @@ import {
   terraformTopologyOf,
   topologyFromTerraform,
 } from '../servicebus-topology.ts';
-import { type Block, dynamicOf, infraDir, loadTerraform, loadYaml, resourceOf } from './support.ts';
+import { type Block, dynamicOf, infraDir, loadTerraform, loadYaml, resourceOf, tf } from './support.ts';
 
 const REGENERATE = 'run `pnpm --filter @omni/infra generate` and commit the result';
 
@@ -21,7 +21,11 @@ function committedTerraformTopology(): TerraformServiceBusTopology {
 }
 
 /** Every attribute of a generated entity must reach the resource as `each.value.<attribute>`. */
-function expectEveryAttributeMapped(body: Block, attributes: readonly string[], skip: readonly string[] = []) {
+function expectEveryAttributeMapped(
+  body: Block,
+  attributes: readonly string[],
+  skip: readonly string[] = [],
+) {
   for (const attribute of attributes.filter((name) => !skip.includes(name))) {
     expect(body[attribute], `attribute ${attribute}`).toBe(`\${each.value.${attribute}}`);
   }
@@ -43,7 +47,10 @@ describe('Service Bus topology in Terraform', () => {
   it('given a changed contracts topology, when compared with the committed locals, then the difference is caught', () => {
     const changed = {
       ...serviceBusTopology,
-      queues: serviceBusTopology.queues.map((queue) => ({ ...queue, maxDeliveryCount: queue.maxDeliveryCount + 1 })),
+      queues: serviceBusTopology.queues.map((queue) => ({
+        ...queue,
+        maxDeliveryCount: queue.maxDeliveryCount + 1,
+      })),
     };
     expect(terraformTopologyOf(changed)).not.toEqual(committedTerraformTopology());
   });
@@ -52,24 +59,24 @@ describe('Service Bus topology in Terraform', () => {
     const config = await loadTerraform();
     const generated = committedTerraformTopology();
     const queue = resourceOf(config, 'azurerm_servicebus_queue', 'main');
-    expect(queue.for_each).toBe('${local.sb.queues}');
+    expect(queue.for_each).toBe(tf('local.sb.queues'));
     expectEveryAttributeMapped(queue, Object.keys(Object.values(generated.queues)[0] ?? {}));
     const topic = resourceOf(config, 'azurerm_servicebus_topic', 'main');
-    expect(topic.for_each).toBe('${local.sb.topics}');
+    expect(topic.for_each).toBe(tf('local.sb.topics'));
     expectEveryAttributeMapped(topic, Object.keys(Object.values(generated.topics)[0] ?? {}));
     const subscription = resourceOf(config, 'azurerm_servicebus_subscription', 'main');
-    expect(subscription.for_each).toBe('${local.sb.subscriptions}');
+    expect(subscription.for_each).toBe(tf('local.sb.subscriptions'));
     expectEveryAttributeMapped(subscription, Object.keys(Object.values(generated.subscriptions)[0] ?? {}), [
       'topic',
       'has_rules',
     ]);
-    expect(subscription.topic_id).toBe('${azurerm_servicebus_topic.main[each.value.topic].id}');
+    expect(subscription.topic_id).toBe(tf('azurerm_servicebus_topic.main[each.value.topic].id'));
     const rule = resourceOf(config, 'azurerm_servicebus_subscription_rule', 'main');
-    expect(rule.for_each).toBe('${local.sb.rules}');
+    expect(rule.for_each).toBe(tf('local.sb.rules'));
     expectEveryAttributeMapped(rule, ['name', 'filter_type', 'sql_filter', 'action']);
-    const correlation = dynamicOf(rule, "correlation_filter");
+    const correlation = dynamicOf(rule, 'correlation_filter');
     expect(JSON.stringify(correlation)).toContain('correlation_filter.value.properties');
-    expect(config.locals.sb).toBe('${local.servicebus_topology}');
+    expect(config.locals.sb).toBe(tf('local.servicebus_topology'));
   });
 
   it('given filtered subscriptions, when provisioned, then the catch-all $Default rule is removed after their own rules exist', async () => {
@@ -78,9 +85,11 @@ describe('Service Bus topology in Terraform', () => {
     expect(drop.method).toBe('DELETE');
     expect(drop.for_each).toContain('if subscription.has_rules');
     expect(drop.resource_id).toContain('/rules/$Default');
-    expect(drop.depends_on).toEqual(['${azurerm_servicebus_subscription_rule.main}']);
+    expect(drop.depends_on).toEqual([tf('azurerm_servicebus_subscription_rule.main')]);
     const filtered = Object.values(committedTerraformTopology().subscriptions).filter((s) => s.has_rules);
-    const contractsFiltered = serviceBusTopology.topics.flatMap((t) => t.subscriptions).filter((s) => s.rules.length);
+    const contractsFiltered = serviceBusTopology.topics
+      .flatMap((t) => t.subscriptions)
+      .filter((s) => s.rules.length);
     expect(filtered).toHaveLength(contractsFiltered.length);
   });
 
@@ -101,17 +110,22 @@ describe('Service Bus topology in the docker compose emulator', () => {
   it('given the committed Config.json, when its entities are listed, then they are the contracts topics, subscriptions and rules', () => {
     const config = JSON.parse(readFileSync(join(infraDir, COMPOSE_EMULATOR_CONFIG_FILE), 'utf8'));
     const namespace = config.UserConfig.Namespaces[0];
-    const listed = namespace.Topics.map((topic: { Name: string; Subscriptions: { Name: string; Rules?: { Name: string }[] }[] }) => ({
-      name: topic.Name,
-      subscriptions: topic.Subscriptions.map((s) => ({
-        name: s.Name,
-        rules: (s.Rules ?? []).map((rule) => rule.Name),
-      })),
-    }));
+    const listed = namespace.Topics.map(
+      (topic: { Name: string; Subscriptions: { Name: string; Rules?: { Name: string }[] }[] }) => ({
+        name: topic.Name,
+        subscriptions: topic.Subscriptions.map((s) => ({
+          name: s.Name,
+          rules: (s.Rules ?? []).map((rule) => rule.Name),
+        })),
+      }),
+    );
     expect(listed).toEqual(
       serviceBusTopology.topics.map((topic) => ({
         name: topic.name,
-        subscriptions: topic.subscriptions.map((s) => ({ name: s.name, rules: s.rules.map((rule) => rule.name) })),
+        subscriptions: topic.subscriptions.map((s) => ({
+          name: s.name,
+          rules: s.rules.map((rule) => rule.name),
+        })),
       })),
     );
     expect(namespace.Queues.map((queue: { Name: string }) => queue.Name)).toEqual(

@@ -46,7 +46,9 @@ async function readTerraform(): Promise<TerraformConfig> {
     sources[file] = text;
     const parsed = (await parseHcl(file, text)) as Record<string, unknown>;
     for (const block of (parsed.locals as Block[] | undefined) ?? []) Object.assign(locals, block);
-    for (const [type, byName] of Object.entries((parsed.resource as Record<string, Record<string, Block[]>>) ?? {})) {
+    for (const [type, byName] of Object.entries(
+      (parsed.resource as Record<string, Record<string, Block[]>>) ?? {},
+    )) {
       resources[type] ??= {};
       for (const [name, [body]] of Object.entries(byName)) resources[type][name] = body ?? {};
     }
@@ -98,4 +100,9 @@ export function dynamicOf(body: Block, name: string): Block {
   const first = dynamic?.[name]?.[0];
   if (first === undefined) throw new Error(`no dynamic "${name}" block`);
   return first;
+}
+
+/** A Terraform interpolation as hcl2json renders it: `tf('local.x')` is the text `${local.x}`. */
+export function tf(expression: string): string {
+  return `\${${expression}}`;
 }
