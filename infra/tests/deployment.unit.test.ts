@@ -163,14 +163,25 @@ describe('docker-compose.yml', () => {
     expect(services.sandbox?.build?.args).toEqual({ APP: 'sandbox' });
   });
 
-  it('given the services settings in compose, when checked against each schema, then every required variable is set', async () => {
-    const { loadAllSchemas, requiredVariables } = await import('./service-needs.ts');
+  it('given the services settings in compose, when checked against each schema, then every required variable and one choice of each pair is set', async () => {
+    const { ALTERNATIVES, loadAllSchemas, requiredVariables } = await import('./service-needs.ts');
     const schemas = await loadAllSchemas();
-    const missing = SERVICES.flatMap((service) =>
-      requiredVariables(schemas[service])
-        .filter((name) => compose().services[service]?.environment?.[name] === undefined)
-        .map((name) => `${service}: ${name}`),
-    );
+    const { services } = compose();
+    const missing = SERVICES.flatMap((service) => {
+      const environment = services[service]?.environment ?? {};
+      const names = new Set(Object.keys(schemas[service].shape));
+      const required = requiredVariables(schemas[service])
+        .filter((name) => environment[name] === undefined)
+        .map((name) => `${service}: ${name}`);
+      const pairs = ALTERNATIVES.filter((group) => group.choices.flat().some((name) => names.has(name)))
+        .filter(
+          (group) => !group.choices.some((choice) => choice.every((name) => environment[name] !== undefined)),
+        )
+        .map(
+          (group) => `${service}: one of ${group.choices.map((choice) => choice.join(' + ')).join(' | ')}`,
+        );
+      return [...required, ...pairs];
+    });
     expect(missing).toEqual([]);
   });
 });
