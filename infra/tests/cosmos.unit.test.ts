@@ -47,7 +47,7 @@ describe('Cosmos DB containers', () => {
   it('given cosmos.tf, when read, then containers come from cosmos_containers.json in a serverless, key-less account', async () => {
     const config = await loadTerraform();
     expect(String(config.locals.cosmos_containers)).toContain(
-      'file("${path.module}/cosmos_containers.json")',
+      `file("${tf('path.module')}/cosmos_containers.json")`,
     );
     const container = resourceOf(config, 'azurerm_cosmosdb_sql_container', 'main');
     expect(container.for_each).toBe(tf('local.cosmos_containers'));
