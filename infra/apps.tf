@@ -196,14 +196,17 @@ resource "azurerm_container_app" "service" {
     }
 
     dynamic "custom_scale_rule" {
-      for_each = each.value.servicebus_scale_source == null ? [] : [each.value.servicebus_scale_source]
+      for_each = { for key, subscription in local.sb.subscriptions : key => subscription if subscription.name == each.value.servicebus_scale_subscriber }
       content {
-        name             = "servicebus-backlog"
+        name             = "sb-${replace(custom_scale_rule.key, "/", "-")}"
         custom_rule_type = "azure-servicebus"
-        metadata = merge(custom_scale_rule.value, {
-          namespace = azurerm_servicebus_namespace.main.name
-        })
-        # KEDA reads the backlog with the router's own identity (Service Bus Data Receiver), not a SAS key.
+        metadata = {
+          namespace        = azurerm_servicebus_namespace.main.name
+          topicName        = custom_scale_rule.value.topic
+          subscriptionName = custom_scale_rule.value.name
+          messageCount     = "20"
+        }
+        # KEDA reads the backlog with the service's own identity (Service Bus Data Receiver), not a SAS key.
         identity_id = azurerm_user_assigned_identity.service[each.key].id
       }
     }

@@ -8,46 +8,45 @@ data "azurerm_client_config" "current" {}
 locals {
   # A short, stable suffix: globally unique names without random state.
   token    = substr(sha256("${data.azurerm_client_config.current.subscription_id}/${var.environment_name}/${var.location}"), 0, 8)
-  scenario = var.scenario == "" ? "utilities" : var.scenario
+  scenario       = var.scenario == "" ? "utilities" : var.scenario
+  principal_type = var.principal_type == "" ? "User" : var.principal_type
   tags = {
     "azd-env-name" = var.environment_name
     "app"          = "omnichannel-handoff"
   }
 
   # The four deployables: HTTP port (each service's PORT default), whether Azure calls it from outside,
-  # and how it scales. The adapters scale on concurrent HTTP requests; the router on its Service Bus backlog.
+  # and how it scales. The adapters scale on concurrent HTTP requests; the router on the backlog of its
+  # Service Bus subscriptions.
   services = {
     "voice-adapter" = {
-      port                    = 7071
-      min_replicas            = 1
-      max_replicas            = 10
-      http_concurrency        = 50
-      servicebus_scale_source = null
+      port                        = 7071
+      min_replicas                = 1
+      max_replicas                = 10
+      http_concurrency            = 50
+      servicebus_scale_subscriber = null
     }
     "whatsapp-adapter" = {
-      port                    = 7072
-      min_replicas            = 1
-      max_replicas            = 10
-      http_concurrency        = 100
-      servicebus_scale_source = null
+      port                        = 7072
+      min_replicas                = 1
+      max_replicas                = 10
+      http_concurrency            = 100
+      servicebus_scale_subscriber = null
     }
     "webchat-adapter" = {
-      port                    = 7073
-      min_replicas            = 1
-      max_replicas            = 10
-      http_concurrency        = 100
-      servicebus_scale_source = null
+      port                        = 7073
+      min_replicas                = 1
+      max_replicas                = 10
+      http_concurrency            = 100
+      servicebus_scale_subscriber = null
     }
     "channel-router" = {
-      port             = 7074
-      min_replicas     = 1
-      max_replicas     = 5
-      http_concurrency = null
-      servicebus_scale_source = {
-        topicName        = "handoff-events"
-        subscriptionName = "channel-router"
-        messageCount     = "20"
-      }
+      port                        = 7074
+      min_replicas                = 1
+      max_replicas                = 5
+      http_concurrency            = null
+      # One KEDA rule per generated subscription of this subscriber (servicebus_topology.tf.json).
+      servicebus_scale_subscriber = "channel-router"
     }
   }
 }

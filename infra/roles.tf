@@ -105,7 +105,7 @@ resource "azurerm_role_assignment" "deployer" {
   scope                = local.rbac_planes[each.value.plane].scope
   role_definition_name = each.value.role
   principal_id         = var.principal_id
-  principal_type       = var.principal_type
+  principal_type       = local.principal_type
 }
 
 resource "azurerm_cosmosdb_sql_role_assignment" "deployer" {

@@ -12,9 +12,9 @@ resource "azurerm_servicebus_namespace" "main" {
   # Standard: topics, sessions and duplicate detection.
   sku = "Standard"
   # Managed identity only: no SAS keys, so no connection string exists to leak.
-  local_auth_enabled = false
+  local_auth_enabled  = false
   minimum_tls_version = "1.2"
-  tags               = local.tags
+  tags                = local.tags
 }
 
 resource "azurerm_servicebus_queue" "main" {

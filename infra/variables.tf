@@ -19,7 +19,7 @@ variable "principal_id" {
 }
 
 variable "principal_type" {
-  description = "User or ServicePrincipal, for the deployer's role assignments."
+  description = "User or ServicePrincipal (AZURE_PRINCIPAL_TYPE), for the deployer's role assignments; empty means User."
   type        = string
   default     = "User"
 }

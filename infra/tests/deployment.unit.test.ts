@@ -185,3 +185,36 @@ describe('docker-compose.yml', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('Terraform inputs', () => {
+  it('given the variables without a default, when main.tfvars.json is read, then azd fills each one from its environment', async () => {
+    const config = await loadTerraform();
+    const tfvars = JSON.parse(readRepoFile('infra/main.tfvars.json')) as Record<string, string>;
+    const unfilled = Object.entries(config.variables)
+      .filter(([, body]) => !('default' in body))
+      .map(([name]) => name)
+      .filter((name) => !/^\$\{[A-Z_]+\}$/.test(tfvars[name] ?? ''));
+    expect(unfilled).toEqual([]);
+    expect(Object.keys(tfvars).filter((name) => config.variables[name] === undefined)).toEqual([]);
+  });
+});
+
+describe('scaling', () => {
+  it('given the services, when their scale settings are read, then adapters scale on HTTP and the router on its Service Bus subscriptions', async () => {
+    const config = await loadTerraform();
+    const services = config.locals.services as Record<
+      string,
+      { http_concurrency: number | null; servicebus_scale_subscriber: string | null }
+    >;
+    for (const adapter of ['voice-adapter', 'whatsapp-adapter', 'webchat-adapter']) {
+      expect(services[adapter]?.http_concurrency, adapter).toBeGreaterThan(0);
+      expect(services[adapter]?.servicebus_scale_subscriber, adapter).toBeNull();
+    }
+    expect(services['channel-router']?.servicebus_scale_subscriber).toBe('channel-router');
+    const template = JSON.stringify(resourceOf(config, 'azurerm_container_app', 'service').template);
+    expect(template).toContain('if subscription.name == each.value.servicebus_scale_subscriber');
+    expect(template).toContain('azure-servicebus');
+    expect(template).toContain('identity_id');
+    expect(template).toContain('http_scale_rule');
+  });
+});
