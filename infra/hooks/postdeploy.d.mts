@@ -6,6 +6,8 @@ export interface EventSubscriptionPlan {
   readonly urlOutput: string;
   /** The webhook path on that service. */
   readonly path: string;
+  /** An azd environment value the target needs to start; the subscription is skipped while it is unset. */
+  readonly requires?: string;
   /** The ACS event types delivered. */
   readonly eventTypes: readonly string[];
 }

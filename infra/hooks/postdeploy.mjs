@@ -18,6 +18,8 @@ export const EVENT_SUBSCRIPTIONS = [
   {
     name: 'whatsapp-messages',
     urlOutput: 'SERVICE_WHATSAPP_ADAPTER_URI',
+    // The adapter does not start without it (see "Register the WhatsApp channel" in infra/README.md).
+    requires: 'WHATSAPP_CHANNEL_REGISTRATION_ID',
     path: '/api/events',
     eventTypes: [
       'Microsoft.Communication.AdvancedMessageReceived',
@@ -94,10 +96,20 @@ async function main() {
     'tsv',
   ]);
 
+  const failures = [];
   for (const subscription of EVENT_SUBSCRIPTIONS) {
+    if (subscription.requires !== undefined && !env[subscription.requires]) {
+      process.stdout.write(`skipping ${subscription.name}: ${subscription.requires} is not set yet\n`);
+      continue;
+    }
     const endpoint = webhookUrl(required(env, subscription.urlOutput), subscription.path, secret);
     process.stdout.write(`waiting for ${subscription.name} to answer the Event Grid handshake...\n`);
-    await waitForHandshake(endpoint);
+    try {
+      await waitForHandshake(endpoint);
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+      continue;
+    }
     az([
       'eventgrid',
       'system-topic',
@@ -127,6 +139,11 @@ async function main() {
 
   // FOUNDRY_PROJECT_ENDPOINT and SCENARIO come from the azd environment; the signed-in user needs Azure AI User.
   execFileSync('pnpm', ['agents:sync'], { stdio: 'inherit', shell: process.platform === 'win32' });
+
+  if (failures.length > 0) {
+    for (const failure of failures) process.stderr.write(`${failure}\n`);
+    process.exit(1);
+  }
 }
 
 if (process.argv[1]?.endsWith('postdeploy.mjs')) await main();

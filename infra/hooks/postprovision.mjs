@@ -41,18 +41,23 @@ function main() {
     }
     return secretCache.get(name);
   };
+  const unset = new Set();
   for (const [service, { settings, secrets }] of Object.entries(services)) {
     const values = {};
     for (const name of settings) {
       // PORT is per service and not an output: the service's own default applies locally.
       if (name === 'PORT') continue;
-      values[name] = required(env, name);
+      // Written even when empty (e.g. WHATSAPP_CHANNEL_REGISTRATION_ID before the channel is registered):
+      // the service then names what is missing when it starts.
+      values[name] = env[name] ?? '';
+      if (values[name] === '') unset.add(name);
     }
     for (const [name, secretName] of Object.entries(secrets)) values[name] = secret(secretName);
     const file = join('apps', service, '.env.azure');
     writeFileSync(file, renderEnvFile(values), { mode: 0o600 });
     process.stdout.write(`wrote ${file}\n`);
   }
+  for (const name of unset) process.stdout.write(`note: ${name} is not set yet (see infra/README.md)\n`);
 }
 
 if (process.argv[1]?.endsWith('postprovision.mjs')) main();
