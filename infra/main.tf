@@ -1,0 +1,149 @@
+# Omnichannel Handoff on Azure, provisioned by `azd up` (infra provider: terraform).
+# Resources are split by concern: monitoring and secrets here; servicebus.tf, cosmos.tf, redis.tf,
+# communication.tf, foundry.tf, bot.tf, apps.tf and roles.tf beside it; outputs.tf names every output after
+# the environment variable it feeds.
+
+data "azurerm_client_config" "current" {}
+
+locals {
+  # A short, stable suffix: globally unique names without random state.
+  token    = substr(sha256("${data.azurerm_client_config.current.subscription_id}/${var.environment_name}/${var.location}"), 0, 8)
+  scenario       = var.scenario == "" ? "utilities" : var.scenario
+  principal_type = var.principal_type == "" ? "User" : var.principal_type
+  tags = {
+    "azd-env-name" = var.environment_name
+    "app"          = "omnichannel-handoff"
+  }
+
+  # The four deployables: HTTP port (each service's PORT default), whether Azure calls it from outside,
+  # and how it scales. The adapters scale on concurrent HTTP requests; the router on the backlog of its
+  # Service Bus subscriptions.
+  services = {
+    "voice-adapter" = {
+      port                        = 7071
+      min_replicas                = 1
+      max_replicas                = 10
+      http_concurrency            = 50
+      servicebus_scale_subscriber = null
+    }
+    "whatsapp-adapter" = {
+      port                        = 7072
+      min_replicas                = 1
+      max_replicas                = 10
+      http_concurrency            = 100
+      servicebus_scale_subscriber = null
+    }
+    "webchat-adapter" = {
+      port                        = 7073
+      min_replicas                = 1
+      max_replicas                = 10
+      http_concurrency            = 100
+      servicebus_scale_subscriber = null
+    }
+    "channel-router" = {
+      port                        = 7074
+      min_replicas                = 1
+      max_replicas                = 5
+      http_concurrency            = null
+      # One KEDA rule per generated subscription of this subscriber (servicebus_topology.tf.json).
+      servicebus_scale_subscriber = "channel-router"
+    }
+  }
+}
+
+resource "azurerm_resource_group" "main" {
+  name     = "rg-${var.environment_name}"
+  location = var.location
+  tags     = local.tags
+}
+
+# One user-assigned identity per service: each gets only the data-plane roles it uses (roles.tf).
+resource "azurerm_user_assigned_identity" "service" {
+  for_each            = local.services
+  name                = "id-${each.key}-${local.token}"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags                = local.tags
+}
+
+# --- Monitoring -------------------------------------------------------------------------------
+
+resource "azurerm_log_analytics_workspace" "main" {
+  name                = "log-${local.token}"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  sku                 = "PerGB2018"
+  retention_in_days   = 30
+  tags                = local.tags
+}
+
+resource "azurerm_application_insights" "main" {
+  name                = "appi-${local.token}"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  workspace_id        = azurerm_log_analytics_workspace.main.id
+  application_type    = "Node.JS"
+  tags                = local.tags
+}
+
+# --- Container registry (azd pushes the images; the apps pull with their identity) -------------
+
+resource "azurerm_container_registry" "main" {
+  name                = "cr${local.token}"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  sku                 = "Basic"
+  admin_enabled       = false
+  tags                = local.tags
+}
+
+# --- Key Vault: the secrets no managed identity can replace ------------------------------------
+
+resource "azurerm_key_vault" "main" {
+  name                       = "kv-${local.token}"
+  location                   = azurerm_resource_group.main.location
+  resource_group_name        = azurerm_resource_group.main.name
+  tenant_id                  = data.azurerm_client_config.current.tenant_id
+  sku_name                   = "standard"
+  rbac_authorization_enabled = true
+  soft_delete_retention_days = 7
+  purge_protection_enabled   = false
+  tags                       = local.tags
+}
+
+# Generated once and kept in state and Key Vault; nothing secret is written in this repository.
+resource "random_password" "handoff_token_key" {
+  length  = 64
+  special = false
+}
+
+resource "random_password" "eventgrid_webhook_secret" {
+  length  = 40
+  special = false
+}
+
+resource "random_password" "ops_api_key" {
+  length  = 40
+  special = false
+}
+
+# Key Vault secret name => value. Container apps reference them by versionless id with their identity.
+locals {
+  key_vault_secrets = {
+    "handoff-token-key"                     = random_password.handoff_token_key.result
+    "eventgrid-webhook-secret"              = random_password.eventgrid_webhook_secret.result
+    "ops-api-key"                           = random_password.ops_api_key.result
+    "directline-secret"                     = local.directline_secret
+    "redis-url"                             = local.redis_url
+    "applicationinsights-connection-string" = azurerm_application_insights.main.connection_string
+  }
+}
+
+resource "azurerm_key_vault_secret" "main" {
+  # The names are listed plainly: keys() of a map holding sensitive values cannot drive for_each.
+  for_each     = toset(["handoff-token-key", "eventgrid-webhook-secret", "ops-api-key", "directline-secret", "redis-url", "applicationinsights-connection-string"])
+  name         = each.key
+  value        = local.key_vault_secrets[each.key]
+  key_vault_id = azurerm_key_vault.main.id
+  depends_on   = [azurerm_role_assignment.deployer_key_vault_officer]
+}

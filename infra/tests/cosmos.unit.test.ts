@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { infraDir, loadTerraform, loadYaml, readRepoFile, resourceOf, tf } from './support.ts';
+
+interface ContainerSpec {
+  partition_key: string;
+  default_ttl: number | null;
+}
+
+function containersFile(): Record<string, ContainerSpec> {
+  const parsed = JSON.parse(readFileSync(join(infraDir, 'cosmos_containers.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  return Object.fromEntries(Object.entries(parsed).filter(([name]) => name !== '//')) as Record<
+    string,
+    ContainerSpec
+  >;
+}
+
+/** The containers the customer context opens, with the partition key each one documents (`pk \`/x\``). */
+function containersOfCustomerContext(): Record<string, string> {
+  const source = readRepoFile('packages/customer-context/src/cosmos.ts');
+  const keys: Record<string, string> = {};
+  for (const match of source.matchAll(/\/\*\* pk `([^`]+)`[^*]*\*\/\s*readonly (\w+): Container;/g)) {
+    keys[match[2] ?? ''] = match[1] ?? '';
+  }
+  const opened = [...source.matchAll(/database\.container\('(\w+)'\)/g)].map((match) => match[1] ?? '');
+  expect(opened.sort()).toEqual(Object.keys(keys).sort());
+  return keys;
+}
+
+describe('Cosmos DB containers', () => {
+  it('given the customer context, when its containers are listed, then cosmos_containers.json has the same names and partition keys', () => {
+    const expected = containersOfCustomerContext();
+    const declared = Object.fromEntries(
+      Object.entries(containersFile()).map(([name, spec]) => [name, spec.partition_key]),
+    );
+    expect(declared).toEqual(expected);
+  });
+
+  it('given the idempotency records carry their own ttl, when the container is declared, then per-item TTL is on (-1)', () => {
+    expect(containersFile().idempotency?.default_ttl).toBe(-1);
+  });
+
+  it('given cosmos.tf, when read, then containers come from cosmos_containers.json in a serverless, key-less account', async () => {
+    const config = await loadTerraform();
+    expect(String(config.locals.cosmos_containers)).toContain(
+      `file("${tf('path.module')}/cosmos_containers.json")`,
+    );
+    const container = resourceOf(config, 'azurerm_cosmosdb_sql_container', 'main');
+    expect(container.for_each).toBe(tf('local.cosmos_containers'));
+    expect(container.partition_key_paths).toEqual([tf('each.value.partition_key')]);
+    const account = resourceOf(config, 'azurerm_cosmosdb_account', 'main');
+    expect(JSON.stringify(account.capabilities)).toContain('EnableServerless');
+    expect(config.locals.cosmos_database).toBe('omnichannel');
+  });
+
+  it('given compose, when the Cosmos emulator starts, then the init step creates the same containers from the same file', () => {
+    const compose = loadYaml('docker-compose.yml') as {
+      services: Record<string, { volumes?: string[]; command?: string[] }>;
+    };
+    const init = compose.services['cosmos-init'];
+    expect(init?.volumes).toContain('./infra/cosmos_containers.json:/init/cosmos_containers.json:ro');
+    expect(init?.command).toEqual(['node', '/init/cosmos-init.mjs']);
+  });
+});

@@ -1,0 +1,85 @@
+variable "environment_name" {
+  description = "The azd environment name (AZURE_ENV_NAME); names and tags every resource."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z0-9-]{2,40}$", var.environment_name))
+    error_message = "environment_name: 2-40 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "location" {
+  description = "Azure region (AZURE_LOCATION). Pick one with Azure AI Foundry (the model), Container Apps and Azure Bot Service."
+  type        = string
+}
+
+variable "principal_id" {
+  description = "Object id of the person or pipeline running azd (AZURE_PRINCIPAL_ID): gets the same data-plane roles as the services, to run them locally against Azure."
+  type        = string
+  default     = ""
+}
+
+variable "principal_type" {
+  description = "User or ServicePrincipal (AZURE_PRINCIPAL_TYPE), for the deployer's role assignments; empty means User."
+  type        = string
+  default     = "User"
+}
+
+variable "scenario" {
+  description = "Conversation scenario the agents run (SCENARIO): utilities or ecommerce."
+  type        = string
+  default     = "utilities"
+}
+
+variable "foundry_model_name" {
+  description = "Model deployed in Foundry and used by the agents (FOUNDRY_MODEL)."
+  type        = string
+  default     = "gpt-4.1-mini"
+}
+
+variable "foundry_model_version" {
+  description = "Version of the deployed model."
+  type        = string
+  default     = "2025-04-14"
+}
+
+variable "foundry_model_capacity" {
+  description = "Deployment capacity in thousands of tokens per minute (GlobalStandard)."
+  type        = number
+  default     = 50
+}
+
+variable "whatsapp_channel_registration_id" {
+  description = "WHATSAPP_CHANNEL_REGISTRATION_ID: the channel id shown after connecting a WhatsApp Business account to the Communication Services resource (see infra/README.md). The whatsapp-adapter does not start until it is set."
+  type        = string
+  default     = ""
+}
+
+variable "whatsapp_template_name" {
+  description = "Approved WhatsApp template used for business-initiated handoff notices."
+  type        = string
+  default     = "continue_conversation"
+}
+
+variable "voice_human_queue" {
+  description = "VOICE_HUMAN_QUEUE: the human agents' queue a caller is held in."
+  type        = string
+  default     = "support"
+}
+
+variable "handoff_wait_time_threshold_seconds" {
+  description = "Offer a channel switch when the estimated wait exceeds this many seconds."
+  type        = number
+  default     = 120
+}
+
+variable "handoff_queue_depth_threshold" {
+  description = "Offer a channel switch when more callers than this are waiting."
+  type        = number
+  default     = 50
+}
+
+variable "handoff_expiry" {
+  description = "HANDOFF_EXPIRY: how long a handoff token stays valid (ISO 8601 duration)."
+  type        = string
+  default     = "PT15M"
+}
