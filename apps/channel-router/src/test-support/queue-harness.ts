@@ -7,6 +7,7 @@ import type { QueueState } from '../queue/queue-state.js';
 export const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 export const CUSTOMER = 'cust_01JZ0000000000000000000001';
 
+/** A monitor under test with its clock and what it published. */
 export interface Harness {
   monitor: QueueMonitor;
   published: OmniEvent[];
@@ -36,9 +37,13 @@ export function harness(
     messagingQueue: 'support',
     clock: () => now,
   });
-  return { monitor, published, advance: (ms) => void (now += ms), now: () => now };
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { monitor, published, advance, now: () => now };
 }
 
+/** A `call.queued` event. */
 export function queued(
   callId: string,
   at: number,
