@@ -1,4 +1,5 @@
 import type { AgentStatus, Channel, CollectedData, QueueLevel } from '@omni/contracts';
+import { shouldPublishStatus } from '../domain/queue-levels.js';
 
 /** Where a waiting item came from: a queued call, or a messaging escalation (including callback offers). */
 export type QueueItemKind = 'voice' | 'messaging';
@@ -166,7 +167,7 @@ export class MemoryQueueState implements QueueState {
   readonly #handle = new Map<string, number[]>();
   readonly #arrivals = new Map<string, number[]>();
   readonly #assignments = new Map<string, Assignment[]>();
-  readonly #status = new Map<string, { level: QueueLevel; at: number }>();
+  readonly #status = new Map<string, { level: QueueLevel; publishedAt: number }>();
   readonly #queues = new Set<string>();
 
   async enqueue(item: QueueItem): Promise<boolean> {
@@ -256,8 +257,8 @@ export class MemoryQueueState implements QueueState {
 
   async claimStatus(queue: string, level: QueueLevel, now: number, intervalMs: number): Promise<boolean> {
     const previous = this.#status.get(queue);
-    if (previous !== undefined && previous.level === level && now - previous.at < intervalMs) return false;
-    this.#status.set(queue, { level, at: now });
+    if (!shouldPublishStatus(previous, level, now, intervalMs)) return false;
+    this.#status.set(queue, { level, publishedAt: now });
     return true;
   }
 

@@ -85,7 +85,7 @@ redis.call('LPUSH', key, assignment)
 redis.call('LTRIM', key, 0, tonumber(ARGV[4]) - 1)
 return assignment`;
 
-/** Status publication claim: KEYS status hash; ARGV level, now, interval. */
+/** Status publication claim (`shouldPublishStatus`, atomically): KEYS status hash; ARGV level, now, interval. */
 const CLAIM_STATUS = `
 local level = redis.call('HGET', KEYS[1], 'level')
 local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
