@@ -64,39 +64,64 @@ function seeded(seed: number): () => number {
  * after a handle time drawn from the window. The estimate is the median over the draws, since the median is
  * what minimises the absolute error.
  */
-export const estimateWaitSeconds: WaitEstimator = (inputs) => {
-  if (inputs.position <= inputs.freeAgents) return 0;
+export const estimateWaitSeconds: WaitEstimator = (inputs) =>
+  estimateWaitsSeconds(inputs, inputs.position)[inputs.position - 1] ?? 0;
+
+function median(sorted: readonly number[]): number {
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * {@link estimateWaitSeconds} for positions 1..`positions` at once (one resampling run serves every
+ * position, so a long queue costs draws x positions x busy agents, not that times the positions again).
+ * `inputs.position` is ignored.
+ */
+export function estimateWaitsSeconds(inputs: WaitInputs, positions: number): number[] {
+  const count = Math.max(0, Math.floor(positions));
   const busy = inputs.busyElapsedSeconds;
-  if (busy.length === 0) return naiveWaitSeconds(inputs);
+  if (busy.length === 0) {
+    return Array.from({ length: count }, (_, i) =>
+      i + 1 <= inputs.freeAgents ? 0 : naiveWaitSeconds({ ...inputs, position: i + 1 }),
+    );
+  }
   const average = averageHandleSeconds(inputs);
   const samples = inputs.recentHandleSeconds;
-  const random = seeded(inputs.position * 7919 + busy.length);
+  const random = seeded(7919 * busy.length + samples.length);
   const handle = () =>
     samples.length === 0
       ? -Math.log(1 - random()) * average
       : (samples[Math.floor(random() * samples.length)] as number);
-  const residual = (elapsed: number) => {
-    const longer = samples.filter((sample) => sample > elapsed);
-    if (longer.length === 0) return samples.length === 0 ? handle() : average / 10;
-    return (longer[Math.floor(random() * longer.length)] as number) - elapsed;
+  // Per busy agent: the remaining times its contact may have, from the handle times longer than it has lasted.
+  const remaining = busy.map((elapsed) =>
+    samples.filter((sample) => sample > elapsed).map((sample) => sample - elapsed),
+  );
+  const residual = (index: number) => {
+    const options = remaining[index] as number[];
+    if (options.length > 0) return options[Math.floor(random() * options.length)] as number;
+    return samples.length === 0 ? handle() : average / 10;
   };
-  const departures = inputs.position - inputs.freeAgents;
-  const outcomes: number[] = [];
+  const departures = Math.max(0, count - inputs.freeAgents);
+  const outcomes: number[][] = Array.from({ length: departures }, () => []);
   for (let draw = 0; draw < DRAWS; draw++) {
-    const times = busy.map(residual);
-    let at = 0;
+    const times = busy.map((_, index) => residual(index));
     for (let departed = 0; departed < departures; departed++) {
       let soonest = 0;
       for (let i = 1; i < times.length; i++)
         if ((times[i] as number) < (times[soonest] as number)) soonest = i;
-      at = times[soonest] as number;
+      const at = times[soonest] as number;
+      (outcomes[departed] as number[]).push(at);
       times[soonest] = at + handle();
     }
-    outcomes.push(at);
   }
-  outcomes.sort((a, b) => a - b);
-  return ((outcomes[DRAWS / 2 - 1] as number) + (outcomes[DRAWS / 2] as number)) / 2;
-};
+  return Array.from({ length: count }, (_, i) => {
+    const departure = i + 1 - inputs.freeAgents;
+    if (departure <= 0) return 0;
+    return median((outcomes[departure - 1] as number[]).sort((a, b) => a - b));
+  });
+}
 
 /** The estimators by name. */
 export const estimators: Readonly<Record<EstimatorName, WaitEstimator>> = {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   averageHandleSeconds,
   estimateWaitSeconds,
+  estimateWaitsSeconds,
   naiveWaitSeconds,
   type WaitInputs,
 } from './estimators.js';
@@ -75,5 +76,22 @@ describe('queue levels', () => {
     expect(shouldPublishStatus({ level: 'normal', publishedAt: 0 }, 'high', 1, 10_000)).toBe(true);
     expect(shouldPublishStatus({ level: 'normal', publishedAt: 0 }, 'normal', 9_999, 10_000)).toBe(false);
     expect(shouldPublishStatus({ level: 'normal', publishedAt: 0 }, 'normal', 10_000, 10_000)).toBe(true);
+  });
+});
+
+describe('estimateWaitsSeconds', () => {
+  it('given a queue, when every position is estimated at once, then the free agent waits nothing, waits grow with position and the last is the single estimate', () => {
+    const inputs = {
+      ...base,
+      freeAgents: 1,
+      busyElapsedSeconds: [30, 200, 90],
+      recentHandleSeconds: [120, 300, 480, 200, 650],
+    };
+    const all = estimateWaitsSeconds(inputs, 8);
+    expect(all).toHaveLength(8);
+    expect(all[0]).toBe(0);
+    expect(all[1]).toBeGreaterThan(0);
+    expect([...all].sort((a, b) => a - b)).toEqual(all);
+    expect(all[7]).toBe(estimateWaitSeconds({ ...inputs, position: 8 }));
   });
 });

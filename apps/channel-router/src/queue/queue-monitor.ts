@@ -1,7 +1,12 @@
 import { type AgentStatus, createEvent, type OmniEvent, type QueueLevel } from '@omni/contracts';
 import type { MessageContext } from '@omni/messaging';
 import type { Logger } from 'pino';
-import { type EstimatorName, estimators, type WaitInputs } from '../domain/estimators.js';
+import {
+  type EstimatorName,
+  estimateWaitsSeconds,
+  estimators,
+  type WaitInputs,
+} from '../domain/estimators.js';
 import { isMassEvent, type LevelThresholds, type MassEventRule, queueLevel } from '../domain/queue-levels.js';
 import type { LiveFeed } from '../ops/live-feed.js';
 import type { AgentState, Assignment, QueueItem, QueueSnapshot, QueueState } from './queue-state.js';
@@ -189,7 +194,12 @@ export class QueueMonitor {
     const inputs = (position: number) => waitInputsOf(snapshot, position, now, this.#o.defaultHandleSeconds);
     const depth = snapshot.items.length;
     const oldest = snapshot.items.reduce((min, item) => Math.min(min, item.enqueuedAt), now);
-    const estimatedWaitSeconds = estimate(inputs(depth + 1));
+    // One resampling run serves every position (the rolling estimator's cost does not multiply by depth).
+    const perPosition =
+      this.#estimator === 'rolling'
+        ? estimateWaitsSeconds(inputs(depth + 1), depth + 1)
+        : Array.from({ length: depth + 1 }, (_, i) => estimate(inputs(i + 1)));
+    const estimatedWaitSeconds = perPosition[depth] ?? 0;
     const massEvent = isMassEvent(snapshot.arrivals, now, this.#o.massEvent);
     const next = inputs(1);
     return {
@@ -215,7 +225,7 @@ export class QueueMonitor {
         priority: item.priority,
         position: index + 1,
         waitingSeconds: round(Math.max(0, (now - item.enqueuedAt) / 1000)),
-        estimatedWaitSeconds: round(estimate(inputs(index + 1))),
+        estimatedWaitSeconds: round(perPosition[index] ?? 0),
       })),
       at: new Date(now).toISOString(),
     };
