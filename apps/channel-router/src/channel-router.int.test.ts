@@ -357,3 +357,82 @@ describe('handoff saga through events', () => {
     expect((metrics.json() as { funnel: { completed: number } }).funnel.completed).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('queue path through the bus', () => {
+  it('given a queued call and an agent coming online, when wired to the emulators, then call.assigned reaches the voice adapter and a status is published', async () => {
+    const customer = await newCustomer();
+    const callId = `call-${randomUUID()}`;
+    const queue = `q-${randomUUID().slice(0, 8)}`;
+    const statuses = sb.createReceiver('queue-status', 'voice-adapter');
+    const assignments = sb.createReceiver('queue-events', 'voice-adapter');
+    try {
+      await publisher.publish(
+        createEvent(
+          'call.queued',
+          {
+            callId,
+            customerId: customer.customerId,
+            queue,
+            priority: 3,
+            enqueuedAt: new Date().toISOString(),
+          },
+          { source: '/apps/voice-adapter', correlationId: callId },
+        ),
+      );
+      await vi.waitFor(
+        async () => {
+          const response = await router.inject({
+            url: `/api/queues/${queue}`,
+            headers: { 'x-api-key': API_KEY },
+          });
+          expect(response.json()).toMatchObject({ depth: 1 });
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      const put = await router.inject({
+        method: 'PUT',
+        url: '/api/agents/agent-int-1',
+        headers: { 'x-api-key': API_KEY },
+        payload: { status: 'available', queues: [queue] },
+      });
+      expect(put.statusCode).toBe(200);
+
+      const found: OmniEvent[] = [];
+      const deadline = Date.now() + 15_000;
+      while (
+        !found.some((e) => e.type === 'call.assigned' && e.data.callId === callId) &&
+        Date.now() < deadline
+      ) {
+        for (const message of await assignments.receiveMessages(10, { maxWaitTimeInMs: 500 })) {
+          const parsed = parseEvent(message.body);
+          if (parsed.ok) found.push(parsed.event);
+          await assignments.completeMessage(message);
+        }
+      }
+      expect(found).toContainEqual(
+        expect.objectContaining({
+          type: 'call.assigned',
+          data: expect.objectContaining({ callId, agentId: 'agent-int-1', queue }),
+        }),
+      );
+      const snapshots: OmniEvent[] = [];
+      const until = Date.now() + 10_000;
+      while (
+        !snapshots.some((e) => e.type === 'queue.status.changed' && e.data.queue === queue) &&
+        Date.now() < until
+      ) {
+        for (const message of await statuses.receiveMessages(20, { maxWaitTimeInMs: 500 })) {
+          const parsed = parseEvent(message.body);
+          if (parsed.ok) snapshots.push(parsed.event);
+          await statuses.completeMessage(message);
+        }
+      }
+      expect(snapshots).toContainEqual(
+        expect.objectContaining({ type: 'queue.status.changed', data: expect.objectContaining({ queue }) }),
+      );
+    } finally {
+      await statuses.close();
+      await assignments.close();
+    }
+  });
+});
