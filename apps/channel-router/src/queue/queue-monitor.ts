@@ -242,6 +242,8 @@ export class QueueMonitor {
   }
 
   async #assign(queue: string): Promise<void> {
+    // Assignments whose announcement failed earlier (the publish threw, the message is being retried).
+    for (const pending of await this.#o.state.unannounced()) await this.#announce(pending);
     for (;;) {
       const assignment = await this.#o.state.assignNext(queue, this.#clock());
       if (assignment === undefined) return;
@@ -253,12 +255,18 @@ export class QueueMonitor {
     const { item } = assignment;
     this.#o.logger?.info({ itemId: item.id, agentId: assignment.agentId, queue: item.queue }, 'assigned');
     this.#o.feed?.publish('assignment', assignmentView(assignment));
-    if (item.kind !== 'voice' || item.callId === undefined) return;
+    if (item.kind === 'voice' && item.callId !== undefined)
+      await this.#publishAssigned(assignment, item.callId);
+    await this.#o.state.markAnnounced(item.id);
+  }
+
+  async #publishAssigned(assignment: Assignment, callId: string): Promise<void> {
+    const { item } = assignment;
     await this.#o.publisher.publish(
       createEvent(
         'call.assigned',
         {
-          callId: item.callId,
+          callId,
           customerId: item.customerId,
           queue: item.queue,
           agentId: assignment.agentId,

@@ -1,6 +1,8 @@
 import { createEvent, type EventOfType, type OmniEvent } from '@omni/contracts';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MASS_EVENT_RULE } from '../domain/queue-levels.js';
 import { CUSTOMER, harness, queued, T0 } from '../test-support/queue-harness.js';
+import { QueueMonitor } from './queue-monitor.js';
 import { MemoryQueueState } from './queue-state.js';
 
 function abandoned(callId: string, at: number, queue = 'billing'): EventOfType<'call.abandoned'> {
@@ -110,6 +112,38 @@ describe('queue monitor', () => {
       waitSeconds: 5,
     });
     expect((await h.monitor.status('billing')).depth).toBe(0);
+  });
+
+  it('given call.assigned fails to publish, when the event is retried, then the assignment is announced then and only once', async () => {
+    const state = new MemoryQueueState();
+    const published: OmniEvent[] = [];
+    let failNext = true;
+    const monitor = new QueueMonitor({
+      state,
+      publisher: {
+        publish: async (event) => {
+          if (event.type === 'call.assigned' && failNext) {
+            failNext = false;
+            throw new Error('broker unavailable');
+          }
+          published.push(event);
+        },
+      },
+      thresholds: { waitSeconds: 120, depth: 3, massEventFactor: 0.5 },
+      massEvent: DEFAULT_MASS_EVENT_RULE,
+      statusIntervalMs: 10_000,
+      defaultHandleSeconds: 300,
+      messagingQueue: 'support',
+      clock: () => T0,
+    });
+    await monitor.applyAgent('agent-1', 'available', ['billing'], T0 - 1000);
+    const event = queued('c1', T0);
+    await expect(monitor.handle(event)).rejects.toThrow('broker unavailable');
+    await monitor.handle(event);
+    await monitor.handle(event);
+    expect(published.filter((e) => e.type === 'call.assigned').map((e) => e.data)).toEqual([
+      expect.objectContaining({ callId: 'c1', agentId: 'agent-1' }),
+    ]);
   });
 
   it('given two free agents, when calls wait, then the longest-free agent takes the highest-priority longest-waiting call', async () => {

@@ -105,6 +105,10 @@ export interface QueueState {
   agents(): Promise<AgentState[]>;
   /** Assignments made to an agent, newest first. */
   assignmentsOf(agentId: string): Promise<Assignment[]>;
+  /** Assignments not yet announced (`call.assigned` not yet published), so a failed publish is retried. */
+  unannounced(): Promise<Assignment[]>;
+  /** Marks an assignment announced. */
+  markAnnounced(itemId: string): Promise<void>;
   /**
    * Claims the right to publish a status of `level` now: true when the level changed or `intervalMs` passed
    * since the last publication (of any replica).
@@ -168,6 +172,7 @@ export class MemoryQueueState implements QueueState {
   readonly #arrivals = new Map<string, number[]>();
   readonly #assignments = new Map<string, Assignment[]>();
   readonly #status = new Map<string, { level: QueueLevel; publishedAt: number }>();
+  readonly #unannounced = new Map<string, Assignment>();
   readonly #queues = new Set<string>();
 
   async enqueue(item: QueueItem): Promise<boolean> {
@@ -231,6 +236,7 @@ export class MemoryQueueState implements QueueState {
     const assignment: Assignment = { item, agentId: free.agentId, assignedAt: now };
     const list = this.#assignments.get(free.agentId) ?? [];
     this.#assignments.set(free.agentId, [assignment, ...list].slice(0, ASSIGNMENTS_PER_AGENT));
+    this.#unannounced.set(item.id, assignment);
     return assignment;
   }
 
@@ -253,6 +259,14 @@ export class MemoryQueueState implements QueueState {
 
   async assignmentsOf(agentId: string): Promise<Assignment[]> {
     return [...(this.#assignments.get(agentId) ?? [])];
+  }
+
+  async unannounced(): Promise<Assignment[]> {
+    return [...this.#unannounced.values()];
+  }
+
+  async markAnnounced(itemId: string): Promise<void> {
+    this.#unannounced.delete(itemId);
   }
 
   async claimStatus(queue: string, level: QueueLevel, now: number, intervalMs: number): Promise<boolean> {

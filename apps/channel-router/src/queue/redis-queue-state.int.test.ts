@@ -121,6 +121,15 @@ describe('queue state in Redis shared by two replicas', () => {
     expect((await a.agents())[0]?.current).toBeUndefined();
   });
 
+  it('given an assignment made on one replica, when not yet announced, then the other sees it pending until marked', async () => {
+    await a.enqueue(item('c1', T0));
+    await a.updateAgent({ agentId: 'agent-1', status: 'available', queues: ['billing'], at: T0 });
+    await a.assignNext('billing', T0 + 1000);
+    expect((await b.unannounced()).map((x) => x.item.id)).toEqual(['c1']);
+    await b.markAnnounced('c1');
+    expect(await a.unannounced()).toEqual([]);
+  });
+
   it('given an abandoned call, when queued again late on the other replica, then it stays out', async () => {
     await a.enqueue(item('c1', T0));
     expect(await b.remove('billing', 'c1')).toMatchObject({ id: 'c1' });

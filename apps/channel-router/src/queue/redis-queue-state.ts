@@ -47,8 +47,8 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
 /**
- * Next item to the longest-free agent serving the queue, atomically: KEYS items zset, items hash, agents hash;
- * ARGV queue, now, assignment list key prefix, assignments kept.
+ * Next item to the longest-free agent serving the queue, atomically: KEYS items zset, items hash, agents hash,
+ * unannounced hash; ARGV queue, now, assignment list key prefix, assignments kept.
  */
 const ASSIGN_NEXT = `
 local top = redis.call('ZRANGE', KEYS[1], 0, 0)
@@ -83,6 +83,7 @@ local assignment = '{"agentId":' .. cjson.encode(bestId) .. ',"assignedAt":' .. 
 local key = ARGV[3] .. bestId
 redis.call('LPUSH', key, assignment)
 redis.call('LTRIM', key, 0, tonumber(ARGV[4]) - 1)
+redis.call('HSET', KEYS[4], itemId, assignment)
 return assignment`;
 
 /** Status publication claim (`shouldPublishStatus`, atomically): KEYS status hash; ARGV level, now, interval. */
@@ -184,10 +185,11 @@ export class RedisQueueState implements QueueState {
   async assignNext(queue: string, now: number): Promise<Assignment | undefined> {
     const raw = await this.#redis.eval(
       ASSIGN_NEXT,
-      3,
+      4,
       this.#k('items', queue),
       this.#k('item', queue),
       this.#k('agents'),
+      this.#k('unannounced'),
       queue,
       String(now),
       this.#k('assignments', ''),
@@ -228,6 +230,15 @@ export class RedisQueueState implements QueueState {
   async assignmentsOf(agentId: string): Promise<Assignment[]> {
     const raw = await this.#redis.lrange(this.#k('assignments', agentId), '0', '-1');
     return raw.map((entry) => JSON.parse(entry) as Assignment);
+  }
+
+  async unannounced(): Promise<Assignment[]> {
+    const all = await this.#redis.hgetall(this.#k('unannounced'));
+    return Object.values(all).map((raw) => JSON.parse(raw) as Assignment);
+  }
+
+  async markAnnounced(itemId: string): Promise<void> {
+    await this.#redis.hdel(this.#k('unannounced'), itemId);
   }
 
   async claimStatus(queue: string, level: QueueLevel, now: number, intervalMs: number): Promise<boolean> {
