@@ -13,6 +13,7 @@ import { LiveFeed } from './ops/live-feed.js';
 import { QueueMonitor } from './queue/queue-monitor.js';
 import { MemoryQueueState, type QueueState } from './queue/queue-state.js';
 import { RedisQueueState } from './queue/redis-queue-state.js';
+import { routerMetrics } from './queue/router-metrics.js';
 
 /** Optional replacements for tests. */
 export interface RouterOverrides {
@@ -86,6 +87,7 @@ export async function createRouter(
     statusIntervalMs: config.QUEUE_STATUS_INTERVAL_SECONDS * 1000,
     defaultHandleSeconds: config.DEFAULT_HANDLE_TIME_SECONDS,
     messagingQueue: config.MESSAGING_HUMAN_QUEUE,
+    serviceLevelTargetSeconds: config.SERVICE_LEVEL_TARGET_SECONDS,
     feed,
     logger,
     clock,
@@ -118,6 +120,7 @@ export async function createRouter(
     clock,
   });
   const registry = app.metrics.registry;
+  monitor.attachMetrics(routerMetrics(registry));
   const consumers = {
     'queue-events': new EventConsumer({
       client: bus,

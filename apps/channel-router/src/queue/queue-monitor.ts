@@ -10,6 +10,7 @@ import {
 import { isMassEvent, type LevelThresholds, type MassEventRule, queueLevel } from '../domain/queue-levels.js';
 import type { LiveFeed } from '../ops/live-feed.js';
 import type { AgentState, Assignment, QueueItem, QueueSnapshot, QueueState } from './queue-state.js';
+import type { RouterMetrics } from './router-metrics.js';
 
 const SOURCE = '/apps/channel-router';
 
@@ -39,6 +40,15 @@ export interface QueueStatusView {
   readonly massEvent: boolean;
   readonly staffedAgents: number;
   readonly availableAgents: number;
+  /** Cumulative since the queue state began: answered (within the target) and abandoned. */
+  readonly serviceLevel: {
+    readonly targetSeconds: number;
+    readonly answered: number;
+    readonly answeredWithinTarget: number;
+    readonly abandoned: number;
+    /** answeredWithinTarget / (answered + abandoned); null before any. */
+    readonly ratio: number | null;
+  };
   readonly averageHandleSeconds: number | null;
   readonly waiting: readonly WaitingView[];
   readonly at: string;
@@ -57,6 +67,8 @@ export interface QueueMonitorOptions {
   /** The queue escalations (messaging, callbacks) wait in. */
   readonly messagingQueue: string;
   readonly estimator?: EstimatorName;
+  /** Service-level target: answered within this many seconds. Default 20. */
+  readonly serviceLevelTargetSeconds?: number;
   readonly feed?: LiveFeed;
   readonly logger?: Logger;
   /** Epoch ms; default `Date.now`. */
@@ -97,11 +109,19 @@ export class QueueMonitor {
   readonly #o: QueueMonitorOptions;
   readonly #clock: () => number;
   readonly #estimator: EstimatorName;
+  readonly #serviceTarget: number;
+  #metrics: RouterMetrics | undefined;
 
   constructor(options: QueueMonitorOptions) {
     this.#o = options;
     this.#clock = options.clock ?? Date.now;
     this.#estimator = options.estimator ?? 'rolling';
+    this.#serviceTarget = options.serviceLevelTargetSeconds ?? 20;
+  }
+
+  /** Reports to these Prometheus metrics from now on (the app's registry exists after the monitor). */
+  attachMetrics(metrics: RouterMetrics): void {
+    this.#metrics = metrics;
   }
 
   /** The `EventConsumer` handler of `queue-events` / `channel-router` and of the `escalations` queue. */
@@ -123,10 +143,15 @@ export class QueueMonitor {
         await this.#settle(data.queue);
         return;
       }
-      case 'call.abandoned':
-        await this.#o.state.remove(event.data.queue, `call:${event.data.callId}`);
+      case 'call.abandoned': {
+        const removed = await this.#o.state.remove(event.data.queue, `call:${event.data.callId}`);
+        if (removed !== undefined) {
+          await this.#o.state.countServiceLevel(removed.queue, 'abandoned');
+          this.#metrics?.abandoned.inc({ queue: removed.queue });
+        }
         await this.#settle(event.data.queue);
         return;
+      }
       case 'escalation.requested': {
         const data = event.data;
         await this.#o.state.enqueue({
@@ -202,10 +227,16 @@ export class QueueMonitor {
     const estimatedWaitSeconds = perPosition[depth] ?? 0;
     const massEvent = isMassEvent(snapshot.arrivals, now, this.#o.massEvent);
     const next = inputs(1);
+    const counts = await this.#o.state.serviceLevel(queue);
+    const offered = counts.answered + counts.abandoned;
+    const longestWaitSeconds = round(Math.max(0, (now - oldest) / 1000));
+    this.#metrics?.depth.set({ queue }, depth);
+    this.#metrics?.longestWaitSeconds.set({ queue }, longestWaitSeconds);
+    this.#metrics?.estimatedWaitSeconds.set({ queue }, estimatedWaitSeconds);
     return {
       queue,
       depth,
-      longestWaitSeconds: round(Math.max(0, (now - oldest) / 1000)),
+      longestWaitSeconds,
       estimatedWaitSeconds: round(estimatedWaitSeconds),
       naiveEstimatedWaitSeconds: round(estimators.naive(inputs(depth + 1))),
       estimator: this.#estimator,
@@ -213,6 +244,11 @@ export class QueueMonitor {
       massEvent,
       staffedAgents: next.staffedAgents,
       availableAgents: next.freeAgents,
+      serviceLevel: {
+        targetSeconds: this.#serviceTarget,
+        ...counts,
+        ratio: offered === 0 ? null : Math.round((counts.answeredWithinTarget / offered) * 1000) / 1000,
+      },
       averageHandleSeconds:
         snapshot.handleSeconds.length === 0
           ? null
@@ -247,6 +283,9 @@ export class QueueMonitor {
     for (;;) {
       const assignment = await this.#o.state.assignNext(queue, this.#clock());
       if (assignment === undefined) return;
+      const waited = Math.max(0, (assignment.assignedAt - assignment.item.enqueuedAt) / 1000);
+      await this.#o.state.countServiceLevel(queue, waited <= this.#serviceTarget ? 'within-target' : 'late');
+      this.#metrics?.waitSeconds.observe({ queue, kind: assignment.item.kind }, waited);
       await this.#announce(assignment);
     }
   }

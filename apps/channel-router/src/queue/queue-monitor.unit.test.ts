@@ -1,9 +1,11 @@
 import { createEvent, type EventOfType, type OmniEvent } from '@omni/contracts';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MASS_EVENT_RULE } from '../domain/queue-levels.js';
 import { CUSTOMER, harness, queued, T0 } from '../test-support/queue-harness.js';
 import { QueueMonitor } from './queue-monitor.js';
 import { MemoryQueueState } from './queue-state.js';
+import { routerMetrics } from './router-metrics.js';
 
 function abandoned(callId: string, at: number, queue = 'billing'): EventOfType<'call.abandoned'> {
   return createEvent(
@@ -171,6 +173,31 @@ describe('queue monitor', () => {
     const status = await h.monitor.status('billing');
     expect(status).toMatchObject({ depth: 0, averageHandleSeconds: 240 });
     expect((await state.assignmentsOf('agent-1')).map((a) => a.item.id)).toEqual(['call:c2', 'call:c1']);
+  });
+
+  it('given answered and abandoned calls, when read, then the service level counts them against the 20 s target and reports to Prometheus', async () => {
+    const registry = new Registry();
+    const h = harness(new MemoryQueueState());
+    h.monitor.attachMetrics(routerMetrics(registry));
+    await h.monitor.handle(queued('fast', T0));
+    await h.monitor.handle(queued('slow', T0 + 1));
+    await h.monitor.handle(queued('gone', T0 + 2));
+    h.advance(10_000);
+    await h.monitor.applyAgent('agent-1', 'available', ['billing'], h.now());
+    h.advance(50_000);
+    await h.monitor.applyAgent('agent-2', 'available', ['billing'], h.now());
+    await h.monitor.handle(abandoned('gone', h.now()));
+    await h.monitor.handle(abandoned('gone', h.now()));
+    expect((await h.monitor.status('billing')).serviceLevel).toEqual({
+      targetSeconds: 20,
+      answered: 2,
+      answeredWithinTarget: 1,
+      abandoned: 1,
+      ratio: 0.333,
+    });
+    const text = await registry.metrics();
+    expect(text).toContain('router_queue_wait_seconds_count{queue="billing",kind="voice"} 2');
+    expect(text).toContain('router_queue_abandoned_total{queue="billing"} 1');
   });
 
   it('given an agent update older than the known state, when applied, then it is ignored', async () => {

@@ -69,6 +69,16 @@ export interface AgentUpdateResult {
   readonly previous?: AgentState;
 }
 
+/** Cumulative service-level counters of a queue. */
+export interface ServiceLevelCounts {
+  /** Items given to an agent. */
+  readonly answered: number;
+  /** Of those, the ones that waited no longer than the target. */
+  readonly answeredWithinTarget: number;
+  /** Calls hung up while waiting. */
+  readonly abandoned: number;
+}
+
 /** Everything the monitor reads about one queue. */
 export interface QueueSnapshot {
   /** Waiting items, next first (highest priority, then longest waiting). */
@@ -105,6 +115,10 @@ export interface QueueState {
   agents(): Promise<AgentState[]>;
   /** Assignments made to an agent, newest first. */
   assignmentsOf(agentId: string): Promise<Assignment[]>;
+  /** Counts an answered item (and whether within the target) or an abandoned one. */
+  countServiceLevel(queue: string, outcome: 'within-target' | 'late' | 'abandoned'): Promise<void>;
+  /** The queue's service-level counters. */
+  serviceLevel(queue: string): Promise<ServiceLevelCounts>;
   /** Assignments not yet announced (`call.assigned` not yet published), so a failed publish is retried. */
   unannounced(): Promise<Assignment[]>;
   /** Marks an assignment announced. */
@@ -173,6 +187,7 @@ export class MemoryQueueState implements QueueState {
   readonly #assignments = new Map<string, Assignment[]>();
   readonly #status = new Map<string, { level: QueueLevel; publishedAt: number }>();
   readonly #unannounced = new Map<string, Assignment>();
+  readonly #serviceLevel = new Map<string, ServiceLevelCounts>();
   readonly #queues = new Set<string>();
 
   async enqueue(item: QueueItem): Promise<boolean> {
@@ -259,6 +274,19 @@ export class MemoryQueueState implements QueueState {
 
   async assignmentsOf(agentId: string): Promise<Assignment[]> {
     return [...(this.#assignments.get(agentId) ?? [])];
+  }
+
+  async countServiceLevel(queue: string, outcome: 'within-target' | 'late' | 'abandoned'): Promise<void> {
+    const current = await this.serviceLevel(queue);
+    this.#serviceLevel.set(queue, {
+      answered: current.answered + (outcome === 'abandoned' ? 0 : 1),
+      answeredWithinTarget: current.answeredWithinTarget + (outcome === 'within-target' ? 1 : 0),
+      abandoned: current.abandoned + (outcome === 'abandoned' ? 1 : 0),
+    });
+  }
+
+  async serviceLevel(queue: string): Promise<ServiceLevelCounts> {
+    return this.#serviceLevel.get(queue) ?? { answered: 0, answeredWithinTarget: 0, abandoned: 0 };
   }
 
   async unannounced(): Promise<Assignment[]> {

@@ -130,6 +130,16 @@ describe('queue state in Redis shared by two replicas', () => {
     expect(await a.unannounced()).toEqual([]);
   });
 
+  it('given service-level outcomes counted on both replicas, when read, then they add up', async () => {
+    await Promise.all([
+      a.countServiceLevel('billing', 'within-target'),
+      b.countServiceLevel('billing', 'late'),
+      b.countServiceLevel('billing', 'abandoned'),
+      a.countServiceLevel('billing', 'within-target'),
+    ]);
+    expect(await b.serviceLevel('billing')).toEqual({ answered: 3, answeredWithinTarget: 2, abandoned: 1 });
+  });
+
   it('given an abandoned call, when queued again late on the other replica, then it stays out', async () => {
     await a.enqueue(item('c1', T0));
     expect(await b.remove('billing', 'c1')).toMatchObject({ id: 'c1' });

@@ -12,6 +12,7 @@ import {
   type QueueItem,
   type QueueSnapshot,
   type QueueState,
+  type ServiceLevelCounts,
 } from './queue-state.js';
 
 /** Default key prefix. */
@@ -230,6 +231,24 @@ export class RedisQueueState implements QueueState {
   async assignmentsOf(agentId: string): Promise<Assignment[]> {
     const raw = await this.#redis.lrange(this.#k('assignments', agentId), '0', '-1');
     return raw.map((entry) => JSON.parse(entry) as Assignment);
+  }
+
+  async countServiceLevel(queue: string, outcome: 'within-target' | 'late' | 'abandoned'): Promise<void> {
+    const key = this.#k('service-level', queue);
+    const multi = this.#redis.multi();
+    if (outcome === 'abandoned') multi.hincrby(key, 'abandoned', 1);
+    else multi.hincrby(key, 'answered', 1);
+    if (outcome === 'within-target') multi.hincrby(key, 'answeredWithinTarget', 1);
+    await multi.exec();
+  }
+
+  async serviceLevel(queue: string): Promise<ServiceLevelCounts> {
+    const raw = await this.#redis.hgetall(this.#k('service-level', queue));
+    return {
+      answered: Number(raw.answered ?? 0),
+      answeredWithinTarget: Number(raw.answeredWithinTarget ?? 0),
+      abandoned: Number(raw.abandoned ?? 0),
+    };
   }
 
   async unannounced(): Promise<Assignment[]> {
