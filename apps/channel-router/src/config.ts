@@ -1,16 +1,107 @@
+import { Channel, parseIsoDuration } from '@omni/contracts';
+import { customerContextConfig } from '@omni/customer-context';
 import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
 import { z } from 'zod';
 
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** `HANDOFF_EXPIRY`: an ISO 8601 duration (`PT15M`) or a number of seconds; milliseconds out. */
+const expiry = z
+  .string()
+  .default('PT15M')
+  .transform((value, ctx) => {
+    const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : parseIsoDuration(value.trim());
+    if (ms === undefined || !Number.isFinite(ms) || ms < 1000 || ms > 86_400_000) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an ISO 8601 duration (PT15M) or seconds, from 1 s to 24 h',
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 /** Configuration of the channel-router, from environment variables (and an optional .env file). */
-export const configSchema = z.object({
-  ...serviceBaseConfig,
-  PORT: port(7074),
-});
+export const configSchema = z
+  .object({
+    ...serviceBaseConfig,
+    ...customerContextConfig,
+    PORT: port(7074),
+    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
+    SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+    /** Ops API key (header `x-api-key` or `Authorization: ApiKey <key>`). */
+    OPS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    OPS_ENTRA_TENANT_ID: z.string().min(1).optional(),
+    OPS_ENTRA_AUDIENCE: z.string().min(1).optional(),
+    /** Base of web chat handoff links: `${WEBCHAT_PUBLIC_URL}/?handoff=<token>`. */
+    WEBCHAT_PUBLIC_URL: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .default('http://127.0.0.1:7073'),
+    HANDOFF_EXPIRY: expiry,
+    HANDOFF_WAIT_TIME_THRESHOLD_SECONDS: positiveInt(120),
+    HANDOFF_QUEUE_DEPTH_THRESHOLD: positiveInt(50),
+    /** What a failed or expired handoff falls back to. */
+    HANDOFF_FALLBACK: z.enum(['sms-link', 'callback', 'none']).default('sms-link'),
+    /** Comma-separated channels handoffs may go to. */
+    HANDOFF_ENABLED_CHANNELS: z
+      .string()
+      .default('whatsapp,webchat,sms')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part.length > 0),
+      )
+      .pipe(z.array(Channel).min(1, 'must list at least one channel')),
+    /** Unchanged queue snapshots are published at most (and at least) this often. */
+    QUEUE_STATUS_INTERVAL_SECONDS: positiveInt(10),
+    /** Service level target: the share of items answered within this many seconds is reported. */
+    SERVICE_LEVEL_TARGET_SECONDS: positiveInt(20),
+    /** Average handle time assumed before any contact was handled. */
+    DEFAULT_HANDLE_TIME_SECONDS: positiveInt(300),
+    /** The human queue escalations (messaging, callbacks) wait in. */
+    MESSAGING_HUMAN_QUEUE: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w.-]*$/, 'must be a queue name')
+      .default('support'),
+  })
+  .superRefine((config, ctx) => {
+    if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVICEBUS_CONNECTION_STRING'],
+        message:
+          'set SERVICEBUS_CONNECTION_STRING (local emulator) or SERVICEBUS_NAMESPACE (Azure, managed identity)',
+      });
+    }
+    if ((config.OPS_ENTRA_TENANT_ID === undefined) !== (config.OPS_ENTRA_AUDIENCE === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OPS_ENTRA_AUDIENCE'],
+        message: 'set both OPS_ENTRA_TENANT_ID and OPS_ENTRA_AUDIENCE, or neither',
+      });
+    }
+  });
 
 /** The channel-router's validated configuration. */
 export type Config = z.infer<typeof configSchema>;
 
+const LOCAL = 'run `pnpm start` for the local sandbox, or `azd env get-values` for a deployed environment';
+
+/** How to obtain each variable, shown when it is missing or invalid. */
+export const configHints: Partial<Record<keyof Config, string>> = {
+  COSMOS_ENDPOINT: LOCAL,
+  HANDOFF_TOKEN_KEY:
+    'the same key as the adapters: `openssl rand -base64 48` locally, or `azd env get-values`',
+  SERVICEBUS_CONNECTION_STRING: LOCAL,
+  SERVICEBUS_NAMESPACE: LOCAL,
+  OPS_API_KEY: 'any random string of 16+ characters, e.g. `openssl rand -base64 24`',
+  OPS_ENTRA_TENANT_ID: LOCAL,
+  OPS_ENTRA_AUDIENCE: LOCAL,
+  HANDOFF_EXPIRY: 'an ISO 8601 duration such as PT15M, or seconds such as 900',
+};
+
 /** Reads the configuration, failing with one message that lists every missing or invalid variable. */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(configSchema, { service: 'channel-router', env });
+  return loadConfig(configSchema, { service: 'channel-router', env, hints: configHints });
 }

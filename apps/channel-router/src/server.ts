@@ -1,9 +1,9 @@
 import { bootService } from '@omni/service-kit';
-import { buildApp } from './app.js';
 import { readConfig } from './config.js';
+import { createRouter } from './wiring.js';
 
 await bootService({
   service: 'channel-router',
   loadConfig: () => readConfig(),
-  build: (config, logger) => buildApp({ config, logger }),
+  build: (config, logger) => createRouter(config, logger),
 });

@@ -17,6 +17,7 @@ import {
   handoffExpired,
   handoffFailed,
   handoffRequested,
+  handoffTimerElapsed,
 } from './events/handoff-events.js';
 import { inboundMessageEvents, messageReceived } from './events/inbound-messages.js';
 import {
@@ -90,6 +91,7 @@ export const omniEventSchema = z.discriminatedUnion('type', [
   handoffCompleted.schema,
   handoffExpired.schema,
   handoffFailed.schema,
+  handoffTimerElapsed.schema,
   escalationRequested.schema,
   messageReceived.schema,
 ]);

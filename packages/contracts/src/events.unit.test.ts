@@ -33,7 +33,7 @@ function expectParseFailure(raw: unknown): EventParseError {
 }
 
 describe('the event catalogue', () => {
-  it('given the catalogue, then it holds the 16 events of ARCHITECTURE.md section 4 exactly once', () => {
+  it('given the catalogue, then it holds the 16 events of ARCHITECTURE.md section 4 and the router timer exactly once', () => {
     expect([...EVENT_TYPES].sort()).toEqual(
       [
         'agent.availability.changed',
@@ -50,6 +50,7 @@ describe('the event catalogue', () => {
         'handoff.expired',
         'handoff.failed',
         'handoff.requested',
+        'handoff.timer.elapsed',
         'message.received',
         'queue.status.changed',
       ].sort(),

@@ -237,6 +237,7 @@ export const EVENT_ROUTES: { readonly [T in EventType]: ServiceBusEntityName } =
   'handoff.completed': SERVICE_BUS_TOPICS.handoffEvents,
   'handoff.expired': SERVICE_BUS_TOPICS.handoffEvents,
   'handoff.failed': SERVICE_BUS_TOPICS.handoffEvents,
+  'handoff.timer.elapsed': SERVICE_BUS_TOPICS.handoffEvents,
   'escalation.requested': SERVICE_BUS_QUEUES.escalations,
   'message.received': SERVICE_BUS_TOPICS.inboundMessages,
 };
@@ -277,7 +278,7 @@ export const serviceBusTopology: ServiceBusTopology = {
         rules: [
           sqlRule(
             'handoff-progress',
-            "type IN ('handoff.requested','handoff.delivered','handoff.failed','handoff.completed')",
+            "type IN ('handoff.requested','handoff.delivered','handoff.failed','handoff.completed','handoff.timer.elapsed')",
           ),
         ],
       }),

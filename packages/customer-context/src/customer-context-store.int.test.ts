@@ -418,6 +418,21 @@ describe.each(cacheVariants)('CustomerContextStore with the %s cache', (variant)
       });
     });
 
+    it('given a handoff id and expiry, when issued twice, then the same token is returned and one handoff is recorded', async () => {
+      const c = await newCustomer();
+      const handoffId = `ho_saga_${randomUUID()}`;
+      const expiresAt = new Date(Date.now() + 600_000);
+      const first = await store.issueHandoffToken(c.customerId, 'webchat', 900, { handoffId, expiresAt });
+      const again = await store.issueHandoffToken(c.customerId, 'webchat', 900, { handoffId, expiresAt });
+      expect(again).toEqual(first);
+      expect(first.handoffId).toBe(handoffId);
+      expect(first.expiresAt.getTime()).toBe(expiresAt.getTime());
+      expect((await store.handoffs(c.customerId)).filter((h) => h.id === handoffId)).toHaveLength(1);
+      await expect(
+        store.issueHandoffToken(c.customerId, 'whatsapp', 900, { handoffId, expiresAt }),
+      ).rejects.toThrow();
+    });
+
     it('given a redeemed token, when replayed, then TokenUsed', async () => {
       const c = await newCustomer();
       const { token } = await store.issueHandoffToken(c.customerId, 'webchat');

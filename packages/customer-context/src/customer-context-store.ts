@@ -669,20 +669,23 @@ export class CustomerContextStore {
   /**
    * Issues a one-time handoff token bound to the customer and the target channel, valid for `ttlSeconds`
    * (default 15 minutes), and records the handoff with the token's SHA-256 hash (never the token).
+   *
+   * With `handoffId` and `expiresAt` (a saga replaying its step), the call is idempotent: the same inputs sign
+   * the same token, and a handoff already recorded with that token's hash is returned instead of a conflict.
    */
   async issueHandoffToken(
     customerId: string,
     toChannel: Channel,
     ttlSeconds = 900,
-    options: { fromChannel?: Channel; reason?: string } = {},
+    options: { fromChannel?: Channel; reason?: string; handoffId?: string; expiresAt?: Date } = {},
   ): Promise<IssuedHandoffToken> {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) {
       throw new RangeError('ttlSeconds must be an integer from 1 to 86400');
     }
     const owner = (await this.#loadCustomer(customerId)).customerId;
     const now = this.#clock();
-    const handoffId = `ho_${randomUUID()}`;
-    const expiresAt = now + ttlSeconds * 1000;
+    const handoffId = options.handoffId ?? `ho_${randomUUID()}`;
+    const expiresAt = options.expiresAt?.getTime() ?? now + ttlSeconds * 1000;
     const token = this.#tokens.sign({ handoffId, customerId: owner, toChannel, expiresAt });
     const doc: HandoffDocument = {
       id: handoffId,
@@ -698,7 +701,13 @@ export class CustomerContextStore {
       redeemedAt: null,
       redeemedBy: null,
     };
-    await withThrottleRetry('issueHandoffToken', () => this.#handoffs.items.create(doc), this.#retry);
+    try {
+      await withThrottleRetry('issueHandoffToken', () => this.#handoffs.items.create(doc), this.#retry);
+    } catch (error) {
+      if (options.handoffId === undefined || !isConflict(error)) throw error;
+      const existing = await this.#findHandoff(handoffId, owner);
+      if (existing === undefined || existing.tokenHash !== doc.tokenHash) throw error;
+    }
     return { token, handoffId, expiresAt: new Date(expiresAt) };
   }
 

@@ -194,6 +194,27 @@ export const handoffFailed = defineEvent(
   { description: 'The handoff failed.', subjectField: 'customerId' },
 );
 
+/** The router's saga timers; today only `expiry` (the handoff's token expires). */
+export const HandoffTimer = z.enum(['expiry']);
+
+/** A saga timer of the router. */
+export type HandoffTimer = z.infer<typeof HandoffTimer>;
+
+/**
+ * `handoff.timer.elapsed` (topic `handoff-events`): internal to the channel-router. Published as a
+ * **scheduled** Service Bus message when a handoff is dispatched and delivered at `dueAt`, so a router
+ * restart still expires pending handoffs. Stale timers (the handoff completed meanwhile) are ignored.
+ */
+export const handoffTimerElapsed = defineEvent(
+  'handoff.timer.elapsed',
+  z.object({
+    ...handoffOutcome,
+    timer: HandoffTimer,
+    dueAt: isoDateTime,
+  }),
+  { description: 'A channel-router saga timer fell due (internal).', subjectField: 'customerId' },
+);
+
 /** The events published on the `handoff-events` topic. */
 export const handoffEvents = [
   handoffRequested,
@@ -202,4 +223,5 @@ export const handoffEvents = [
   handoffCompleted,
   handoffExpired,
   handoffFailed,
+  handoffTimerElapsed,
 ] as const;

@@ -135,6 +135,13 @@ export const SAMPLE_DATA: { readonly [T in EventType]: EventDataInput<T> } = {
     retryable: false,
     failedAt: at,
   },
+  'handoff.timer.elapsed': {
+    handoffId: 'ho-1',
+    customerId: SAMPLE_CUSTOMER_ID,
+    toChannel: 'webchat',
+    timer: 'expiry',
+    dueAt: at,
+  },
   'escalation.requested': {
     escalationId: 'esc-1',
     customerId: SAMPLE_CUSTOMER_ID,
@@ -206,6 +213,10 @@ export const BROKEN_DATA: { readonly [T in EventType]: { readonly path: string; 
     data: { ...SAMPLE_DATA['handoff.expired'], customerId: 'cust_123' },
   },
   'handoff.failed': { path: 'data.retryable', data: { ...SAMPLE_DATA['handoff.failed'], retryable: 'no' } },
+  'handoff.timer.elapsed': {
+    path: 'data.timer',
+    data: { ...SAMPLE_DATA['handoff.timer.elapsed'], timer: 'reminder' },
+  },
   'escalation.requested': {
     path: 'data.collectedData.orderId',
     data: { ...SAMPLE_DATA['escalation.requested'], collectedData: { orderId: { nested: true } } },

@@ -1,0 +1,176 @@
+import { createCustomerContextStore } from '@omni/customer-context';
+import { createServiceBusClient, EventConsumer, EventPublisher } from '@omni/messaging';
+import { entraAuthForTenant } from '@omni/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { DEFAULT_MASS_EVENT_RULE } from './domain/queue-levels.js';
+import { HandoffSagaHandler } from './handoff/handoff-saga-handler.js';
+import { CosmosSagaRepository } from './handoff/saga-repository.js';
+import { createOpsCredentialCheck, type OpsAuth } from './ops/auth.js';
+import { LiveFeed } from './ops/live-feed.js';
+import { QueueMonitor } from './queue/queue-monitor.js';
+import { MemoryQueueState, type QueueState } from './queue/queue-state.js';
+import { RedisQueueState } from './queue/redis-queue-state.js';
+import { routerMetrics } from './queue/router-metrics.js';
+
+/** Optional replacements for tests. */
+export interface RouterOverrides {
+  /** The queue state; default Redis when REDIS_URL is set, else memory. */
+  queueState?: QueueState;
+  /** Key prefix of the Redis queue state; default `omni:router:`. */
+  redisPrefix?: string;
+  /** The ops API auth; default from OPS_API_KEY / OPS_ENTRA_*. */
+  auth?: OpsAuth;
+  /** Epoch ms; default `Date.now`. */
+  clock?: () => number;
+}
+
+/** The ops API auth from the configuration. */
+export function opsAuthOf(config: Config): OpsAuth {
+  return {
+    ...(config.OPS_API_KEY !== undefined ? { apiKeys: [config.OPS_API_KEY] } : {}),
+    ...(config.OPS_ENTRA_TENANT_ID !== undefined && config.OPS_ENTRA_AUDIENCE !== undefined
+      ? {
+          entra: entraAuthForTenant({
+            tenantId: config.OPS_ENTRA_TENANT_ID,
+            audience: config.OPS_ENTRA_AUDIENCE,
+          }),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Builds the router with its real dependencies (Service Bus, Cosmos, Redis or memory): the app, the four
+ * consumers and the status timer, started when the app is ready and stopped (clients closed) when it closes.
+ */
+export async function createRouter(
+  config: Config,
+  logger: Logger,
+  overrides: RouterOverrides = {},
+): Promise<FastifyInstance> {
+  const clock = overrides.clock ?? Date.now;
+  const bus = createServiceBusClient(
+    config.SERVICEBUS_CONNECTION_STRING !== undefined
+      ? { connectionString: config.SERVICEBUS_CONNECTION_STRING }
+      : { fullyQualifiedNamespace: config.SERVICEBUS_NAMESPACE ?? '' },
+  );
+  const publisher = new EventPublisher({ client: bus });
+  const context = createCustomerContextStore(config, { logger, clock });
+  const sagas = new CosmosSagaRepository(context.containers.handoffs);
+  const queueState =
+    overrides.queueState ??
+    (config.REDIS_URL !== undefined
+      ? new RedisQueueState({
+          url: config.REDIS_URL,
+          ...(overrides.redisPrefix ? { prefix: overrides.redisPrefix } : {}),
+        })
+      : new MemoryQueueState());
+  const feed = new LiveFeed();
+  const auth = overrides.auth ?? opsAuthOf(config);
+  if (auth.apiKeys === undefined && auth.entra === undefined) {
+    logger.warn(
+      'neither OPS_API_KEY nor OPS_ENTRA_TENANT_ID/OPS_ENTRA_AUDIENCE is set: the ops API refuses every request',
+    );
+  }
+  const monitor = new QueueMonitor({
+    state: queueState,
+    publisher,
+    thresholds: {
+      waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
+      depth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
+      massEventFactor: 0.5,
+    },
+    massEvent: DEFAULT_MASS_EVENT_RULE,
+    statusIntervalMs: config.QUEUE_STATUS_INTERVAL_SECONDS * 1000,
+    defaultHandleSeconds: config.DEFAULT_HANDLE_TIME_SECONDS,
+    messagingQueue: config.MESSAGING_HUMAN_QUEUE,
+    serviceLevelTargetSeconds: config.SERVICE_LEVEL_TARGET_SECONDS,
+    feed,
+    logger,
+    clock,
+  });
+  const saga = new HandoffSagaHandler({
+    repository: sagas,
+    store: context.store,
+    publisher,
+    settings: {
+      enabledChannels: config.HANDOFF_ENABLED_CHANNELS,
+      expiryMs: config.HANDOFF_EXPIRY,
+      webchatPublicUrl: config.WEBCHAT_PUBLIC_URL,
+      fallback: config.HANDOFF_FALLBACK,
+      callbackPriority: 5,
+    },
+    feed,
+    clock,
+  });
+
+  const app = buildApp({
+    config,
+    logger,
+    monitor,
+    queueState,
+    sagas,
+    store: context.store,
+    publisher,
+    feed,
+    auth: createOpsCredentialCheck(auth),
+    clock,
+  });
+  const registry = app.metrics.registry;
+  monitor.attachMetrics(routerMetrics(registry));
+  const consumers = {
+    'queue-events': new EventConsumer({
+      client: bus,
+      source: { topic: 'queue-events', subscription: 'channel-router' },
+      handler: monitor.handle,
+      registry,
+      logger,
+    }),
+    escalations: new EventConsumer({
+      client: bus,
+      source: { queue: 'escalations' },
+      handler: monitor.handle,
+      registry,
+      logger,
+    }),
+    'handoff-events': new EventConsumer({
+      client: bus,
+      source: { topic: 'handoff-events', subscription: 'channel-router' },
+      handler: saga.handle,
+      registry,
+      logger,
+    }),
+    // Turns and sessions are read from the customer context for timelines; the subscription is drained so
+    // it does not fill up.
+    'conversation-events': new EventConsumer({
+      client: bus,
+      source: { topic: 'conversation-events', subscription: 'channel-router' },
+      handler: async () => {},
+      maxConcurrency: 2,
+      registry,
+      logger,
+    }),
+  };
+  for (const [name, consumer] of Object.entries(consumers))
+    app.readiness.register(name, consumer.readinessCheck);
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    for (const consumer of Object.values(consumers)) consumer.start();
+    timer = setInterval(() => {
+      monitor.tick().catch((error: unknown) => logger.warn({ err: error }, 'queue status tick failed'));
+    }, config.QUEUE_STATUS_INTERVAL_SECONDS * 1000);
+    timer.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (timer !== undefined) clearInterval(timer);
+    await Promise.all(Object.values(consumers).map((consumer) => consumer.stop()));
+    await publisher.close();
+    await bus.close();
+    await queueState.close();
+    await context.close();
+  });
+  return app;
+}
