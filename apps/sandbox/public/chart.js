@@ -23,7 +23,8 @@ export function drawLines(container, series, { windowMs = 300_000, now = Date.no
     label.textContent = minute === 0 ? 'now' : `-${minute}m`;
     root.append(label);
   }
-  series.forEach((s, index) => {
+  const labelYs = [];
+  series.forEach((s) => {
     const points = s.points.filter((p) => p.t >= now - windowMs);
     if (points.length === 0) return;
     const max = Math.max(1, ...points.map((p) => p.v)) * 1.1;
@@ -33,11 +34,11 @@ export function drawLines(container, series, { windowMs = 300_000, now = Date.no
       .join(' ');
     root.append(svg('path', { d, class: `line ${s.className}` }));
     const last = points.at(-1);
-    const label = svg('text', {
-      x: width - pad.right + 6,
-      y: y(last.v) + 4 + index * 2,
-      class: `value ${s.className}`,
-    });
+    // Keep the latest-value labels from printing over each other.
+    let labelY = y(last.v) + 4;
+    while (labelYs.some((taken) => Math.abs(taken - labelY) < 13)) labelY += 13;
+    labelYs.push(labelY);
+    const label = svg('text', { x: width - pad.right + 6, y: labelY, class: `value ${s.className}` });
     label.textContent = s.format ? s.format(last.v) : String(last.v);
     root.append(label);
   });
