@@ -7,7 +7,6 @@ const seconds = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)
 /** The ops console: queues over time, staffing, load, handoff funnel, dead letters and one customer's timeline. */
 export function startOps(config) {
   const samples = new Map(); // queue -> [{ t, depth, ewt }]
-  const knownAgents = new Map(); // agentId -> queues
   let latestCustomer = '';
 
   async function refreshQueues() {
@@ -57,31 +56,64 @@ export function startOps(config) {
 
   async function refreshAgents() {
     const { agents } = await api('/api/ops/agents');
-    for (const agent of agents) knownAgents.set(agent.agentId, agent.queues);
+    const desks = await Promise.all(
+      agents.map((agent) =>
+        api(`/api/ops/agents/${encodeURIComponent(agent.agentId)}/assignments`).then(
+          ({ assignments }) => assignments.at(-1),
+          () => undefined,
+        ),
+      ),
+    );
     const list = document.getElementById('ops-agents');
     list.replaceChildren(
-      ...agents.map((agent) => {
+      ...agents.map((agent, index) => {
         const available = agent.status === 'available';
+        const latest = desks[index];
         return el(
           'li',
-          {},
-          el('span', { class: `dot ${agent.status}`, 'aria-hidden': 'true' }),
-          el('span', { class: 'agent-name' }, agent.agentId),
+          { dataset: { agent: agent.agentId, status: agent.status } },
           el(
-            'span',
-            { class: 'muted' },
-            ` ${agent.status}${agent.queues ? ` · ${agent.queues.join(', ')}` : ''}`,
+            'div',
+            { class: 'agent-row' },
+            el('span', { class: `dot ${agent.status}`, 'aria-hidden': 'true' }),
+            el('span', { class: 'agent-name' }, agent.agentId),
+            el(
+              'span',
+              { class: 'muted' },
+              ` ${agent.status}${agent.queues ? ` · ${agent.queues.join(', ')}` : ''}`,
+            ),
+            el(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary small',
+                'aria-pressed': String(available),
+                onclick: () => setAgent(agent.agentId, available ? 'offline' : 'available', agent.queues),
+              },
+              available ? 'Sign out' : 'Make available',
+            ),
           ),
-          el(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary small',
-              'aria-pressed': String(available),
-              onclick: () => setAgent(agent.agentId, available ? 'offline' : 'available', agent.queues),
-            },
-            available ? 'Sign out' : 'Make available',
-          ),
+          latest
+            ? el(
+                'div',
+                { class: 'desk', dataset: { testid: 'agent-desk' } },
+                el(
+                  'div',
+                  { class: 'muted' },
+                  `Taking: ${latest.kind} from ${latest.channel ?? 'voice'} · waited ${Math.round(latest.waitSeconds)} s`,
+                ),
+                latest.summary ? el('div', { class: 'summary' }, latest.summary) : null,
+                latest.collectedData && Object.keys(latest.collectedData).length > 0
+                  ? el(
+                      'div',
+                      { class: 'muted' },
+                      Object.entries(latest.collectedData)
+                        .map(([k, v]) => `${k}: ${v}`)
+                        .join(' · '),
+                    )
+                  : null,
+              )
+            : null,
         );
       }),
     );
