@@ -31,23 +31,25 @@ describe('journeys through the sandbox UI', () => {
     await page.click('.wa-compose button[type=submit]');
   }
 
-  it('WhatsApp: the customer asks, the outage specialist answers with what they said; asking for a person escalates', async () => {
+  it('journey 3, WhatsApp -> human: the specialist answers with what was said; asking for a person escalates and an agent takes it warm', async () => {
     await page.goto(`${sandbox.url}/#whatsapp`);
     await whatsapp('my power is out at LS6 1LF');
     const answer = page.locator('.wa-bubble.out', { hasText: 'LS6 1LF' });
     await answer.first().waitFor({ timeout: 30_000 });
     await whatsapp('I want to speak to a human');
     await page.locator('.wa-bubble.out').nth(2).waitFor({ timeout: 30_000 });
-    // The escalation is published after the reply is sent: wait for it on the queue.
-    const queue = `${sandbox.emulators.env.SERVICEBUS_EMULATOR_URL}/entities/escalations/messages?state=active`;
-    await vi.waitFor(
-      async () => expect(await (await fetch(queue)).text()).toContain('escalation.requested'),
-      {
-        timeout: 15_000,
-        interval: 100,
-      },
-    );
-    const shot = await keyMoment(page, 'whatsapp-escalation');
+    // The escalation travels WhatsApp adapter -> `escalations` queue -> router: it waits in the support queue.
+    await page.goto(`${sandbox.url}/#ops`);
+    await page.locator('#ops-queues tr[data-queue="support"]').waitFor({ timeout: 30_000 });
+    // Journey 3: a human agent signs in on the ops console and takes the conversation with its context.
+    await page.fill('#agent-name', 'ada');
+    await page.click('#agent-add button[type=submit]');
+    const desk = page.locator('[data-agent="ada"] [data-testid="agent-desk"]');
+    await desk.waitFor({ timeout: 30_000 });
+    const taking = await desk.innerText();
+    expect(taking).toContain('from whatsapp');
+    expect(taking).toContain('LS6 1LF');
+    const shot = await keyMoment(page, 'journey-3-whatsapp-to-human');
     expect(existsSync(shot)).toBe(true);
   }, 90_000);
 });

@@ -24,7 +24,7 @@ export type AdapterStore = Pick<
 /** What {@link InboundMessageHandler} needs. */
 export interface InboundMessageHandlerOptions {
   readonly publisher: Publisher;
-  readonly engine: Pick<ConversationEngine, 'turn'>;
+  readonly engine: Pick<ConversationEngine, 'turn' | 'summarize'>;
   readonly store: AdapterStore;
   readonly sender: WhatsAppSender;
   readonly channelRegistrationId: string;
@@ -202,6 +202,15 @@ export class InboundMessageHandler {
     }
   }
 
+  /**
+   * The customer with a fresh summary of the conversation (stored and posted into the agent conversation by the
+   * engine), so whoever takes over, a human or the next channel, starts from what was said.
+   */
+  async #handoverContext(customerId: string) {
+    await this.#o.engine.summarize(customerId);
+    return this.#o.store.getCustomer(customerId);
+  }
+
   async #actionEvent(
     action: EngineAction,
     customerId: string,
@@ -214,7 +223,7 @@ export class InboundMessageHandler {
     const options = { source: SOURCE, correlationId, causationId, id: `${causationId}:${action.action}` };
     const requestedAt = new Date(this.#clock()).toISOString();
     if (action.action === 'escalate_to_human') {
-      const customer = await this.#o.store.getCustomer(customerId);
+      const customer = await this.#handoverContext(customerId);
       return createEvent(
         'escalation.requested',
         {
@@ -231,7 +240,7 @@ export class InboundMessageHandler {
       );
     }
     if (action.action === 'execute_channel_handoff' && action.toChannel === 'webchat') {
-      const customer = await this.#o.store.getCustomer(customerId);
+      const customer = await this.#handoverContext(customerId);
       return createEvent(
         'handoff.requested',
         {

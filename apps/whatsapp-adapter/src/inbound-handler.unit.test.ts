@@ -19,6 +19,8 @@ interface Fixture {
   readonly resolved: { identity: unknown; hints: unknown }[];
   readonly turns: string[];
   readonly dispatched: DispatchedHandoffs;
+  /** How often the engine was asked for a handover summary. */
+  readonly summaries: () => number;
 }
 
 /** In-memory ports: the store runs each key once, the engine answers with the given replies and actions. */
@@ -30,6 +32,7 @@ function fixture(
   const resolved: { identity: unknown; hints: unknown }[] = [];
   const turns: string[] = [];
   const done = new Map<string, unknown>();
+  let summaries = 0;
   const customer = {
     customerId: SAMPLE_CUSTOMER_ID,
     displayName: 'Ada Lovelace',
@@ -56,6 +59,10 @@ function fixture(
       publishAll: async (events) => void published.push(...events),
     },
     engine: {
+      summarize: async () => {
+        summaries += 1;
+        return { summary: customer.summary, collectedData: customer.collectedData };
+      },
       turn: async (input) => {
         turns.push(input.text);
         return {
@@ -80,7 +87,7 @@ function fixture(
     dispatched,
     clock: () => options.now ?? Date.parse('2026-01-01T10:00:00Z'),
   });
-  return { handler, published, sent, resolved, turns, dispatched };
+  return { handler, published, sent, resolved, turns, dispatched, summaries: () => summaries };
 }
 
 let counter = 0;
@@ -167,11 +174,12 @@ describe('InboundMessageHandler', () => {
     expect(f.published.slice(first.length).map((e) => e.id)).toEqual(first);
   });
 
-  it('given an escalate action, when handled, then escalation.requested carries the summary and data', async () => {
+  it('given an escalate action, when handled, then the conversation is summarised and escalation.requested carries it', async () => {
     const f = fixture({
       actions: [{ action: 'escalate_to_human', reason: 'asked for a person', priority: 5 }],
     });
     await f.handler.handle(received({ text: 'a human please' }), context);
+    expect(f.summaries()).toBe(1);
     const escalation = f.published.find((e) => e.type === 'escalation.requested');
     expect(escalation?.data).toMatchObject({
       customerId: SAMPLE_CUSTOMER_ID,

@@ -39,20 +39,29 @@ export function intentOf(text: string): string | undefined {
   return OFFLINE_INTENTS.find((rule) => rule.pattern.test(text))?.intent;
 }
 
+/** How every summary of this function begins (and how one is recognised when it comes back as the previous). */
+const OWN_SUMMARY_OPENING = 'The customer contacted us about';
+
 const REFERENCE = /\b(?:OUT|FLT|RF|RMA|VIS|BILL|PRV)-[A-Z0-9-]+\b/g;
 
 /**
  * An extractive summary (no model): the issue from the first user message that matches an intent rule,
  * entities (order id, account number, postcode, street address, amount, e-mail) from the user messages —
  * earlier values kept, new kinds added —, references the assistants gave (outage, ticket, refund, return,
- * visit ids), and the channels used. Deterministic.
+ * visit ids), the customer's latest words, the last update given, and the channels used. A previous summary
+ * that this function did not write is kept (`Earlier: ...`). Deterministic.
  */
 export function summarizeExtractively(request: SummarizeRequest): ConversationSummary {
   const userTexts = request.turns.filter((t) => t.role === 'user').map((t) => t.text);
   const collected: CollectedData = { ...request.collectedData };
+  const previous = request.previousSummary?.trim();
+  // A summary written elsewhere (a human, another model) is kept word for word; one of ours is rebuilt from the
+  // collected data it left behind, so summaries do not nest.
+  const earlier = previous && !previous.startsWith(OWN_SUMMARY_OPENING) ? previous : undefined;
   const intent =
     userTexts.map(intentOf).find((i) => i !== undefined) ??
-    (typeof collected.intent === 'string' ? collected.intent : undefined);
+    (typeof collected.intent === 'string' ? collected.intent : undefined) ??
+    (earlier === undefined ? undefined : intentOf(earlier));
   if (intent) collected.intent = intent;
   for (const text of userTexts) {
     for (const [key, value] of Object.entries(extractEntities(text))) {
@@ -71,12 +80,15 @@ export function summarizeExtractively(request: SummarizeRequest): ConversationSu
   const where = [collected.address, collected.postcode].filter((v) => typeof v === 'string' && v !== '');
   const parts: string[] = [];
   parts.push(
-    `The customer contacted us about ${intent ?? 'a general enquiry'}${where.length > 0 ? ` at ${where.join(', ')}` : ''}.`,
+    `${OWN_SUMMARY_OPENING} ${intent ?? 'a general enquiry'}${where.length > 0 ? ` at ${where.join(', ')}` : ''}.`,
   );
+  if (earlier !== undefined) parts.push(`Earlier: ${earlier.replace(/\s+/g, ' ').slice(0, 400)}`);
   const ids = ['accountNumber', 'orderId', 'amount', 'email'].filter((k) => typeof collected[k] === 'string');
   if (ids.length > 0)
     parts.push(`Details given: ${ids.map((k) => `${k} ${String(collected[k])}`).join(', ')}.`);
   if (references.length > 0) parts.push(`References so far: ${references.join(', ')}.`);
+  const lastUser = userTexts.at(-1);
+  if (lastUser) parts.push(`Latest from the customer: "${lastUser.replace(/\s+/g, ' ').slice(0, 200)}"`);
   const lastAssistant = [...request.turns].reverse().find((t) => t.role === 'assistant');
   if (lastAssistant)
     parts.push(`Last update given: ${lastAssistant.text.replace(/\s+/g, ' ').slice(0, 240)}`);
