@@ -330,8 +330,12 @@ export async function startDirectLineEmulator(
   app.get<{ Params: { id: string }; Querystring: { watermark?: string } }>(
     '/v3/directline/conversations/:id',
     async (request) => {
-      const { conversation } = conversationFor(request, request.params.id);
-      const token = bearer(request);
+      const { conversation, claims } = conversationFor(request, request.params.id);
+      // A client holding the secret gets a conversation token for the stream (the secret never goes in a URL).
+      const token =
+        claims === undefined
+          ? sign({ conv: conversation.id, ...(conversation.userId ? { user: conversation.userId } : {}) })
+          : bearer(request);
       const watermark = request.query.watermark === '' ? undefined : request.query.watermark;
       return {
         conversationId: conversation.id,

@@ -12,3 +12,4 @@ export {
   type DirectLineEmulatorOptions,
   startDirectLineEmulator,
 } from './emulator.js';
+export { FetchXMLHttpRequest, installXMLHttpRequest } from './xhr.js';
