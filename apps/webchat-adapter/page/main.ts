@@ -62,7 +62,9 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(window.location.search);
   const handoff = params.get('handoff');
   const url =
-    handoff === null ? '/api/directline/token' : `/api/directline/token?handoff=${encodeURIComponent(handoff)}`;
+    handoff === null
+      ? '/api/directline/token'
+      : `/api/directline/token?handoff=${encodeURIComponent(handoff)}`;
   let response: Response;
   try {
     response = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });

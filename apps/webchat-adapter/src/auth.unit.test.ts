@@ -8,7 +8,8 @@ import { readConfig } from './config.js';
 import { botAuthenticationOf } from './connector.js';
 
 const BASE_ENV = {
-  SERVICEBUS_CONNECTION_STRING: 'Endpoint=sb://localhost;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+  SERVICEBUS_CONNECTION_STRING:
+    'Endpoint=sb://localhost;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
   COSMOS_ENDPOINT: 'http://127.0.0.1:8081',
   HANDOFF_TOKEN_KEY: 'k'.repeat(48),
   DIRECTLINE_SECRET: 'directline-secret',

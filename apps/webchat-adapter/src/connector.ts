@@ -1,8 +1,8 @@
 import {
   type Activity,
   type CloudAdapter,
-  type ConversationReference,
   ConfigurationBotFrameworkAuthentication,
+  type ConversationReference,
 } from 'botbuilder';
 import type { Config } from './config.js';
 import type { OutgoingMessage, ReplySender, ReplyTo } from './ports.js';

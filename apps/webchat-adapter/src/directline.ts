@@ -41,7 +41,9 @@ export class DirectLineTokenClient implements DirectLineTokens {
         signal: AbortSignal.timeout(10_000),
       });
     } catch {
-      throw new HttpProblem(503, 'Service Unavailable', { detail: 'The chat service cannot be reached. Please try again.' });
+      throw new HttpProblem(503, 'Service Unavailable', {
+        detail: 'The chat service cannot be reached. Please try again.',
+      });
     }
     if (!response.ok) {
       await response.arrayBuffer();
@@ -49,7 +51,11 @@ export class DirectLineTokenClient implements DirectLineTokens {
         detail: `The chat service refused to start a conversation (${response.status}).`,
       });
     }
-    const body = (await response.json()) as { token?: unknown; conversationId?: unknown; expires_in?: unknown };
+    const body = (await response.json()) as {
+      token?: unknown;
+      conversationId?: unknown;
+      expires_in?: unknown;
+    };
     if (typeof body.token !== 'string' || typeof body.conversationId !== 'string') {
       throw new HttpProblem(502, 'Bad Gateway', { detail: 'The chat service answered without a token.' });
     }

@@ -4,7 +4,14 @@ import { type ConversationEngine, type EngineAction, publicCollectedData } from 
 import { type MessageContext, PermanentError } from '@omni/messaging';
 import type { MessageReceivedData } from './domain/index.js';
 import type { DispatchedHandoffs } from './handoff-dispatch-handler.js';
-import { type AdapterStore, type OutgoingMessage, type Publisher, type ReplySender, type ReplyTo, SOURCE } from './ports.js';
+import {
+  type AdapterStore,
+  type OutgoingMessage,
+  type Publisher,
+  type ReplySender,
+  type ReplyTo,
+  SOURCE,
+} from './ports.js';
 
 /** Answer to a message the agent cannot read (attachments, empty cards). */
 export const UNSUPPORTED_REPLY = 'Sorry, I can only read text messages here. Could you type your question?';
@@ -45,7 +52,10 @@ export class InboundMessageHandler {
     const userId = data.sender.webchatUserId;
     const replyTo = data.replyTo;
     if (userId === undefined || replyTo === undefined) {
-      throw new PermanentError('no-reply-address', 'web chat message without user id or conversation reference');
+      throw new PermanentError(
+        'no-reply-address',
+        'web chat message without user id or conversation reference',
+      );
     }
     const inboundAt = new Date(data.receivedAt);
     const { customer } = await this.#o.store.resolveCustomer(
@@ -57,7 +67,11 @@ export class InboundMessageHandler {
     const now = this.#clock();
     await this.#completeRedeemedHandoffs(customerId, `webchat:${userId}`, now, correlationId);
 
-    const turnBase = { customerId, channel: 'webchat' as const, sessionId: replyTo.conversationId.slice(0, 256) };
+    const turnBase = {
+      customerId,
+      channel: 'webchat' as const,
+      sessionId: replyTo.conversationId.slice(0, 256),
+    };
     if (data.kind !== 'text' || data.text === undefined) {
       await this.#reply(data, replyTo, userId, [UNSUPPORTED_REPLY], 'unsupported');
       context.log.info({ messageId: data.providerMessageId, kind: data.kind }, 'non-text message answered');
@@ -70,7 +84,13 @@ export class InboundMessageHandler {
     const events: OmniEvent[] = [
       createEvent(
         'conversation.turn.recorded',
-        { ...turnBase, turnId: `${data.providerMessageId}:customer`, role: 'user', text: clip(text), at: data.receivedAt },
+        {
+          ...turnBase,
+          turnId: `${data.providerMessageId}:customer`,
+          role: 'user',
+          text: clip(text),
+          at: data.receivedAt,
+        },
         options,
       ),
     ];
@@ -97,7 +117,10 @@ export class InboundMessageHandler {
       if (actionEvent !== undefined) events.push(actionEvent);
     }
     await this.#o.publisher.publishAll(events);
-    context.log.info({ messageId: data.providerMessageId, customerId, agentId: result.agentId }, 'web chat turn answered');
+    context.log.info(
+      { messageId: data.providerMessageId, customerId, agentId: result.agentId },
+      'web chat turn answered',
+    );
   };
 
   /** Sends each reply once per inbound activity, in order. */
@@ -126,7 +149,8 @@ export class InboundMessageHandler {
     correlationId: string,
   ): Promise<void> {
     for (const record of await this.#o.store.handoffs(customerId)) {
-      if (record.toChannel !== 'webchat' || record.status !== 'redeemed' || record.redeemedBy !== identityKey) continue;
+      if (record.toChannel !== 'webchat' || record.status !== 'redeemed' || record.redeemedBy !== identityKey)
+        continue;
       if (record.redeemedAt === null || now - Date.parse(record.redeemedAt) > COMPLETION_WINDOW_MS) continue;
       const dispatched = this.#o.dispatched.take(record.id);
       await this.#o.store.runOnce(`webchat:handoff-completed:${record.id}`, async () => {

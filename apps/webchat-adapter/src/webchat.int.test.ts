@@ -28,7 +28,12 @@ function connect(options: { token: string; conversationId?: string; watermark?: 
   directLine: DirectLine;
   seen: Activity[];
 } {
-  const directLine = new DirectLine({ domain: stack.directLine.domain, webSocket: true, timeout: 10_000, ...options });
+  const directLine = new DirectLine({
+    domain: stack.directLine.domain,
+    webSocket: true,
+    timeout: 10_000,
+    ...options,
+  });
   clients.push(directLine);
   const seen: Activity[] = [];
   directLine.activity$.subscribe({ next: (activity) => seen.push(activity), error: () => {} });
@@ -92,9 +97,12 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     first.directLine.end();
 
     const second = connect({ token: s.token, conversationId: s.conversationId, watermark });
-    await vi.waitFor(() => expect(second.directLine.connectionStatus$.getValue()).toBe(ConnectionStatus.Online), {
-      timeout: 15_000,
-    });
+    await vi.waitFor(
+      () => expect(second.directLine.connectionStatus$.getValue()).toBe(ConnectionStatus.Online),
+      {
+        timeout: 15_000,
+      },
+    );
     await send(second.directLine, 'echo second');
     await vi.waitFor(() => expect(botTexts(second.seen)).toContain('echo: second'), { timeout: 15_000 });
     expect(botTexts(second.seen)).not.toContain('echo: first');
@@ -116,7 +124,10 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
 
   it('given a handoff link from a call, when it is redeemed, then the web user is the customer and the first reply uses the call context', async () => {
     const phone = '+14255550177';
-    const { customer } = await stack.context.store.resolveCustomer({ kind: 'phone', value: phone }, { channel: 'voice' });
+    const { customer } = await stack.context.store.resolveCustomer(
+      { kind: 'phone', value: phone },
+      { channel: 'voice' },
+    );
     await stack.context.store.updateSummary(
       customer.customerId,
       'Caller reported a power outage at 14 Cardigan Road, LS6 1LF.',

@@ -27,7 +27,9 @@ export interface ActivityRejection {
 }
 
 /** A message activity turned into `message.received` data, or why not. */
-export type InboundActivityResult = { readonly ok: true; readonly data: MessageReceivedData } | ActivityRejection;
+export type InboundActivityResult =
+  | { readonly ok: true; readonly data: MessageReceivedData }
+  | ActivityRejection;
 
 /**
  * A Direct Line message activity as `message.received` data (sender `webchat:<from.id>`, the conversation

@@ -74,7 +74,10 @@ beforeAll(async () => {
   uninstall = installXMLHttpRequest();
   bot = await startEchoBot();
   const port = (bot.address() as AddressInfo).port;
-  dl = await startDirectLineEmulator({ secret: SECRET, botEndpoint: `http://127.0.0.1:${port}/api/messages` });
+  dl = await startDirectLineEmulator({
+    secret: SECRET,
+    botEndpoint: `http://127.0.0.1:${port}/api/messages`,
+  });
 });
 
 afterEach(() => {
@@ -130,10 +133,9 @@ describe('Direct Line emulator with the unmodified botframework-directlinejs', (
 
     const third = client({ token, conversationId, watermark: '0', webSocket: true });
     const all = collect(third);
-    await vi.waitFor(
-      () => expect(texts(all)).toEqual(['before', 'echo: before', 'after', 'echo: after']),
-      { timeout: 10_000 },
-    );
+    await vi.waitFor(() => expect(texts(all)).toEqual(['before', 'echo: before', 'after', 'echo: after']), {
+      timeout: 10_000,
+    });
   });
 
   it('given a user-bound token, when the page claims another user id, then Direct Line sends as the bound user', async () => {
@@ -171,7 +173,10 @@ describe('Direct Line emulator with the unmodified botframework-directlinejs', (
     });
     expect(refreshed.status).toBe(200);
     expect(await refreshed.json()).toMatchObject({ conversationId: a.conversationId });
-    await fetch(`${dl.domain}/conversations`, { method: 'POST', headers: { authorization: `Bearer ${b.token}` } });
+    await fetch(`${dl.domain}/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${b.token}` },
+    });
     const foreign = await fetch(`${dl.domain}/conversations/${b.conversationId}/activities`, {
       headers: { authorization: `Bearer ${a.token}` },
     });

@@ -156,7 +156,9 @@ export async function startDirectLineEmulator(
     return match[1];
   };
   /** The caller's credential: the secret (no claims) or a token (its claims). */
-  const authenticate = (request: FastifyRequest): { secret: true } | { secret: false; claims: TokenClaims } => {
+  const authenticate = (
+    request: FastifyRequest,
+  ): { secret: true } | { secret: false; claims: TokenClaims } => {
     const value = bearer(request);
     const claims = verify(value);
     if (claims !== undefined) return { secret: false, claims };
@@ -252,7 +254,10 @@ export async function startDirectLineEmulator(
   // WebChat runs on another origin (the bot's page): Direct Line answers CORS.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('access-control-allow-origin', request.headers.origin ?? '*');
-    reply.header('access-control-allow-headers', 'authorization, content-type, x-ms-bot-agent, x-requested-with');
+    reply.header(
+      'access-control-allow-headers',
+      'authorization, content-type, x-ms-bot-agent, x-requested-with',
+    );
     reply.header('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
     if (request.method === 'OPTIONS') return reply.code(204).send();
   });
@@ -356,33 +361,38 @@ export async function startDirectLineEmulator(
       };
     },
   );
-  app.post<{ Params: { id: string } }>('/v3/directline/conversations/:id/activities', async (request, reply) => {
-    const { conversation, claims } = conversationFor(request, request.params.id);
-    const body = request.body as DirectLineActivity | undefined;
-    if (body === undefined || typeof body !== 'object' || typeof body.type !== 'string') {
-      throw new ProblemError(400, 'BadArgument', 'An activity with a type is required');
-    }
-    // A user-bound token decides who the sender is (Direct Line overrides `from.id`).
-    const userId = claims?.user ?? body.from?.id ?? conversation.userId;
-    if (userId === undefined || userId === '') throw new ProblemError(400, 'BadArgument', 'from.id is required');
-    if (conversation.userId === undefined) {
-      conversation.userId = userId;
-      await announceUser(conversation);
-    }
-    const stored = append(conversation, { ...body, from: { ...body.from, id: userId, role: 'user' } });
-    const status = await deliverToBot(stored);
-    if (status < 200 || status >= 300) {
-      return reply.code(502).send({
-        error: { code: 'BotError', message: `Failed to send activity: bot returned an error (${status})` },
-      });
-    }
-    return reply.code(200).send({ id: stored.id });
-  });
+  app.post<{ Params: { id: string } }>(
+    '/v3/directline/conversations/:id/activities',
+    async (request, reply) => {
+      const { conversation, claims } = conversationFor(request, request.params.id);
+      const body = request.body as DirectLineActivity | undefined;
+      if (body === undefined || typeof body !== 'object' || typeof body.type !== 'string') {
+        throw new ProblemError(400, 'BadArgument', 'An activity with a type is required');
+      }
+      // A user-bound token decides who the sender is (Direct Line overrides `from.id`).
+      const userId = claims?.user ?? body.from?.id ?? conversation.userId;
+      if (userId === undefined || userId === '')
+        throw new ProblemError(400, 'BadArgument', 'from.id is required');
+      if (conversation.userId === undefined) {
+        conversation.userId = userId;
+        await announceUser(conversation);
+      }
+      const stored = append(conversation, { ...body, from: { ...body.from, id: userId, role: 'user' } });
+      const status = await deliverToBot(stored);
+      if (status < 200 || status >= 300) {
+        return reply.code(502).send({
+          error: { code: 'BotError', message: `Failed to send activity: bot returned an error (${status})` },
+        });
+      }
+      return reply.code(200).send({ id: stored.id });
+    },
+  );
 
   // ---- Bot Connector API (the bot's serviceUrl) ----
   const botReply = async (request: FastifyRequest<{ Params: { id: string } }>) => {
     const conversation = conversations.get(request.params.id);
-    if (conversation === undefined) throw new ProblemError(404, 'ConversationNotFound', 'Conversation not found');
+    if (conversation === undefined)
+      throw new ProblemError(404, 'ConversationNotFound', 'Conversation not found');
     const body = request.body as DirectLineActivity | undefined;
     if (body === undefined || typeof body !== 'object' || typeof body.type !== 'string') {
       throw new ProblemError(400, 'BadArgument', 'An activity with a type is required');
@@ -437,7 +447,10 @@ export async function startDirectLineEmulator(
       conversation.sockets.add(ws);
       ws.on('close', () => conversation.sockets.delete(ws));
       ws.on('error', () => conversation.sockets.delete(ws));
-      const from = watermarkIndex(url.searchParams.get('watermark') ?? undefined, conversation.activities.length);
+      const from = watermarkIndex(
+        url.searchParams.get('watermark') ?? undefined,
+        conversation.activities.length,
+      );
       const backlog = conversation.activities.slice(from);
       if (backlog.length > 0) {
         ws.send(JSON.stringify({ activities: backlog, watermark: String(conversation.activities.length) }));
