@@ -2,7 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Activity, ConnectionStatus, DirectLine } from 'botframework-directlinejs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type DirectLineEmulator, installXMLHttpRequest, startDirectLineEmulator } from './index.js';
+import {
+  type DirectLineActivity,
+  type DirectLineEmulator,
+  installXMLHttpRequest,
+  startDirectLineEmulator,
+} from './index.js';
 
 const SECRET = 'test-directline-secret';
 
@@ -10,7 +15,7 @@ let dl: DirectLineEmulator;
 let bot: Server;
 let uninstall: () => void;
 const clients: DirectLine[] = [];
-const botSaw: Activity[] = [];
+const botSaw: DirectLineActivity[] = [];
 
 /** A bot that answers `echo: <text>` through the Bot Connector API at the activity's serviceUrl. */
 function startEchoBot(): Promise<Server> {
@@ -20,7 +25,10 @@ function startEchoBot(): Promise<Server> {
       raw += chunk.toString('utf8');
     });
     request.on('end', () => {
-      const activity = JSON.parse(raw) as Activity & { serviceUrl: string; conversation: { id: string } };
+      const activity = JSON.parse(raw) as DirectLineActivity & {
+        serviceUrl: string;
+        conversation: { id: string };
+      };
       botSaw.push(activity);
       void (async () => {
         if (activity.type === 'message') {
@@ -70,6 +78,16 @@ async function post(directLine: DirectLine, text: string, userId = 'user-1'): Pr
   });
 }
 
+async function generateToken(userId?: string): Promise<{ token: string; conversationId: string }> {
+  const response = await fetch(`${dl.domain}/tokens/generate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
+    body: JSON.stringify(userId ? { user: { id: userId } } : {}),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { token: string; conversationId: string };
+}
+
 beforeAll(async () => {
   uninstall = installXMLHttpRequest();
   bot = await startEchoBot();
@@ -115,12 +133,11 @@ describe('Direct Line emulator with the unmodified botframework-directlinejs', (
   });
 
   it('given a watermark, when a client reconnects to the conversation, then only later activities arrive', async () => {
-    const first = client({ secret: SECRET, webSocket: true });
+    const { token, conversationId } = await generateToken();
+    const first = client({ token, webSocket: true });
     const seen = collect(first);
     await post(first, 'before');
     await vi.waitFor(() => expect(texts(seen)).toEqual(['before', 'echo: before']), { timeout: 10_000 });
-    const conversationId = first.conversationId ?? '';
-    const token = first.token ?? '';
     first.end();
 
     const second = client({ token, conversationId, watermark: '2', webSocket: true });
@@ -139,22 +156,16 @@ describe('Direct Line emulator with the unmodified botframework-directlinejs', (
   });
 
   it('given a user-bound token, when the page claims another user id, then Direct Line sends as the bound user', async () => {
-    const generated = await fetch(`${dl.domain}/tokens/generate`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ user: { id: 'dl_bound-user' } }),
-    });
-    expect(generated.status).toBe(200);
-    const { token, conversationId } = (await generated.json()) as { token: string; conversationId: string };
+    const { token, conversationId } = await generateToken('dl_bound-user');
     const directLine = client({ token, webSocket: true });
     const seen = collect(directLine);
     await post(directLine, 'who am i', 'someone-else');
     await vi.waitFor(() => expect(texts(seen)).toContain('echo: who am i'), { timeout: 10_000 });
-    expect(directLine.conversationId).toBe(conversationId);
+    expect(dl.activities(conversationId).map((a) => a.text)).toEqual(['who am i', 'echo: who am i']);
     const fromBot = botSaw.filter((a) => a.conversation?.id === conversationId);
     expect(fromBot.map((a) => a.type)).toEqual(['conversationUpdate', 'message']);
     expect(fromBot[0]?.membersAdded?.map((m) => m.id)).toContain('dl_bound-user');
-    expect(fromBot[1]?.from.id).toBe('dl_bound-user');
+    expect(fromBot[1]?.from?.id).toBe('dl_bound-user');
   });
 
   it('given tokens, when refreshed or used on another conversation, then refresh works and the other is refused', async () => {
