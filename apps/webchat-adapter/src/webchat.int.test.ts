@@ -186,4 +186,26 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     expect(forged.status).toBe(400);
     expect(((await forged.json()) as { detail: string }).detail).toContain('not valid');
   });
+
+  it('given Direct Line retries an activity, when it arrives twice, then it is answered once', async () => {
+    const s = await session();
+    const { directLine, seen } = connect({ token: s.token });
+    const activityId = await send(directLine, 'echo only once');
+    await vi.waitFor(() => expect(botTexts(seen)).toContain('echo: only once'), { timeout: 15_000 });
+    const original = stack.directLine.activities(s.conversationId).find((a) => a.id === activityId);
+    const retry = await fetch(`${stack.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...original,
+        serviceUrl: `${stack.directLine.endpoint}/`,
+        recipient: { id: 'omni-bot', name: 'omni-bot' },
+      }),
+    });
+    expect(retry.status).toBe(200);
+    // Same user, same session: once the next message is answered, the retry has been handled before it.
+    await send(directLine, 'echo barrier');
+    await vi.waitFor(() => expect(botTexts(seen)).toContain('echo: barrier'), { timeout: 15_000 });
+    expect(botTexts(seen).filter((text) => text === 'echo: only once')).toHaveLength(1);
+  });
 });
