@@ -1,5 +1,7 @@
+import { createEvent } from '@omni/contracts';
 import { createCustomerContextStore } from '@omni/customer-context';
 import { installXMLHttpRequest } from '@omni/emulators/directline';
+import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import { type Activity, ConnectionStatus, DirectLine } from 'botframework-directlinejs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TokenResponse } from './app.js';
@@ -59,6 +61,41 @@ async function routerHandoffEvents(): Promise<{ type: string; data: Record<strin
   const response = await fetch(`${stack.bus.httpUrl}/entities/${path}/messages?state=active&limit=1000`);
   const page = (await response.json()) as { messages: { body?: unknown }[] };
   return page.messages.map((m) => m.body as { type: string; data: Record<string, unknown> });
+}
+
+/** Active messages left on a handoff-events subscription (0 once its consumer has completed them). */
+async function pendingFor(subscription: string): Promise<number> {
+  const path = encodeURIComponent(`handoff-events/Subscriptions/${subscription}`);
+  const response = await fetch(`${stack.bus.httpUrl}/entities/${path}/messages?state=active&limit=1000`);
+  return ((await response.json()) as { messages: unknown[] }).messages.length;
+}
+
+async function publishDispatched(customerId: string, handoffId: string, token: string, correlationId: string) {
+  const client = createServiceBusClient({ connectionString: stack.env.SERVICEBUS_CONNECTION_STRING ?? '' });
+  const publisher = new EventPublisher({ client });
+  const now = new Date();
+  try {
+    await publisher.publish(
+      createEvent(
+        'handoff.dispatched',
+        {
+          handoffId,
+          customerId,
+          fromChannel: 'voice',
+          toChannel: 'webchat',
+          deliveryChannel: 'whatsapp',
+          address: { phone: '+14255550177' },
+          link: `http://127.0.0.1/?handoff=${token}`,
+          tokenExpiresAt: new Date(now.getTime() + 900_000).toISOString(),
+          dispatchedAt: now.toISOString(),
+        },
+        { source: '/apps/channel-router', correlationId },
+      ),
+    );
+  } finally {
+    await publisher.close();
+    await client.close();
+  }
 }
 
 beforeAll(async () => {
@@ -136,6 +173,13 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     const issued = await stack.context.store.issueHandoffToken(customer.customerId, 'webchat', 900, {
       fromChannel: 'voice',
     });
+    // The router's dispatch (the link travels by WhatsApp): the adapter remembers it for the completion.
+    const correlationId = `corr_${issued.handoffId}`;
+    await publishDispatched(customer.customerId, issued.handoffId, issued.token, correlationId);
+    await vi.waitFor(async () => expect(await pendingFor('webchat-adapter')).toBe(0), {
+      timeout: 15_000,
+      interval: 100,
+    });
     const s = await session({ handoff: issued.token });
     const linked = await stack.context.store.resolveCustomer({ kind: 'webchat', value: s.userId });
     expect(linked.customer.customerId).toBe(customer.customerId);
@@ -153,6 +197,7 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
         expect(await routerHandoffEvents()).toContainEqual(
           expect.objectContaining({
             type: 'handoff.completed',
+            correlationId,
             data: expect.objectContaining({ handoffId: issued.handoffId, toChannel: 'webchat' }),
           }),
         ),
