@@ -70,7 +70,12 @@ async function pendingFor(subscription: string): Promise<number> {
   return ((await response.json()) as { messages: unknown[] }).messages.length;
 }
 
-async function publishDispatched(customerId: string, handoffId: string, token: string, correlationId: string) {
+async function publishDispatched(
+  customerId: string,
+  handoffId: string,
+  token: string,
+  correlationId: string,
+) {
   const client = createServiceBusClient({ connectionString: stack.env.SERVICEBUS_CONNECTION_STRING ?? '' });
   const publisher = new EventPublisher({ client });
   const now = new Date();
