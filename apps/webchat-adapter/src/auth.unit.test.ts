@@ -101,3 +101,28 @@ describe('POST /api/messages authentication', () => {
     expect(() => readConfig(BASE_ENV)).toThrow(/MicrosoftAppId/);
   });
 });
+
+describe('readConfig', () => {
+  it('given the local emulator settings, when read, then auth is off and no app id is needed', () => {
+    const config = readConfig({
+      ...BASE_ENV,
+      DIRECTLINE_SECRET: undefined,
+      DIRECTLINE_ENDPOINT: 'http://127.0.0.1:7080',
+      BOT_AUTH_DISABLED: 'true',
+    });
+    expect(config.BOT_AUTH_DISABLED).toBe(true);
+    expect(config.MicrosoftAppId).toBeUndefined();
+  });
+
+  it('given a SingleTenant app without its password or tenant, when read, then both are named', () => {
+    expect(() =>
+      readConfig({ ...BASE_ENV, MicrosoftAppId: 'app', MicrosoftAppType: 'SingleTenant' }),
+    ).toThrow(
+      /MicrosoftAppTenantId[\s\S]*MicrosoftAppPassword|MicrosoftAppPassword[\s\S]*MicrosoftAppTenantId/,
+    );
+  });
+
+  it('given neither a Direct Line secret nor an endpoint, when read, then it says which to set', () => {
+    expect(() => readConfig({ ...AZURE_ENV, DIRECTLINE_SECRET: undefined })).toThrow(/DIRECTLINE_SECRET/);
+  });
+});

@@ -258,4 +258,33 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     await vi.waitFor(() => expect(botTexts(seen)).toContain('echo: barrier'), { timeout: 15_000 });
     expect(botTexts(seen).filter((text) => text === 'echo: only once')).toHaveLength(1);
   });
+
+  it('given a browser that chatted anonymously, when it redeems a handoff link, then its chat is folded into the handed-off customer', async () => {
+    const anonymous = await session();
+    const first = connect({ token: anonymous.token });
+    await send(first.directLine, 'echo before the link');
+    await vi.waitFor(() => expect(botTexts(first.seen)).toContain('echo: before the link'), {
+      timeout: 15_000,
+    });
+    const before = await stack.context.store.resolveCustomer({ kind: 'webchat', value: anonymous.userId });
+
+    const { customer } = await stack.context.store.resolveCustomer(
+      { kind: 'phone', value: '+14255550179' },
+      { channel: 'voice' },
+    );
+    expect(customer.customerId).not.toBe(before.customer.customerId);
+    const issued = await stack.context.store.issueHandoffToken(customer.customerId, 'webchat');
+    const redeemed = await session({ handoff: issued.token, cookie: anonymous.cookie });
+    expect(redeemed.userId).toBe(anonymous.userId);
+    // A fresh store: this test's store cached the identity before the merge (no shared Redis here).
+    const fresh = createCustomerContextStore(readConfig(stack.env));
+    try {
+      const after = await fresh.store.resolveCustomer({ kind: 'webchat', value: anonymous.userId });
+      expect(after.customer.customerId).toBe(customer.customerId);
+      const turns = await fresh.store.recentTurns(customer.customerId, 10);
+      expect(turns.map((t) => t.text)).toContain('echo before the link');
+    } finally {
+      await fresh.close();
+    }
+  });
 });
