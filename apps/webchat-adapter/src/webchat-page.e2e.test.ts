@@ -62,7 +62,7 @@ describe('the web chat page in headless Chromium', () => {
     await input.fill('echo hello from the browser');
     await input.press('Enter');
     await page.getByText('echo: hello from the browser').first().waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('Connected');
+    await expect.poll(() => page.locator('#status[role="status"]').textContent()).toContain('Connected');
     await page.screenshot({ path: join(RESULTS, 'webchat-reply.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();
@@ -71,7 +71,7 @@ describe('the web chat page in headless Chromium', () => {
   it('given a link with an invalid handoff token, when the page opens, then it shows why and offers a new chat', async () => {
     const page = await browser.newPage();
     await page.goto(`${stack.url}/?handoff=${'x'.repeat(40)}`);
-    const alert = page.getByRole('alert');
+    const alert = page.locator('#problem[role="alert"]');
     await alert.getByText('This link is not valid').waitFor({ timeout: 20_000 });
     await alert.getByRole('button', { name: 'Start a new chat' }).waitFor();
     await page.screenshot({ path: join(RESULTS, 'webchat-invalid-link.png'), fullPage: true });
