@@ -130,6 +130,16 @@ describe('Direct Line emulator with the unmodified botframework-directlinejs', (
     await vi.waitFor(() => expect(texts(seen)).toEqual(['one', 'echo: one', 'two', 'echo: two']), {
       timeout: 10_000,
     });
+    // The inspection API shows the same conversation and its activities.
+    const conversationId = seen[0]?.conversation?.id ?? '';
+    const listed = (await (await fetch(`${dl.endpoint}/inspect/conversations`)).json()) as {
+      conversations: { id: string; activities: unknown[] }[];
+    };
+    expect(listed.conversations.find((c) => c.id === conversationId)?.activities).toHaveLength(4);
+    const activities = (await (
+      await fetch(`${dl.endpoint}/inspect/conversations/${encodeURIComponent(conversationId)}/activities`)
+    ).json()) as { activities: { text?: string }[] };
+    expect(activities.activities.map((a) => a.text)).toEqual(['one', 'echo: one', 'two', 'echo: two']);
   });
 
   it('given a watermark, when a client reconnects to the conversation, then only later activities arrive', async () => {
