@@ -210,4 +210,28 @@ describe('Direct Line emulator with the unmodified botframework-directlinejs', (
     });
     expect(wrongSecret.status).toBe(403);
   });
+
+  it('given the bot is down, when the user posts, then Direct Line answers 502 and keeps the activity', async () => {
+    const down = await startDirectLineEmulator({
+      secret: SECRET,
+      botEndpoint: 'http://127.0.0.1:9/api/messages',
+    });
+    try {
+      const started = await fetch(`${down.domain}/conversations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SECRET}` },
+      });
+      const { conversationId, token } = (await started.json()) as { conversationId: string; token: string };
+      const posted = await fetch(`${down.domain}/conversations/${conversationId}/activities`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'message', from: { id: 'user-9' }, text: 'anyone there?' }),
+      });
+      expect(posted.status).toBe(502);
+      expect(((await posted.json()) as { error: { code: string } }).error.code).toBe('BotError');
+      expect(down.activities(conversationId).map((a) => a.text)).toEqual(['anyone there?']);
+    } finally {
+      await down.stop();
+    }
+  });
 });
