@@ -53,6 +53,7 @@ function appFor(env: Record<string, string>) {
         throw new Error('not used');
       },
       recentTurns: async () => [],
+      handoffs: async () => [],
       runOnce: async (_key, fn) => fn(),
     },
     recentTurns: 0,

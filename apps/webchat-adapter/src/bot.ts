@@ -12,7 +12,7 @@ import { type AdapterStore, type Publisher, SOURCE } from './ports.js';
 /** What {@link WebchatBot} needs. */
 export interface WebchatBotOptions {
   readonly publisher: Publisher;
-  readonly store: Pick<AdapterStore, 'resolveCustomer' | 'recentTurns' | 'runOnce'>;
+  readonly store: Pick<AdapterStore, 'resolveCustomer' | 'recentTurns' | 'runOnce' | 'handoffs'>;
   /** How many earlier turns a returning customer is shown. */
   readonly recentTurns: number;
   /** Epoch milliseconds; default `Date.now`. */
@@ -81,11 +81,18 @@ export class WebchatBot {
       { channel: 'webchat' },
     );
     const turns = created ? [] : await this.#o.store.recentTurns(customer.customerId, this.#o.recentTurns);
+    // Came by a handoff link: the channel the handoff came from; otherwise where the last turn happened.
+    const handedOff = created
+      ? undefined
+      : (await this.#o.store.handoffs(customer.customerId))
+          .filter((h) => h.toChannel === 'webchat' && h.redeemedBy === `webchat:${userId}` && h.redeemedAt)
+          .sort((a, b) => (a.redeemedAt ?? '').localeCompare(b.redeemedAt ?? ''))
+          .at(-1);
     const returning: ReturningCustomer = {
       isNew: created,
       displayName: customer.displayName ?? undefined,
       summary: customer.summary ?? undefined,
-      previousChannel: turns.at(-1)?.channel,
+      previousChannel: handedOff?.fromChannel ?? turns.at(-1)?.channel,
       recentTurns: turns.map((t) => ({ role: t.role, text: t.text, channel: t.channel })),
     };
     // The channel retries a conversationUpdate it got no answer to: greet once per conversation.

@@ -77,4 +77,28 @@ describe('the web chat page in headless Chromium', () => {
     await page.screenshot({ path: join(RESULTS, 'webchat-invalid-link.png'), fullPage: true });
     await page.close();
   }, 60_000);
+
+  it('given a handoff link from a call, when the page opens it, then the chat continues with the call summary and the link leaves the address bar', async () => {
+    const { customer } = await stack.context.store.resolveCustomer(
+      { kind: 'phone', value: '+14255550190' },
+      { channel: 'voice' },
+    );
+    await stack.context.store.updateSummary(
+      customer.customerId,
+      'Caller asked about a bill of 42.10 GBP.',
+      {},
+    );
+    const issued = await stack.context.store.issueHandoffToken(customer.customerId, 'webchat', 900, {
+      fromChannel: 'voice',
+    });
+    // Another device: no web chat cookie from the earlier tests.
+    await browser.clearCookies();
+    const page = await browser.newPage();
+    await page.goto(`${stack.url}/?handoff=${issued.token}`);
+    await page.getByText('from our phone call').first().waitFor({ timeout: 20_000 });
+    await page.getByText('Caller asked about a bill of 42.10 GBP.').first().waitFor({ timeout: 20_000 });
+    expect(new URL(page.url()).search).toBe('');
+    await page.screenshot({ path: join(RESULTS, 'webchat-handoff.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
 });

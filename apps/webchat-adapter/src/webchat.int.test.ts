@@ -161,7 +161,7 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     expect(again.userId).toBe(s.userId);
     const { seen } = connect({ token: again.token });
     await vi.waitFor(() => expect(botTexts(seen).join('\n')).toContain('Welcome back'), { timeout: 15_000 });
-    expect(botTexts(seen).join('\n')).toContain('echo remember me');
+    expect(botTexts(seen).join('\n')).toContain('*You* (webchat): echo remember me');
   });
 
   it('given a handoff link from a call, when it is redeemed, then the web user is the customer and the first reply uses the call context', async () => {
@@ -191,6 +191,7 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
 
     const { directLine, seen } = connect({ token: s.token });
     await vi.waitFor(() => expect(botTexts(seen).join('\n')).toContain('Welcome back'), { timeout: 15_000 });
+    expect(botTexts(seen).join('\n')).toContain('from our phone call');
     expect(botTexts(seen).join('\n')).toContain('LS6 1LF');
     const before = botTexts(seen).length;
     await send(directLine, 'any update on the outage?');

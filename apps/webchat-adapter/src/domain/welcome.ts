@@ -1,6 +1,7 @@
 /** An earlier turn of the customer's conversation, on any channel. */
 export interface EarlierTurn {
-  readonly role: 'user' | 'assistant' | string;
+  /** The transcript's role: `customer`, `assistant` (the AI agent), `agent` (a human) or `system`. */
+  readonly role: string;
   readonly text: string;
   readonly channel: string;
 }
@@ -35,7 +36,8 @@ const MAX_TURN_CHARS = 280;
  */
 export function welcomeMessages(customer: ReturningCustomer): string[] {
   const hasHistory =
-    (customer.summary !== undefined && customer.summary.trim() !== '') || customer.recentTurns.length > 0;
+    (customer.summary !== undefined && customer.summary.trim() !== '') ||
+    customer.recentTurns.some((turn) => turn.role !== 'system');
   if (customer.isNew || !hasHistory) return [WELCOME];
   const name = customer.displayName ? `, ${customer.displayName}` : '';
   const where =
@@ -46,13 +48,20 @@ export function welcomeMessages(customer: ReturningCustomer): string[] {
   if (customer.summary !== undefined && customer.summary.trim() !== '') {
     messages.push(`**Summary so far:** ${customer.summary.trim()}`);
   }
-  if (customer.recentTurns.length > 0) {
-    const lines = customer.recentTurns.map(
-      (turn) => `- *${turn.role === 'user' ? 'You' : 'Assistant'}* (${turn.channel}): ${clipTurn(turn.text)}`,
+  const turns = customer.recentTurns.filter((turn) => turn.role !== 'system');
+  if (turns.length > 0) {
+    const lines = turns.map(
+      (turn) => `- *${speakerOf(turn.role)}* (${turn.channel}): ${clipTurn(turn.text)}`,
     );
     messages.push(`**Your recent messages:**\n\n${lines.join('\n')}`);
   }
   return messages;
+}
+
+function speakerOf(role: string): string {
+  if (role === 'customer' || role === 'user') return 'You';
+  if (role === 'agent') return 'Agent';
+  return 'Assistant';
 }
 
 function clipTurn(text: string): string {
