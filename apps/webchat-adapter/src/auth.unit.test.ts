@@ -98,6 +98,18 @@ describe('POST /api/messages authentication', () => {
     expect(response.headers['content-type']).toContain('application/problem+json');
   });
 
+  it('given the local emulator mode, when a message has no sender, then it is answered 400 and nothing is enqueued', async () => {
+    const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/messages',
+      payload: { ...MESSAGE, from: { id: '' } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ detail: expect.stringContaining('sender') });
+    expect(published).toEqual([]);
+  });
+
   it('given Azure mode without an app id, when the config is read, then it fails naming MicrosoftAppId', () => {
     expect(() => readConfig(BASE_ENV)).toThrow(/MicrosoftAppId/);
   });
