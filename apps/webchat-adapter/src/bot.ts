@@ -81,11 +81,19 @@ export class WebchatBot {
       { channel: 'webchat' },
     );
     const turns = created ? [] : await this.#o.store.recentTurns(customer.customerId, this.#o.recentTurns);
-    // Came by a handoff link: the channel the handoff came from; otherwise where the last turn happened.
+    // Just came by a handoff link (redeemed after the last turn): the channel the handoff came from;
+    // otherwise where the last turn happened.
+    const lastTurnAt = turns.at(-1)?.at ?? '';
     const handedOff = created
       ? undefined
       : (await this.#o.store.handoffs(customer.customerId))
-          .filter((h) => h.toChannel === 'webchat' && h.redeemedBy === `webchat:${userId}` && h.redeemedAt)
+          .filter(
+            (h) =>
+              h.toChannel === 'webchat' &&
+              h.redeemedBy === `webchat:${userId}` &&
+              h.redeemedAt !== null &&
+              h.redeemedAt > lastTurnAt,
+          )
           .sort((a, b) => (a.redeemedAt ?? '').localeCompare(b.redeemedAt ?? ''))
           .at(-1);
     const returning: ReturningCustomer = {
