@@ -1,16 +1,112 @@
-import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
+import { customerContextConfig } from '@omni/customer-context';
+import { envBoolean, loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
 import { z } from 'zod';
 
+/** Direct Line's public endpoint (Azure Bot Service). */
+export const AZURE_DIRECTLINE_ENDPOINT = 'https://directline.botframework.com';
+
 /** Configuration of the webchat-adapter, from environment variables (and an optional .env file). */
-export const configSchema = z.object({
-  ...serviceBaseConfig,
-  PORT: port(7073),
-});
+export const configSchema = z
+  .object({
+    ...serviceBaseConfig,
+    ...customerContextConfig,
+    PORT: port(7073),
+    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
+    SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+    /** The bot's app registration (Azure Bot resource): the audience of Bot Framework JWTs. */
+    MicrosoftAppId: z.string().min(1).optional(),
+    MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('UserAssignedMSI'),
+    MicrosoftAppTenantId: z.string().min(1).optional(),
+    MicrosoftAppPassword: z.string().min(1).optional(),
+    /** Switches Bot Framework authentication off: only for the local Direct Line emulator. */
+    BOT_AUTH_DISABLED: envBoolean(false),
+    /** The Direct Line secret (Azure); locally optional, the emulator accepts any. */
+    DIRECTLINE_SECRET: z.string().min(1).optional(),
+    /** The Direct Line base URL: the local emulator's, or Azure's public endpoint by default. */
+    DIRECTLINE_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    /** The public base URL of the web chat page (handoff links are `${WEBCHAT_PUBLIC_URL}/?handoff=...`). */
+    WEBCHAT_PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    /** How many earlier turns the page shows when a known customer comes back. */
+    WEBCHAT_RECENT_TURNS: z.coerce.number().int().min(0).max(50).default(6),
+    CONVERSATION_DRIVER: z.enum(['offline', 'foundry']).default('offline'),
+    FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
+    FOUNDRY_MODEL: z.string().min(1).optional(),
+    SCENARIO: z.string().min(1).default('utilities'),
+  })
+  .superRefine((config, ctx) => {
+    if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVICEBUS_CONNECTION_STRING'],
+        message:
+          'set SERVICEBUS_CONNECTION_STRING (local emulator) or SERVICEBUS_NAMESPACE (Azure, managed identity)',
+      });
+    }
+    if (!config.BOT_AUTH_DISABLED && config.MicrosoftAppId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppId'],
+        message: 'is required unless BOT_AUTH_DISABLED=true (local Direct Line emulator only)',
+      });
+    }
+    if (
+      !config.BOT_AUTH_DISABLED &&
+      config.MicrosoftAppType !== 'MultiTenant' &&
+      config.MicrosoftAppTenantId === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppTenantId'],
+        message: `is required when MicrosoftAppType is ${config.MicrosoftAppType}`,
+      });
+    }
+    if (
+      !config.BOT_AUTH_DISABLED &&
+      config.MicrosoftAppType !== 'UserAssignedMSI' &&
+      config.MicrosoftAppPassword === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppPassword'],
+        message: `is required when MicrosoftAppType is ${config.MicrosoftAppType}`,
+      });
+    }
+    if (config.DIRECTLINE_SECRET === undefined && config.DIRECTLINE_ENDPOINT === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DIRECTLINE_SECRET'],
+        message: 'set DIRECTLINE_SECRET (Azure) or DIRECTLINE_ENDPOINT (local Direct Line emulator)',
+      });
+    }
+    if (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FOUNDRY_PROJECT_ENDPOINT'],
+        message: 'is required when CONVERSATION_DRIVER is foundry',
+      });
+    }
+  });
 
 /** The webchat-adapter's validated configuration. */
 export type Config = z.infer<typeof configSchema>;
 
+const LOCAL = 'run `pnpm start` for the local sandbox, or `azd env get-values` for a deployed environment';
+
+/** How to obtain each variable, shown when it is missing or invalid. */
+export const configHints: Partial<Record<keyof Config, string>> = {
+  COSMOS_ENDPOINT: LOCAL,
+  HANDOFF_TOKEN_KEY:
+    'the same key as the channel-router: `openssl rand -base64 48` locally, or `azd env get-values`',
+  SERVICEBUS_CONNECTION_STRING: LOCAL,
+  SERVICEBUS_NAMESPACE: LOCAL,
+  MicrosoftAppId: `${LOCAL}; in Azure: the Azure Bot resource's Microsoft App ID`,
+  MicrosoftAppTenantId: LOCAL,
+  DIRECTLINE_SECRET: `${LOCAL}; in Azure: the Direct Line channel's secret of the Azure Bot resource`,
+  DIRECTLINE_ENDPOINT: `${LOCAL} (locally the Direct Line emulator's base URL)`,
+  FOUNDRY_PROJECT_ENDPOINT: LOCAL,
+};
+
 /** Reads the configuration, failing with one message that lists every missing or invalid variable. */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(configSchema, { service: 'webchat-adapter', env });
+  return loadConfig(configSchema, { service: 'webchat-adapter', env, hints: configHints });
 }

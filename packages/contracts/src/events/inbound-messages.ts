@@ -47,6 +47,20 @@ export const messageReceived = defineEvent(
         })
         .optional(),
       receivedAt: isoDateTime,
+      /**
+       * Web chat: where the reply goes, the Bot Framework conversation reference of the inbound activity
+       * (the consumer answers through the Bot Connector at `serviceUrl`).
+       */
+      replyTo: z
+        .object({
+          serviceUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+          conversationId: z.string().min(1, 'must not be empty').max(512),
+          activityId: z.string().min(1).max(512).optional(),
+          botId: z.string().min(1).max(256).optional(),
+          botName: z.string().max(256).optional(),
+          locale: z.string().max(64).optional(),
+        })
+        .optional(),
     })
     .superRefine((data, ctx) => {
       const keys = identityKeysOf(data.sender);

@@ -1,0 +1,141 @@
+import type { OmniEvent } from '@omni/contracts';
+import { CloudAdapter } from 'botbuilder';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from './app.js';
+import { WebchatBot } from './bot.js';
+import { readConfig } from './config.js';
+import { botAuthenticationOf } from './connector.js';
+
+const BASE_ENV = {
+  SERVICEBUS_CONNECTION_STRING:
+    'Endpoint=sb://localhost;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+  COSMOS_ENDPOINT: 'http://127.0.0.1:8081',
+  HANDOFF_TOKEN_KEY: 'k'.repeat(48),
+  DIRECTLINE_SECRET: 'directline-secret',
+  LOG_LEVEL: 'silent',
+};
+
+const AZURE_ENV = {
+  ...BASE_ENV,
+  MicrosoftAppId: '00000000-0000-0000-0000-0000000000a1',
+  MicrosoftAppType: 'UserAssignedMSI',
+  MicrosoftAppTenantId: '00000000-0000-0000-0000-0000000000b2',
+};
+
+const MESSAGE = {
+  type: 'message',
+  id: 'act-1',
+  text: 'hello',
+  channelId: 'directline',
+  serviceUrl: 'https://directline.botframework.com/',
+  from: { id: 'dl_user-1' },
+  recipient: { id: 'omni-bot' },
+  conversation: { id: 'conv-1' },
+};
+
+const published: OmniEvent[] = [];
+const apps: ReturnType<typeof buildApp>[] = [];
+
+function appFor(env: Record<string, string>) {
+  const config = readConfig(env);
+  const bot = new WebchatBot({
+    publisher: {
+      publish: async (event) => {
+        published.push(event);
+      },
+      publishAll: async (events) => {
+        published.push(...events);
+      },
+    },
+    store: {
+      resolveCustomer: async () => {
+        throw new Error('not used');
+      },
+      recentTurns: async () => [],
+      handoffs: async () => [],
+      runOnce: async (_key, fn) => fn(),
+    },
+    recentTurns: 0,
+  });
+  const app = buildApp({
+    config,
+    logger: pino({ level: 'silent' }),
+    botAdapter: new CloudAdapter(botAuthenticationOf(config)),
+    bot,
+    directLine: {
+      domain: 'https://directline.botframework.com/v3/directline',
+      generate: async () => ({ token: 't', conversationId: 'c', expiresIn: 1 }),
+    },
+    store: {
+      redeemHandoffToken: async () => {
+        throw new Error('not used');
+      },
+    },
+  });
+  apps.push(app);
+  return app;
+}
+
+afterEach(async () => {
+  published.length = 0;
+  for (const app of apps.splice(0)) await app.close();
+});
+
+describe('POST /api/messages authentication', () => {
+  it('given Azure mode, when a message arrives without a Bot Framework token, then it is refused with 401 and nothing is enqueued', async () => {
+    const app = appFor(AZURE_ENV);
+    const response = await app.inject({ method: 'POST', url: '/api/messages', payload: MESSAGE });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(published).toEqual([]);
+  });
+
+  it('given Azure mode, when the body is not an activity, then it is answered 400 problem+json', async () => {
+    const app = appFor(AZURE_ENV);
+    const response = await app.inject({ method: 'POST', url: '/api/messages', payload: { hello: 'world' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('given the local emulator mode, when a message has no sender, then it is answered 400 and nothing is enqueued', async () => {
+    const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/messages',
+      payload: { ...MESSAGE, from: { id: '' } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ detail: expect.stringContaining('sender') });
+    expect(published).toEqual([]);
+  });
+
+  it('given Azure mode without an app id, when the config is read, then it fails naming MicrosoftAppId', () => {
+    expect(() => readConfig(BASE_ENV)).toThrow(/MicrosoftAppId/);
+  });
+});
+
+describe('readConfig', () => {
+  it('given the local emulator settings, when read, then auth is off and no app id is needed', () => {
+    const config = readConfig({
+      ...BASE_ENV,
+      DIRECTLINE_SECRET: undefined,
+      DIRECTLINE_ENDPOINT: 'http://127.0.0.1:7080',
+      BOT_AUTH_DISABLED: 'true',
+    });
+    expect(config.BOT_AUTH_DISABLED).toBe(true);
+    expect(config.MicrosoftAppId).toBeUndefined();
+  });
+
+  it('given a SingleTenant app without its password or tenant, when read, then both are named', () => {
+    expect(() =>
+      readConfig({ ...BASE_ENV, MicrosoftAppId: 'app', MicrosoftAppType: 'SingleTenant' }),
+    ).toThrow(
+      /MicrosoftAppTenantId[\s\S]*MicrosoftAppPassword|MicrosoftAppPassword[\s\S]*MicrosoftAppTenantId/,
+    );
+  });
+
+  it('given neither a Direct Line secret nor an endpoint, when read, then it says which to set', () => {
+    expect(() => readConfig({ ...AZURE_ENV, DIRECTLINE_SECRET: undefined })).toThrow(/DIRECTLINE_SECRET/);
+  });
+});

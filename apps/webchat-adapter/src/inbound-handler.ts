@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
+import { type ConversationEngine, type EngineAction, publicCollectedData } from '@omni/conversation';
+import { type MessageContext, PermanentError } from '@omni/messaging';
+import type { MessageReceivedData } from './domain/index.js';
+import type { DispatchedHandoffs } from './handoff-dispatch-handler.js';
+import {
+  type AdapterStore,
+  type OutgoingMessage,
+  type Publisher,
+  type ReplySender,
+  type ReplyTo,
+  SOURCE,
+} from './ports.js';
+
+/** Answer to a message the agent cannot read (attachments, empty cards). */
+export const UNSUPPORTED_REPLY = 'Sorry, I can only read text messages here. Could you type your question?';
+
+/** Handoffs redeemed longer ago than this are not completed by a message any more. */
+const COMPLETION_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** What {@link InboundMessageHandler} needs. */
+export interface InboundMessageHandlerOptions {
+  readonly publisher: Publisher;
+  readonly engine: Pick<ConversationEngine, 'turn'>;
+  readonly store: Pick<AdapterStore, 'resolveCustomer' | 'handoffs' | 'runOnce' | 'getCustomer'>;
+  readonly replies: ReplySender;
+  readonly dispatched: DispatchedHandoffs;
+  /** Epoch milliseconds; default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/**
+ * The `EventConsumer` handler of `inbound-messages` / `webchat-adapter` (sessions: one web user at a time, in
+ * order): resolves the customer (`webchat:<userId>`), completes a redeemed handoff on the first message, runs
+ * the agent turn, replies through the Bot Connector (each reply at most once per activity) and publishes the
+ * turns and the engine's actions.
+ */
+export class InboundMessageHandler {
+  readonly #o: InboundMessageHandlerOptions;
+  readonly #clock: () => number;
+
+  constructor(options: InboundMessageHandlerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** The `EventConsumer` handler. */
+  readonly handle = async (event: OmniEvent, context: MessageContext): Promise<void> => {
+    if (event.type !== 'message.received' || event.data.channel !== 'webchat') return;
+    const data = event.data;
+    const userId = data.sender.webchatUserId;
+    const replyTo = data.replyTo;
+    if (userId === undefined || replyTo === undefined) {
+      throw new PermanentError(
+        'no-reply-address',
+        'web chat message without user id or conversation reference',
+      );
+    }
+    const inboundAt = new Date(data.receivedAt);
+    const { customer } = await this.#o.store.resolveCustomer(
+      { kind: 'webchat', value: userId },
+      { channel: 'webchat', inboundAt },
+    );
+    const customerId = customer.customerId;
+    const correlationId = event.correlationId;
+    const now = this.#clock();
+    await this.#completeRedeemedHandoffs(customerId, `webchat:${userId}`, now, correlationId);
+
+    const turnBase = {
+      customerId,
+      channel: 'webchat' as const,
+      sessionId: replyTo.conversationId.slice(0, 256),
+    };
+    if (data.kind !== 'text' || data.text === undefined) {
+      await this.#reply(data, replyTo, userId, [UNSUPPORTED_REPLY], 'unsupported');
+      context.log.info({ messageId: data.providerMessageId, kind: data.kind }, 'non-text message answered');
+      return;
+    }
+    const text = data.text;
+    const result = await this.#o.engine.turn({ ...turnBase, text, turnId: data.providerMessageId });
+    await this.#reply(data, replyTo, userId, result.replies, 'turn');
+    const options = { source: SOURCE, correlationId, causationId: event.id };
+    const events: OmniEvent[] = [
+      createEvent(
+        'conversation.turn.recorded',
+        {
+          ...turnBase,
+          turnId: `${data.providerMessageId}:customer`,
+          role: 'user',
+          text: clip(text),
+          at: data.receivedAt,
+        },
+        options,
+      ),
+    ];
+    const replyText = result.replies.join('\n\n');
+    if (replyText.length > 0) {
+      const at = new Date(this.#clock()).toISOString();
+      events.push(
+        createEvent(
+          'conversation.turn.recorded',
+          {
+            ...turnBase,
+            turnId: `${data.providerMessageId}:assistant`,
+            role: 'assistant',
+            text: clip(replyText),
+            agentId: result.agentId,
+            at: at > data.receivedAt ? at : new Date(inboundAt.getTime() + 1).toISOString(),
+          },
+          options,
+        ),
+      );
+    }
+    for (const action of result.actions) {
+      const actionEvent = await this.#actionEvent(action, customerId, userId, data, options);
+      if (actionEvent !== undefined) events.push(actionEvent);
+    }
+    await this.#o.publisher.publishAll(events);
+    context.log.info(
+      { messageId: data.providerMessageId, customerId, agentId: result.agentId },
+      'web chat turn answered',
+    );
+  };
+
+  /** Sends each reply once per inbound activity, in order. */
+  async #reply(
+    data: MessageReceivedData,
+    replyTo: ReplyTo,
+    userId: string,
+    replies: readonly string[],
+    purpose: string,
+  ): Promise<void> {
+    for (const [index, text] of replies.entries()) {
+      if (text.trim() === '') continue;
+      const message: OutgoingMessage = { type: 'message', text, textFormat: 'markdown' };
+      await this.#o.store.runOnce(
+        `webchat:reply:${replyTo.conversationId}:${data.providerMessageId}:${purpose}:${index}`,
+        () => this.#o.replies.send(replyTo, userId, message),
+      );
+    }
+  }
+
+  /** The first message after a handoff link was redeemed by this web user completes the handoff. */
+  async #completeRedeemedHandoffs(
+    customerId: string,
+    identityKey: string,
+    now: number,
+    correlationId: string,
+  ): Promise<void> {
+    for (const record of await this.#o.store.handoffs(customerId)) {
+      if (record.toChannel !== 'webchat' || record.status !== 'redeemed' || record.redeemedBy !== identityKey)
+        continue;
+      if (record.redeemedAt === null || now - Date.parse(record.redeemedAt) > COMPLETION_WINDOW_MS) continue;
+      const dispatched = this.#o.dispatched.take(record.id);
+      await this.#o.store.runOnce(`webchat:handoff-completed:${record.id}`, async () => {
+        const completedAt = new Date(now).toISOString();
+        await this.#o.publisher.publish(
+          createEvent(
+            'handoff.completed',
+            {
+              handoffId: record.id,
+              customerId,
+              toChannel: 'webchat',
+              completedAt,
+              switchLatencyMs: Math.max(0, now - Date.parse(record.offeredAt)),
+            },
+            { source: SOURCE, correlationId: dispatched?.correlationId ?? correlationId },
+          ),
+        );
+        return completedAt;
+      });
+    }
+  }
+
+  async #actionEvent(
+    action: EngineAction,
+    customerId: string,
+    userId: string,
+    data: MessageReceivedData,
+    options: { source: string; correlationId: string; causationId: string },
+  ): Promise<OmniEvent | undefined> {
+    const requestedAt = new Date(this.#clock()).toISOString();
+    if (action.action === 'escalate_to_human') {
+      const customer = await this.#o.store.getCustomer(customerId);
+      return createEvent(
+        'escalation.requested',
+        {
+          escalationId: `esc_${data.providerMessageId}`.slice(0, 256),
+          customerId,
+          channel: 'webchat',
+          reason: action.reason,
+          summary: clip(customer.summary ?? ''),
+          collectedData: publicCollectedData(customer.collectedData),
+          priority: action.priority,
+          requestedAt,
+        },
+        options,
+      );
+    }
+    if (action.action === 'execute_channel_handoff' && action.toChannel === 'whatsapp') {
+      const customer = await this.#o.store.getCustomer(customerId);
+      const phoneKey = customer.identities.find((key) => key.startsWith('phone:'));
+      return createEvent(
+        'handoff.requested',
+        {
+          handoffId: `ho_${randomUUID()}`,
+          customerId,
+          fromChannel: 'webchat',
+          toChannel: 'whatsapp',
+          reason: 'customer asked to continue on WhatsApp',
+          summary: clip(customer.summary ?? ''),
+          collectedData: publicCollectedData(customer.collectedData),
+          address: phoneKey
+            ? { phone: phoneKey.slice('phone:'.length), webchatUserId: userId }
+            : { webchatUserId: userId },
+          ...(customer.displayName ? { customerName: customer.displayName.slice(0, 200) } : {}),
+          requestedAt,
+        },
+        options,
+      );
+    }
+    return undefined;
+  }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
+}

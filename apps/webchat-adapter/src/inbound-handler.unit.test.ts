@@ -1,0 +1,211 @@
+import { createEvent, newCustomerId, type OmniEvent } from '@omni/contracts';
+import type { EngineAction, TurnResult } from '@omni/conversation';
+import type { Customer } from '@omni/customer-context';
+import type { MessageContext } from '@omni/messaging';
+import pino from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DispatchedHandoffs } from './handoff-dispatch-handler.js';
+import { InboundMessageHandler, UNSUPPORTED_REPLY } from './inbound-handler.js';
+import type { OutgoingMessage, ReplyTo } from './ports.js';
+
+const CUSTOMER_ID = newCustomerId();
+const NOW = Date.parse('2026-11-23T12:00:10.000Z');
+const CONTEXT: MessageContext = {
+  messageId: 'm1',
+  attempt: 1,
+  sessionId: 'webchat:dl_user1',
+  log: pino({ level: 'silent' }),
+};
+
+let published: OmniEvent[];
+let sent: { replyTo: ReplyTo; userId: string; message: OutgoingMessage }[];
+let ran: Set<string>;
+let actions: EngineAction[];
+let handoffs: Awaited<
+  ReturnType<ConstructorParameters<typeof InboundMessageHandler>[0]['store']['handoffs']>
+>;
+let dispatched: DispatchedHandoffs;
+
+function handler(): InboundMessageHandler {
+  return new InboundMessageHandler({
+    publisher: {
+      publish: async (event) => {
+        published.push(event);
+      },
+      publishAll: async (events) => {
+        published.push(...events);
+      },
+    },
+    engine: {
+      turn: async (input) =>
+        ({
+          replies: [`answer to ${input.text}`],
+          agentId: 'outage',
+          events: [],
+          actions,
+          conversationId: 'conv',
+          turnId: input.turnId ?? 't',
+        }) satisfies TurnResult,
+    },
+    store: {
+      resolveCustomer: async () => ({ customer: customer(), created: false, conflicts: [] }),
+      getCustomer: async () => customer(),
+      handoffs: async () => handoffs,
+      // At most once per key, as customer-context's runOnce.
+      runOnce: async <T>(key: string, fn: () => Promise<T>) => {
+        if (ran.has(key)) return undefined as T;
+        ran.add(key);
+        return fn();
+      },
+    },
+    replies: {
+      send: async (replyTo, userId, message) => {
+        sent.push({ replyTo, userId, message });
+        return `reply-${sent.length}`;
+      },
+    },
+    dispatched,
+    clock: () => NOW,
+  });
+}
+
+function customer(): Customer {
+  return {
+    customerId: CUSTOMER_ID,
+    displayName: 'Ada',
+    identities: ['phone:+14255550123', 'webchat:dl_user1'],
+    summary: 'Power outage at LS6 1LF.',
+    collectedData: { postcode: 'LS6 1LF', '_engine.holder': 'outage' },
+  } as unknown as Customer;
+}
+
+function message(text: string | undefined, id = 'conv-1|0000001') {
+  return createEvent(
+    'message.received',
+    {
+      channel: 'webchat',
+      providerMessageId: id,
+      sender: { webchatUserId: 'dl_user1' },
+      senderKey: 'webchat:dl_user1',
+      kind: text === undefined ? 'interactive' : 'text',
+      ...(text === undefined ? { payload: { choice: 'x' } } : { text }),
+      receivedAt: '2026-11-23T12:00:00.000Z',
+      replyTo: { serviceUrl: 'http://127.0.0.1:1/', conversationId: 'conv-1', activityId: id, botId: 'bot' },
+    },
+    { source: '/apps/webchat-adapter', correlationId: id },
+  );
+}
+
+beforeEach(() => {
+  published = [];
+  sent = [];
+  ran = new Set();
+  actions = [];
+  handoffs = [];
+  dispatched = new DispatchedHandoffs();
+});
+
+describe('InboundMessageHandler', () => {
+  it('given a text message, when handled, then the reply goes to its conversation and both turns are published', async () => {
+    await handler().handle(message('my power is out'), CONTEXT);
+    expect(sent).toEqual([
+      {
+        replyTo: expect.objectContaining({ conversationId: 'conv-1', activityId: 'conv-1|0000001' }),
+        userId: 'dl_user1',
+        message: { type: 'message', text: 'answer to my power is out', textFormat: 'markdown' },
+      },
+    ]);
+    expect(published.map((e) => e.type)).toEqual([
+      'conversation.turn.recorded',
+      'conversation.turn.recorded',
+    ]);
+    expect(published.map((e) => (e.type === 'conversation.turn.recorded' ? e.data.role : ''))).toEqual([
+      'user',
+      'assistant',
+    ]);
+  });
+
+  it('given the same message delivered twice, when handled, then it is answered once', async () => {
+    const h = handler();
+    await h.handle(message('hello'), CONTEXT);
+    await h.handle(message('hello'), CONTEXT);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('given a card submit without text, when handled, then it gets the text-only answer and no turn runs', async () => {
+    await handler().handle(message(undefined), CONTEXT);
+    expect(sent.map((s) => s.message.text)).toEqual([UNSUPPORTED_REPLY]);
+    expect(published).toEqual([]);
+  });
+
+  it('given the agent escalates, when handled, then escalation.requested carries the summary without engine keys', async () => {
+    actions = [{ action: 'escalate_to_human', reason: 'customer asked for a person', priority: 5 }];
+    await handler().handle(message('I want a human'), CONTEXT);
+    const escalation = published.find((e) => e.type === 'escalation.requested');
+    expect(escalation?.data).toMatchObject({
+      customerId: CUSTOMER_ID,
+      channel: 'webchat',
+      summary: 'Power outage at LS6 1LF.',
+      collectedData: { postcode: 'LS6 1LF' },
+      priority: 5,
+    });
+    expect(JSON.stringify(escalation?.data)).not.toContain('_engine');
+  });
+
+  it('given the customer switches to WhatsApp, when handled, then handoff.requested is addressed to their phone', async () => {
+    actions = [{ action: 'execute_channel_handoff', toChannel: 'whatsapp' }];
+    await handler().handle(message('continue on whatsapp please'), CONTEXT);
+    const requested = published.find((e) => e.type === 'handoff.requested');
+    expect(requested?.data).toMatchObject({
+      fromChannel: 'webchat',
+      toChannel: 'whatsapp',
+      address: { phone: '+14255550123', webchatUserId: 'dl_user1' },
+      customerName: 'Ada',
+    });
+  });
+
+  it('given a handoff link this user redeemed, when the first message arrives, then handoff.completed is published once with the latency', async () => {
+    handoffs = [
+      {
+        id: 'ho_1',
+        type: 'handoff',
+        customerId: CUSTOMER_ID,
+        fromChannel: 'voice',
+        toChannel: 'webchat',
+        status: 'redeemed',
+        tokenHash: 'h',
+        reason: null,
+        offeredAt: '2026-11-23T12:00:00.000Z',
+        expiresAt: '2026-11-23T12:15:00.000Z',
+        redeemedAt: '2026-11-23T12:00:05.000Z',
+        redeemedBy: 'webchat:dl_user1',
+      },
+      {
+        id: 'ho_other',
+        type: 'handoff',
+        customerId: CUSTOMER_ID,
+        fromChannel: 'voice',
+        toChannel: 'webchat',
+        status: 'redeemed',
+        tokenHash: 'h',
+        reason: null,
+        offeredAt: '2026-11-23T12:00:00.000Z',
+        expiresAt: '2026-11-23T12:15:00.000Z',
+        redeemedAt: '2026-11-23T12:00:05.000Z',
+        redeemedBy: 'webchat:dl_someone_else',
+      },
+    ] as typeof handoffs;
+    dispatched.add({ handoffId: 'ho_1', customerId: CUSTOMER_ID, dispatchedAt: '', correlationId: 'saga-1' });
+    const h = handler();
+    await h.handle(message('hi', 'conv-1|0000001'), CONTEXT);
+    await h.handle(message('again', 'conv-1|0000002'), CONTEXT);
+    const completed = published.filter((e) => e.type === 'handoff.completed');
+    expect(completed).toHaveLength(1);
+    expect(completed[0]?.correlationId).toBe('saga-1');
+    expect(completed[0]?.data).toMatchObject({
+      handoffId: 'ho_1',
+      toChannel: 'webchat',
+      switchLatencyMs: 10_000,
+    });
+  });
+});

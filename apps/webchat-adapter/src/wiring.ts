@@ -1,0 +1,140 @@
+import {
+  type ConversationDriver,
+  ConversationEngine,
+  conversationSettingsFromEnv,
+  createBuiltInToolRegistry,
+  FoundryDriver,
+  foundryCredentialFor,
+  loadScenario,
+  OfflineDriver,
+  type QueueSnapshot,
+} from '@omni/conversation';
+import { createCustomerContextStore } from '@omni/customer-context';
+import { createServiceBusClient, EventConsumer, EventPublisher } from '@omni/messaging';
+import { CloudAdapter } from 'botbuilder';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { WebchatBot } from './bot.js';
+import { AZURE_DIRECTLINE_ENDPOINT, type Config } from './config.js';
+import { botAuthenticationOf, ConnectorReplySender } from './connector.js';
+import { DirectLineTokenClient, type DirectLineTokens } from './directline.js';
+import { DispatchedHandoffs, HandoffDispatchHandler } from './handoff-dispatch-handler.js';
+import { InboundMessageHandler } from './inbound-handler.js';
+import type { ReplySender } from './ports.js';
+
+/** Optional replacements for tests. */
+export interface AdapterOverrides {
+  /** The agent driver; default from CONVERSATION_DRIVER. */
+  driver?: ConversationDriver;
+  /** The reply sender; default the Bot Connector through botbuilder. */
+  replies?: ReplySender;
+  /** The Direct Line token client; default from DIRECTLINE_ENDPOINT / DIRECTLINE_SECRET. */
+  directLine?: DirectLineTokens;
+  /** The environment read for the conversation settings; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  clock?: () => number;
+}
+
+/** Until the queue-status snapshots are consumed: the queue reads as normal. */
+const NORMAL_QUEUE: QueueSnapshot = { queue: 'default', depth: 0, estimatedWaitSeconds: 0, level: 'normal' };
+
+/** Locally the Direct Line emulator accepts any secret when it was started without one. */
+const LOCAL_SECRET = 'local-directline-emulator';
+
+/**
+ * Builds the adapter with its real dependencies (Service Bus, Cosmos, the engine, botbuilder, Direct Line):
+ * the app plus the two consumers, started when the app is ready and stopped (then the clients closed) when it
+ * closes.
+ */
+export async function createAdapter(
+  config: Config,
+  logger: Logger,
+  overrides: AdapterOverrides = {},
+): Promise<FastifyInstance> {
+  const connection =
+    config.SERVICEBUS_CONNECTION_STRING !== undefined
+      ? { connectionString: config.SERVICEBUS_CONNECTION_STRING }
+      : { fullyQualifiedNamespace: config.SERVICEBUS_NAMESPACE ?? '' };
+  const bus = createServiceBusClient(connection);
+  const publisher = new EventPublisher({ client: bus });
+  const { store, close: closeStore } = createCustomerContextStore(config, { logger });
+  const scenario = await loadScenario(config.SCENARIO);
+  const settings = conversationSettingsFromEnv({
+    ...(overrides.env ?? process.env),
+    SCENARIO: config.SCENARIO,
+  });
+  const driver =
+    overrides.driver ??
+    (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT !== undefined
+      ? new FoundryDriver({
+          project: {
+            endpoint: config.FOUNDRY_PROJECT_ENDPOINT,
+            credential: foundryCredentialFor(config.FOUNDRY_PROJECT_ENDPOINT),
+          },
+          ...(config.FOUNDRY_MODEL
+            ? { agentModel: config.FOUNDRY_MODEL, classifierModel: config.FOUNDRY_MODEL }
+            : {}),
+        })
+      : new OfflineDriver());
+  const engine = new ConversationEngine({
+    scenario,
+    settings,
+    driver,
+    store,
+    tools: createBuiltInToolRegistry(),
+    queueStatus: async () => NORMAL_QUEUE,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+  });
+  const botAdapter = new CloudAdapter(botAuthenticationOf(config));
+  const replies =
+    overrides.replies ??
+    new ConnectorReplySender(botAdapter, config.BOT_AUTH_DISABLED ? undefined : config.MicrosoftAppId);
+  const directLine =
+    overrides.directLine ??
+    new DirectLineTokenClient(
+      config.DIRECTLINE_ENDPOINT ?? AZURE_DIRECTLINE_ENDPOINT,
+      config.DIRECTLINE_SECRET ?? LOCAL_SECRET,
+    );
+  const clock = overrides.clock ?? Date.now;
+  const dispatched = new DispatchedHandoffs();
+  const bot = new WebchatBot({
+    publisher,
+    store,
+    recentTurns: config.WEBCHAT_RECENT_TURNS,
+    clock,
+  });
+
+  const app = buildApp({ config, logger, botAdapter, bot, directLine, store });
+  const registry = app.metrics.registry;
+  const inbound = new InboundMessageHandler({ publisher, engine, store, replies, dispatched, clock });
+  const handoffs = new HandoffDispatchHandler(dispatched);
+  const consumers = [
+    new EventConsumer({
+      client: bus,
+      source: { topic: 'inbound-messages', subscription: 'webchat-adapter' },
+      handler: inbound.handle,
+      registry,
+      logger,
+    }),
+    new EventConsumer({
+      client: bus,
+      source: { topic: 'handoff-events', subscription: 'webchat-adapter' },
+      handler: handoffs.handle,
+      registry,
+      logger,
+    }),
+  ];
+  app.readiness.register('inbound-messages', consumers[0]?.readinessCheck ?? (async () => {}));
+  app.readiness.register('handoff-events', consumers[1]?.readinessCheck ?? (async () => {}));
+  app.addHook('onReady', async () => {
+    for (const consumer of consumers) consumer.start();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await publisher.close();
+    await bus.close();
+    await closeStore();
+  });
+  return app;
+}
