@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
 import { startCosmosEmulator } from '@omni/emulators/cosmos';
+import { startDirectLineEmulator } from '@omni/emulators/directline';
 import { startFoundryEmulator } from '@omni/emulators/foundry';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
 
@@ -15,6 +16,7 @@ export interface EmulatorPorts {
   cosmos: number;
   foundry: number;
   acsMessages: number;
+  directLine: number;
 }
 
 /** The standard local ports: AMQP 5672 and Cosmos 8081 as the official emulators use; Foundry on 8443 (https). */
@@ -24,6 +26,7 @@ export const DEFAULT_EMULATOR_PORTS: EmulatorPorts = {
   cosmos: 8081,
   foundry: 8443,
   acsMessages: 8085,
+  directLine: 7080,
 };
 
 /** The running emulators and the environment every service needs to reach them. */
@@ -38,7 +41,7 @@ export interface LocalEmulators {
    * Subscribes the services' webhooks as Event Grid would (validation handshake first), once they are up:
    * the simulated WhatsApp phone to the whatsapp-adapter's `/api/events`.
    */
-  connectWebhooks(urls: { whatsapp?: string }): Promise<void>;
+  connectWebhooks(urls: { whatsapp?: string; webchat?: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +62,9 @@ export async function startLocalEmulators(
     started.push(foundry);
     const acsMessages = await startAcsMessagesEmulator({ port: ports.acsMessages });
     started.push(acsMessages);
-    return describeEmulators(serviceBus, cosmos, foundry, acsMessages, () =>
+    const directLine = await startDirectLineEmulator({ port: ports.directLine });
+    started.push(directLine);
+    return describeEmulators({ serviceBus, cosmos, foundry, acsMessages, directLine }, () =>
       Promise.allSettled(started.map((e) => e.stop())).then(() => {}),
     );
   } catch (error) {
@@ -68,13 +73,16 @@ export async function startLocalEmulators(
   }
 }
 
-function describeEmulators(
-  serviceBus: Awaited<ReturnType<typeof startServiceBusEmulator>>,
-  cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>,
-  foundry: Awaited<ReturnType<typeof startFoundryEmulator>>,
-  acsMessages: Awaited<ReturnType<typeof startAcsMessagesEmulator>>,
-  stop: () => Promise<void>,
-): LocalEmulators {
+interface StartedEmulators {
+  serviceBus: Awaited<ReturnType<typeof startServiceBusEmulator>>;
+  cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
+  foundry: Awaited<ReturnType<typeof startFoundryEmulator>>;
+  acsMessages: Awaited<ReturnType<typeof startAcsMessagesEmulator>>;
+  directLine: Awaited<ReturnType<typeof startDirectLineEmulator>>;
+}
+
+function describeEmulators(started: StartedEmulators, stop: () => Promise<void>): LocalEmulators {
+  const { serviceBus, cosmos, foundry, acsMessages, directLine } = started;
   const webhookSecret = randomBytes(24).toString('base64url');
   return {
     env: {
@@ -87,6 +95,9 @@ function describeEmulators(
       NODE_EXTRA_CA_CERTS: foundry.caCertificatePath,
       ACS_MESSAGES_CONNECTION_STRING: acsMessages.connectionString,
       ACS_MESSAGES_EMULATOR_URL: acsMessages.endpoint,
+      // Web chat: the Direct Line emulator hands out tokens and relays to the bot, which trusts it locally.
+      DIRECTLINE_ENDPOINT: directLine.endpoint,
+      BOT_AUTH_DISABLED: 'true',
       WHATSAPP_CHANNEL_REGISTRATION_ID: acsMessages.channelRegistrationId,
       // Secrets for this run only: made here, never stored, so nothing local can leak into the repo.
       EVENTGRID_WEBHOOK_SECRET: webhookSecret,
@@ -100,16 +111,20 @@ function describeEmulators(
       `Cosmos DB               ${cosmos.endpoint}  (key: the emulator's well-known key)`,
       `AI Foundry (https)      ${foundry.endpoint}  (scripted model)`,
       `ACS Advanced Messaging  ${acsMessages.endpoint}  (WhatsApp sends and the simulated phone)`,
+      `Direct Line 3.0         ${directLine.domain}  (web chat to the bot)`,
     ],
     links: [
       `Service Bus entities=${serviceBus.httpUrl}/entities`,
       `Foundry agents=${foundry.origin}/_emulator/agents`,
       `Foundry conversations=${foundry.origin}/_emulator/conversations`,
       `WhatsApp messages sent=${acsMessages.endpoint.replace(/\/$/, '')}/_emulator/messages`,
+      `Direct Line conversations=${directLine.endpoint.replace(/\/$/, '')}/inspect/conversations`,
     ].join(','),
     connectWebhooks: async (urls) => {
-      if (urls.whatsapp !== undefined)
+      if (urls.whatsapp !== undefined) {
         await acsMessages.customer.connect(urls.whatsapp, { secret: webhookSecret });
+      }
+      if (urls.webchat !== undefined) directLine.connectBot(urls.webchat);
     },
     stop,
   };

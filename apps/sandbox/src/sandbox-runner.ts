@@ -29,6 +29,7 @@ export async function startSandbox(options: { logLevel?: string } = {}): Promise
     cosmos: 0,
     foundry: 0,
     acsMessages: 0,
+    directLine: 0,
   });
   try {
     const ports = await freePorts(services.length);
@@ -39,6 +40,8 @@ export async function startSandbox(options: { logLevel?: string } = {}): Promise
         ...emulators.env,
         LOG_LEVEL: options.logLevel ?? 'warn',
         SANDBOX_SERVICES: withPorts.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
+        // The sandbox UI shows the web chat page in a frame.
+        WEBCHAT_FRAME_ANCESTORS: `http://127.0.0.1:${withPorts.find((s) => s.name === 'sandbox')?.port ?? 0}`,
         // Handoff links point at the web chat page the webchat-adapter serves.
         WEBCHAT_PUBLIC_URL: `http://127.0.0.1:${withPorts.find((s) => s.name === 'webchat-adapter')?.port ?? 0}`,
         SANDBOX_LINKS: emulators.links,
@@ -49,7 +52,10 @@ export async function startSandbox(options: { logLevel?: string } = {}): Promise
       if (member === undefined) throw new Error(`no service ${name}`);
       return member.url;
     };
-    await emulators.connectWebhooks({ whatsapp: `${urlOf('whatsapp-adapter')}/api/events` });
+    await emulators.connectWebhooks({
+      whatsapp: `${urlOf('whatsapp-adapter')}/api/events`,
+      webchat: `${urlOf('webchat-adapter')}/api/messages`,
+    });
     return {
       emulators,
       stack,

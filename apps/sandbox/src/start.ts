@@ -48,6 +48,7 @@ try {
     cosmos: Number(process.env.COSMOS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.cosmos),
     foundry: Number(process.env.FOUNDRY_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.foundry),
     acsMessages: Number(process.env.ACS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.acsMessages),
+    directLine: Number(process.env.DIRECTLINE_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.directLine),
   });
   for (const line of emulators.describe()) print(styleText('green', `✓ ${line}`));
   const stack = await startStack({
@@ -57,6 +58,8 @@ try {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       SANDBOX_SERVICES: serviceList,
       SANDBOX_LINKS: emulators.links,
+      // The sandbox UI shows the web chat page in a frame.
+      WEBCHAT_FRAME_ANCESTORS: `http://127.0.0.1:${basePort}`,
       // Handoff links point at the web chat page the webchat-adapter serves.
       WEBCHAT_PUBLIC_URL: `http://127.0.0.1:${services.find((s) => s.name === 'webchat-adapter')?.port ?? basePort + 3}`,
       EXPOSE_ERRORS: 'true',
@@ -65,16 +68,19 @@ try {
     onReady: (member, ms) =>
       print(styleText('green', `✓ ${member.name} ready (${(ms / 1000).toFixed(1)} s)`)),
   });
-  const whatsapp = stack.members.find((m) => m.name === 'whatsapp-adapter');
-  if (whatsapp !== undefined) {
-    await emulators.connectWebhooks({ whatsapp: `${whatsapp.url}/api/events` });
-    print(
-      styleText(
-        'green',
-        '✓ WhatsApp phone subscribed to the whatsapp-adapter webhook (Event Grid handshake done)',
-      ),
-    );
-  }
+  const urlOf = (name: string) => stack.members.find((m) => m.name === name)?.url;
+  const whatsappUrl = urlOf('whatsapp-adapter');
+  const webchatUrl = urlOf('webchat-adapter');
+  await emulators.connectWebhooks({
+    ...(whatsappUrl === undefined ? {} : { whatsapp: `${whatsappUrl}/api/events` }),
+    ...(webchatUrl === undefined ? {} : { webchat: `${webchatUrl}/api/messages` }),
+  });
+  print(
+    styleText(
+      'green',
+      '✓ WhatsApp phone subscribed to the whatsapp-adapter (Event Grid handshake), Direct Line to the bot',
+    ),
+  );
   const sandbox = stack.members.find((m) => m.name === 'sandbox');
   print(
     `\n${styleText(['bold', 'green'], 'Sandbox ready:')} ${styleText('bold', sandbox?.url ?? '')}\n${styleText('gray', 'Press Ctrl-C to stop.')}\n`,

@@ -87,7 +87,7 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
     config.HANDOFF_TOKEN_KEY,
     (config.WEBCHAT_PUBLIC_URL ?? '').startsWith('https:'),
   );
-  const csp = contentSecurityPolicy(deps.directLine.domain);
+  const csp = contentSecurityPolicy(deps.directLine.domain, deps.config.WEBCHAT_FRAME_ANCESTORS);
 
   app.post('/api/messages', async (request, reply) => {
     const body = request.body;

@@ -28,6 +28,17 @@ export const configSchema = z
     WEBCHAT_PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     /** How many earlier turns the page shows when a known customer comes back. */
     WEBCHAT_RECENT_TURNS: z.coerce.number().int().min(0).max(50).default(6),
+    /** Origins allowed to show the page in a frame (comma-separated), e.g. the local sandbox; none by default. */
+    WEBCHAT_FRAME_ANCESTORS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part.length > 0),
+      )
+      .pipe(z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) origins' }))),
     CONVERSATION_DRIVER: z.enum(['offline', 'foundry']).default('offline'),
     FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
     FOUNDRY_MODEL: z.string().min(1).optional(),

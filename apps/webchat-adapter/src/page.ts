@@ -24,9 +24,12 @@ export async function readAsset(file: string): Promise<Buffer | undefined> {
 /**
  * The Content-Security-Policy of the page: scripts and styles from this origin (WebChat injects its styles
  * at run time, hence `'unsafe-inline'` for styles only), connections to this origin and to Direct Line
- * (REST and its WebSocket stream).
+ * (REST and its WebSocket stream). No framing unless `frameAncestors` names origins that may.
  */
-export function contentSecurityPolicy(directLineDomain: string): string {
+export function contentSecurityPolicy(
+  directLineDomain: string,
+  frameAncestors: readonly string[] = [],
+): string {
   const origin = new URL(directLineDomain).origin;
   const socketOrigin = origin.replace(/^http/, 'ws');
   return [
@@ -36,7 +39,8 @@ export function contentSecurityPolicy(directLineDomain: string): string {
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     `connect-src 'self' ${origin} ${socketOrigin}`,
-    "frame-ancestors 'none'",
+    // Nobody may frame the page, except the origins configured (the local sandbox shows it in a frame).
+    `frame-ancestors ${frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'"}`,
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
