@@ -1,5 +1,6 @@
 import { startOps } from './ops.js';
 import { startOverview } from './overview.js';
+import { startPhone } from './phone.js';
 import { api } from './ui.js';
 import { openWebChat } from './webchat.js';
 import { startWhatsApp } from './whatsapp.js';
@@ -18,6 +19,8 @@ const config = await api('/api/config');
 for (const node of document.querySelectorAll('[data-customer-phone]'))
   node.textContent = config.customerPhone;
 startOverview(config);
+if (config.simulators.phone) startPhone(config);
+else document.querySelector('[data-tab="phone"]')?.remove();
 if (config.simulators.whatsapp) startWhatsApp(config);
 else document.querySelector('[data-tab="whatsapp"]')?.remove();
 if (config.webchatUrl) {

@@ -22,7 +22,7 @@ export interface SandboxUiConfig {
   /** The web chat page (the webchat-adapter), when it runs in this sandbox. */
   webchatUrl?: string;
   /** Which simulators have their emulator running (the UI hides the others). */
-  simulators: { whatsapp: boolean; ops: boolean; load: boolean };
+  simulators: { phone: boolean; whatsapp: boolean; ops: boolean; load: boolean };
   /** The human queue the phone's callers (and the simulated load) wait in. */
   queue: string;
 }
@@ -37,6 +37,9 @@ export interface SandboxDeps {
   load?: Pick<SimulatedLoad, 'add' | 'clear' | 'size'>;
 }
 
+/** What the caller can do on a call. */
+const PHONE_ACTIONS = new Set(['say', 'press', 'silence', 'hang-up']);
+
 const loadBody = z.object({ count: z.int().min(1).max(200) });
 
 /** The UI's static files (`apps/sandbox/public`), by the name the page asks for, with their content type. */
@@ -49,6 +52,7 @@ const UI_FILES: Record<string, string> = {
   'ui.js': 'text/javascript; charset=utf-8',
   'webchat.js': 'text/javascript; charset=utf-8',
   'ops.js': 'text/javascript; charset=utf-8',
+  'phone.js': 'text/javascript; charset=utf-8',
   'chart.js': 'text/javascript; charset=utf-8',
 };
 
@@ -103,6 +107,7 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       customerPhone: config.SANDBOX_CUSTOMER_PHONE,
       ...webchatUrlOf(config),
       simulators: {
+        phone: config.ACS_CALLING_EMULATOR_URL !== undefined,
         whatsapp: config.ACS_MESSAGES_EMULATOR_URL !== undefined,
         ops: routerUrlOf(config) !== undefined && config.OPS_API_KEY !== undefined,
         load: deps.load !== undefined,
@@ -196,6 +201,33 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       { method: 'POST' },
     ),
   );
+  // The phone: the ACS Call Automation emulator's simulated caller.
+  const phone = 'Call Automation emulator';
+  app.post('/api/phone/calls', async (request, reply) =>
+    relay(reply, config.ACS_CALLING_EMULATOR_URL, phone, '/_emulator/calls', postJson(request.body)),
+  );
+  app.get<{ Params: { id: string } }>('/api/phone/calls/:id', async (request, reply) =>
+    relay(
+      reply,
+      config.ACS_CALLING_EMULATOR_URL,
+      phone,
+      `/_emulator/calls/${encodeURIComponent(request.params.id)}`,
+    ),
+  );
+  app.post<{ Params: { id: string; action: string } }>(
+    '/api/phone/calls/:id/:action',
+    async (request, reply) => {
+      if (!PHONE_ACTIONS.has(request.params.action)) throw new HttpProblem(404, 'Not Found');
+      return relay(
+        reply,
+        config.ACS_CALLING_EMULATOR_URL,
+        phone,
+        `/_emulator/calls/${encodeURIComponent(request.params.id)}/${request.params.action}`,
+        postJson(request.body),
+      );
+    },
+  );
+
   // The ops console: the channel-router's ops API, with the run's API key added here (never sent to the page).
   const ops = 'channel-router';
   const opsHeaders = (): Record<string, string> =>

@@ -39,7 +39,7 @@ describe('sandbox host', () => {
         { name: 'Foundry agents', url: 'https://127.0.0.1:8443/_emulator/agents' },
       ],
       customerPhone: '+14255550100',
-      simulators: { whatsapp: false, ops: false, load: false },
+      simulators: { phone: false, whatsapp: false, ops: false, load: false },
     });
     const page = await app.inject('/');
     expect(page.headers['content-type']).toContain('text/html');

@@ -25,6 +25,8 @@ export const configSchema = z.object({
   SANDBOX_SERVICES: serviceList,
   /** Extra links for the page (emulator inspection APIs), as `label=url` pairs. */
   SANDBOX_LINKS: serviceList,
+  /** The ACS Call Automation emulator (the simulated caller lives there). */
+  ACS_CALLING_EMULATOR_URL: z.url().optional(),
   /** The ACS Advanced Messaging emulator (the simulated WhatsApp phone lives there). */
   ACS_MESSAGES_EMULATOR_URL: z.url().optional(),
   /** The Service Bus emulator's inspection API (dead-letter counts). */

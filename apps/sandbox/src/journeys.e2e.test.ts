@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   keyMoment,
   launchChromium,
@@ -46,7 +46,7 @@ describe('journeys through the sandbox UI', () => {
     await page.click('#agent-add button[type=submit]');
     const desk = page.locator('[data-agent="ada"] [data-testid="agent-desk"]');
     await desk.waitFor({ timeout: 30_000 });
-    const taking = await desk.innerText();
+    const taking = (await desk.textContent()) ?? '';
     expect(taking).toContain('from whatsapp');
     expect(taking).toContain('LS6 1LF');
     const shot = await keyMoment(page, 'journey-3-whatsapp-to-human');
