@@ -42,33 +42,15 @@ const PHONE_ACTIONS = new Set(['say', 'press', 'silence', 'hang-up']);
 
 const loadBody = z.object({ count: z.int().min(1).max(200) });
 
-/** The UI's static files (`apps/sandbox/public`), by the name the page asks for, with their content type. */
-const UI_FILES: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'sandbox.css': 'text/css; charset=utf-8',
-  'sandbox.js': 'text/javascript; charset=utf-8',
-  'whatsapp.js': 'text/javascript; charset=utf-8',
-  'overview.js': 'text/javascript; charset=utf-8',
-  'ui.js': 'text/javascript; charset=utf-8',
-  'webchat.js': 'text/javascript; charset=utf-8',
-  'ops.js': 'text/javascript; charset=utf-8',
-  'phone.js': 'text/javascript; charset=utf-8',
-  'chart.js': 'text/javascript; charset=utf-8',
+/** Content types of the UI's static files (`apps/sandbox/public`), by extension; nothing else is served. */
+const UI_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
 };
 
-function routerUrlOf(config: Config): string | undefined {
-  return config.SANDBOX_SERVICES.find((service) => service.name === 'channel-router')?.url;
-}
-
-function webchatUrlOf(config: Config): { webchatUrl?: string } {
-  const webchat = config.SANDBOX_SERVICES.find((service) => service.name === 'webchat-adapter');
-  return webchat === undefined ? {} : { webchatUrl: `${webchat.url.replace(/\/$/, '')}/` };
-}
-
-function queryOf(url: string): string {
-  const index = url.indexOf('?');
-  return index === -1 ? '' : url.slice(index);
-}
+/** A plain file name in `public/` (no directories, so no way out of it). */
+const UI_FILE = /^[a-z0-9][a-z0-9-]*\.(html|css|js)$/;
 
 /** `public/` sits next to `src/` and `dist/`, so the same URL works from sources (tests) and the build. */
 const PUBLIC_DIR = new URL('../public/', import.meta.url);
@@ -89,10 +71,18 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
   const { config } = deps;
 
   const sendFile = async (name: string, reply: FastifyReply) => {
-    const type = UI_FILES[name];
-    if (type === undefined) return reply.callNotFound();
-    const body = await readFile(new URL(name, PUBLIC_DIR));
-    return reply.type(type).header('cache-control', 'no-cache').send(body);
+    const extension = UI_FILE.exec(name)?.[1];
+    if (extension === undefined) return reply.callNotFound();
+    let body: Buffer;
+    try {
+      body = await readFile(new URL(name, PUBLIC_DIR));
+    } catch {
+      return reply.callNotFound();
+    }
+    return reply
+      .type(UI_TYPES[extension] ?? 'application/octet-stream')
+      .header('cache-control', 'no-cache')
+      .send(body);
   };
   app.get('/', async (_request, reply) => sendFile('index.html', reply));
   app.get<{ Params: { file: string } }>('/ui/:file', async (request, reply) =>
