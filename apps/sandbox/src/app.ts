@@ -52,6 +52,20 @@ const UI_TYPES: Record<string, string> = {
 /** A plain file name in `public/` (no directories, so no way out of it). */
 const UI_FILE = /^[a-z0-9][a-z0-9-]*\.(html|css|js)$/;
 
+function routerUrlOf(config: Config): string | undefined {
+  return config.SANDBOX_SERVICES.find((service) => service.name === 'channel-router')?.url;
+}
+
+function webchatUrlOf(config: Config): { webchatUrl?: string } {
+  const webchat = config.SANDBOX_SERVICES.find((service) => service.name === 'webchat-adapter');
+  return webchat === undefined ? {} : { webchatUrl: `${webchat.url.replace(/\/$/, '')}/` };
+}
+
+function queryOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? '' : url.slice(index);
+}
+
 /** `public/` sits next to `src/` and `dist/`, so the same URL works from sources (tests) and the build. */
 const PUBLIC_DIR = new URL('../public/', import.meta.url);
 
