@@ -59,7 +59,9 @@ async function answered(from: string) {
   const result = await client.answerCall(event.data.incomingCallContext, `${base}/callbacks/x`, {
     callIntelligenceOptions: { cognitiveServicesEndpoint: 'https://cognitive.example' },
   });
-  await vi.waitFor(() => expect(typesOf(call.callConnectionId)).toContain('Microsoft.Communication.CallConnected'));
+  await vi.waitFor(() =>
+    expect(typesOf(call.callConnectionId)).toContain('Microsoft.Communication.CallConnected'),
+  );
   return { call, connection: result.callConnection, id: result.callConnectionProperties.callConnectionId };
 }
 
@@ -91,7 +93,9 @@ describe('ACS Call Automation emulator through the unmodified SDK', () => {
     acs.calls.press(call.callConnectionId, '1');
     await acs.calls.idle();
     const recognized = callbacks
-      .filter((e) => e.data.callConnectionId === call.callConnectionId && e.type.endsWith('RecognizeCompleted'))
+      .filter(
+        (e) => e.data.callConnectionId === call.callConnectionId && e.type.endsWith('RecognizeCompleted'),
+      )
       .map((e) => parseCallAutomationEvent(JSON.stringify([e])));
     expect(recognized[0]).toMatchObject({
       kind: 'RecognizeCompleted',
@@ -124,8 +128,13 @@ describe('ACS Call Automation emulator through the unmodified SDK', () => {
     await connection.getCallMedia().playToAll([{ kind: 'textSource', text: 'Please hold.' }], {
       operationContext: 'hold-1',
     });
-    await vi.waitFor(() => expect(typesOf(call.callConnectionId)).toContain('Microsoft.Communication.PlayCompleted'));
-    await connection.transferCallToParticipant({ communicationUserId: '8:acs:agent-7' }, { operationContext: 'xfer' });
+    await vi.waitFor(() =>
+      expect(typesOf(call.callConnectionId)).toContain('Microsoft.Communication.PlayCompleted'),
+    );
+    await connection.transferCallToParticipant(
+      { communicationUserId: '8:acs:agent-7' },
+      { operationContext: 'xfer' },
+    );
     await vi.waitFor(() =>
       expect(typesOf(call.callConnectionId)).toContain('Microsoft.Communication.CallDisconnected'),
     );
