@@ -28,6 +28,8 @@ export interface AdapterOverrides {
   env?: Record<string, string | undefined>;
   /** The Call Automation actions; default the SDK client from the config. */
   calls?: CallControl;
+  /** The queue snapshots; default a new view fed by the `queue-status` subscription. */
+  queueStatusView?: QueueStatusView;
   /** Prefix of the Redis keys of call state; default `voice:`. */
   redisKeyPrefix?: string;
   clock?: () => number;
@@ -68,7 +70,7 @@ export async function createAdapter(
     waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
     queueDepth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
   };
-  const view = new QueueStatusView();
+  const view = overrides.queueStatusView ?? new QueueStatusView();
   const scenario = await loadScenario(config.SCENARIO);
   const settings = conversationSettingsFromEnv({
     ...(overrides.env ?? process.env),
