@@ -111,11 +111,16 @@ function escapeXml(text: string): string {
 }
 
 /**
- * SSML for a prompt: identifiers of four or more digits (account, order numbers) are read digit by digit,
+ * SSML for a prompt: ISO dates are read as dates, identifiers of four or more digits (account, order
+ * numbers; not years) digit by digit,
  * and `pauseSeconds` of silence (in breaks of at most 5 s) follow the text — used between hold announcements.
  */
 export function toSsml(text: string, voiceName: string, pauseSeconds = 0): string {
-  const body = escapeXml(text).replace(/\b(\d{4,})\b/g, '<say-as interpret-as="characters">$1</say-as>');
+  const body = escapeXml(text)
+    .replace(/\b(\d{4}-\d{2}-\d{2})\b/g, '<say-as interpret-as="date" format="ymd">$1</say-as>')
+    .replace(/(?<![\w-])(\d{4,})\b(?!-\d)/g, (digits: string) =>
+      /^(?:19|20)\d{2}$/.test(digits) ? digits : `<say-as interpret-as="characters">${digits}</say-as>`,
+    );
   const breaks: string[] = [];
   for (let left = pauseSeconds; left > 0; left -= 5) breaks.push(`<break time="${Math.min(5, left)}s"/>`);
   return `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US"><voice name="${escapeXml(voiceName)}">${body}${breaks.join('')}</voice></speak>`;
@@ -123,7 +128,7 @@ export function toSsml(text: string, voiceName: string, pauseSeconds = 0): strin
 
 /** Whether a prompt needs SSML (digits to spell out, or a pause). */
 export function needsSsml(text: string, pauseSeconds = 0): boolean {
-  return pauseSeconds > 0 || /\b\d{4,}\b/.test(text);
+  return pauseSeconds > 0 || /\d{4,}/.test(text);
 }
 
 /** The fixed things the voice agent says. */

@@ -44,6 +44,13 @@ describe('voice decisions', () => {
     expect(spoken('**Your bill** is ready: https://example.com/b')).toBe('Your bill is ready: a link.');
   });
 
+  it('given a date, a year and an account number, then only the account number is spelled out', () => {
+    const ssml = toSsml('By 13:00 UTC on 2025-06-10, in 2025, for account 40012345.', 'en-US-JennyNeural');
+    expect(ssml).toContain('<say-as interpret-as="date" format="ymd">2025-06-10</say-as>');
+    expect(ssml).toContain('in 2025,');
+    expect(ssml).toContain('<say-as interpret-as="characters">40012345</say-as>');
+  });
+
   it('given digits and a pause, then the SSML spells the digits and adds breaks of at most 5 s', () => {
     const ssml = toSsml('Account 12345678 & more', 'en-US-JennyNeural', 12);
     expect(ssml).toContain('<say-as interpret-as="characters">12345678</say-as>');
