@@ -1,9 +1,13 @@
 import {
+  type CredentialCheck,
+  createCredentialCheck,
   createServiceApp,
   type DedupeStore,
+  discoverOidcAuth,
   type EventGridAuth,
   entraAuthForTenant,
   eventGridWebhook,
+  HttpProblem,
 } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -24,6 +28,36 @@ export interface VoiceAdapterDeps {
   dedupe?: DedupeStore;
   /** Overrides the auth derived from the config (tests with Entra keys). */
   auth?: EventGridAuth;
+  /** Checks ACS's signed JWT on callbacks (besides the per-call secret); default from `ACS_CALLBACK_AUDIENCE`. */
+  callbackAuth?: CredentialCheck;
+}
+
+/** Where ACS Call Automation publishes the OpenID configuration of its callback tokens. */
+export const ACS_CALLBACK_OPENID_CONFIGURATION =
+  'https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration';
+
+/**
+ * The ACS callback JWT check for an audience (the ACS resource's immutable id): discovery on the first callback,
+ * retried on the next one if it failed (answered 503 so that ACS retries).
+ */
+export function acsCallbackAuth(
+  audience: string,
+  openIdConfigurationUrl = ACS_CALLBACK_OPENID_CONFIGURATION,
+): CredentialCheck {
+  let check: Promise<CredentialCheck> | undefined;
+  return async (request) => {
+    check ??= discoverOidcAuth({ openIdConfigurationUrl, audience }).then(
+      (entra) => createCredentialCheck({ entra }),
+      (error: unknown) => {
+        check = undefined;
+        request.log.warn({ err: error }, 'ACS callback token keys unavailable');
+        throw new HttpProblem(503, 'Service Unavailable', {
+          detail: 'Callback credentials cannot be verified right now.',
+        });
+      },
+    );
+    await (await check)(request);
+  };
 }
 
 /** The IncomingCall webhook's auth from the configuration: shared secret and / or Entra. */
@@ -67,9 +101,15 @@ export function buildApp(deps: VoiceAdapterDeps): FastifyInstance {
       await deps.flow.incomingCall(event.data, log);
     },
   });
+  const callbackAuth =
+    deps.callbackAuth ??
+    (deps.config.ACS_CALLBACK_AUDIENCE !== undefined
+      ? acsCallbackAuth(deps.config.ACS_CALLBACK_AUDIENCE)
+      : undefined);
   app.post<{ Params: { callId: string }; Querystring: { secret?: string } }>(
     '/api/callbacks/:callId',
     async (request, reply) => {
+      if (callbackAuth !== undefined) await callbackAuth(request);
       await deps.flow.callback(request.params.callId, request.query.secret, request.body);
       return reply.status(200).send();
     },

@@ -23,6 +23,8 @@ export const configSchema = z
     /** The public base URL ACS calls back (`<base>/api/callbacks/<call>?secret=...`). */
     VOICE_CALLBACK_BASE_URL: z.url({ message: 'must be the public base URL of this service' }),
     COGNITIVE_SERVICES_ENDPOINT: z.url().optional(),
+    /** When set, callbacks must carry ACS's signed JWT with this audience (the ACS resource's immutable id). */
+    ACS_CALLBACK_AUDIENCE: z.string().min(1).optional(),
     EVENTGRID_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     EVENTGRID_ENTRA_TENANT_ID: z.string().min(1).optional(),
     EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
