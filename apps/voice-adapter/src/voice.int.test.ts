@@ -243,6 +243,67 @@ describe('voice-adapter through its webhooks and the ACS Call Automation emulato
     }, WAIT);
   });
 
+  it('given a withheld number, when the caller accepts by voice, then they key in a number and the handoff carries it', async () => {
+    await setQueue(600, 70);
+    const id = await dial('anonymous');
+    acs.calls.say(id, 'Let me talk to a representative');
+    expect(await listening(id)).toBe('speechOrDtmf');
+    acs.calls.say(id, 'Yes please');
+    expect(await listening(id)).toBe('dtmf');
+    expect(heard(id).at(-1)).toContain('key in your mobile number');
+    acs.calls.press(id, '12');
+    await vi.waitFor(() => expect(heard(id).at(-1)).toContain("doesn't look right"), WAIT);
+    await listening(id);
+    acs.calls.press(id, '447911123456#');
+    await ended(id);
+    await vi.waitFor(async () => {
+      const requested = (await routerSees('handoff-events')).find(
+        (e) =>
+          e.type === 'handoff.requested' && (e.data.address as { phone?: string })?.phone === '+447911123456',
+      );
+      expect(requested?.data).toMatchObject({ fromChannel: 'voice', toChannel: 'whatsapp' });
+    }, WAIT);
+  });
+
+  it('given a failed transfer, then the caller stays on hold and a later hang-up is an abandon', async () => {
+    await setQueue(30, 2);
+    const id = await dial(phone());
+    acs.calls.say(id, 'I want a human');
+    await vi.waitFor(() => expect(heard(id).some((p) => p.includes("You're in the queue"))).toBe(true), WAIT);
+    acs.calls.failNextTransfer();
+    const customerId = await vi.waitFor(async () => {
+      const queued = (await routerSees('queue-events')).find(
+        (e) => e.type === 'call.queued' && e.data.callId === id,
+      );
+      expect(queued).toBeDefined();
+      return String(queued?.data.customerId);
+    }, WAIT);
+    await publisher.publish(
+      createEvent(
+        'call.assigned',
+        {
+          callId: id,
+          customerId,
+          queue: 'support',
+          agentId: '+14255550999',
+          assignedAt: new Date().toISOString(),
+          waitSeconds: 1,
+        },
+        { source: '/apps/channel-router', correlationId: id },
+      ),
+    );
+    await vi.waitFor(() => expect(heard(id).some((p) => p.includes('still in the queue'))).toBe(true), WAIT);
+    expect(call(id).transfers).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+    expect(call(id).transfers[0]?.target.rawId).toBe('4:+14255550999');
+    acs.calls.callerHangsUp(id);
+    await vi.waitFor(async () => {
+      const abandoned = (await routerSees('queue-events')).find(
+        (e) => e.type === 'call.abandoned' && e.data.callId === id,
+      );
+      expect(abandoned).toBeDefined();
+    }, WAIT);
+  });
+
   it('given a callback delivered twice, then it causes one action', async () => {
     await setQueue(10, 1);
     const id = await dial(phone());
