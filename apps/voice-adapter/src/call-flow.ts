@@ -114,6 +114,9 @@ const SESSION_END: Partial<Record<CallPhase, 'handed-off' | 'abandoned' | 'compl
   transferring: 'abandoned',
 };
 
+/** The shape of a call ref (hex of a SHA-256 prefix); anything else is refused before any lookup. */
+const REF = /^[0-9a-f]{32}$/;
+
 function clip(text: string): string {
   return text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
 }
@@ -202,6 +205,13 @@ export class VoiceCallFlow {
       session.updatedAt = this.#now();
       await this.#o.states.put(session);
       await this.#o.store.startSession(session.customerId, 'voice', ref);
+      await this.#o.publisher.publish(
+        createEvent(
+          'conversation.session.started',
+          { customerId: session.customerId, channel: 'voice', sessionId: ref, startedAt: session.createdAt },
+          { source: SOURCE, correlationId: session.correlationId, id: `voice:session-started:${ref}` },
+        ),
+      );
       log.info(
         {
           ref,
@@ -216,7 +226,7 @@ export class VoiceCallFlow {
 
   /** Handles a callback POST: 401 without the call's secret, 400 for a malformed body, else each event in order. */
   async callback(ref: string, secret: string | undefined, body: unknown): Promise<void> {
-    const known = await this.#o.states.get(ref);
+    const known = REF.test(ref) ? await this.#o.states.get(ref) : undefined;
     if (known === undefined || secret === undefined || !sameSecret(secret, known.secret)) {
       throw unauthorized('the callback URL does not carry this call\u2019s secret', 'CallbackSecret');
     }
@@ -312,6 +322,7 @@ export class VoiceCallFlow {
       case 'CallTransferAccepted':
         session.phase = 'ended';
         await this.#o.store.endSession(session.customerId, 'voice', ref, 'handed-off');
+        await this.#sessionEnded(session, 'escalated');
         log.info('call transferred to a human agent');
         break;
       case 'CallTransferFailed':
@@ -414,6 +425,8 @@ export class VoiceCallFlow {
       return;
     }
     const reply = spoken(result.replies.join(' '));
+    await this.#turnRecorded(session, turnId, 'user', text, undefined);
+    if (reply !== '') await this.#turnRecorded(session, turnId, 'assistant', reply, result.agentId);
     const action = this.#decisive(result.actions);
     log.info({ turnId, agentId: result.agentId, action: action?.action }, 'agent turn');
     switch (action?.action) {
@@ -450,6 +463,33 @@ export class VoiceCallFlow {
         break;
     }
     await this.#listen(session, reply === '' ? PROMPTS.fallbackTurn : reply, { kind: 'speech' }, 'listen');
+  }
+
+  /** Publishes one transcript turn (`conversation.turn.recorded`); its id makes a re-publish a duplicate. */
+  async #turnRecorded(
+    session: CallSession,
+    turnId: string,
+    role: 'user' | 'assistant',
+    text: string,
+    agentId: string | undefined,
+  ): Promise<void> {
+    const suffix = role === 'user' ? 'customer' : 'assistant';
+    await this.#o.publisher.publish(
+      createEvent(
+        'conversation.turn.recorded',
+        {
+          customerId: session.customerId,
+          channel: 'voice',
+          sessionId: session.ref,
+          turnId: `${turnId}:${suffix}`,
+          role,
+          text: clip(text),
+          ...(agentId === undefined ? {} : { agentId }),
+          at: this.#now(),
+        },
+        { source: SOURCE, correlationId: session.correlationId, id: `voice:turn:${turnId}:${suffix}` },
+      ),
+    );
   }
 
   /** The action that decides where the call goes next (a handoff beats an offer beats an escalation). */
@@ -587,12 +627,28 @@ export class VoiceCallFlow {
     }
     session.phase = 'ended';
     session.awaiting = undefined;
-    await this.#o.store.endSession(
-      session.customerId,
-      'voice',
-      session.ref,
-      SESSION_END[phase] ?? 'completed',
-    );
+    const status = SESSION_END[phase] ?? 'completed';
+    await this.#o.store.endSession(session.customerId, 'voice', session.ref, status);
+    await this.#sessionEnded(session, status === 'handed-off' ? 'handed_off' : status);
     log.info({ phase }, 'call ended');
+  }
+
+  async #sessionEnded(
+    session: CallSession,
+    status: 'completed' | 'abandoned' | 'handed_off' | 'escalated',
+  ): Promise<void> {
+    await this.#o.publisher.publish(
+      createEvent(
+        'conversation.session.ended',
+        {
+          customerId: session.customerId,
+          channel: 'voice',
+          sessionId: session.ref,
+          endedAt: this.#now(),
+          status,
+        },
+        { source: SOURCE, correlationId: session.correlationId, id: `voice:session-ended:${session.ref}` },
+      ),
+    );
   }
 }

@@ -152,6 +152,19 @@ describe('voice-adapter through its webhooks and the ACS Call Automation emulato
     await ended(id);
     expect(call(id).hangUpBy).toBe('application');
     expect(heard(id).at(-1)).toMatch(/goodbye/i);
+    const sessionId = new URL(call(id).callbackUri ?? '').pathname.split('/').at(-1);
+    await vi.waitFor(async () => {
+      const events = (await routerSees('conversation-events')).filter((e) => e.data.sessionId === sessionId);
+      expect(events.map((e) => `${e.type}${e.data.role ? `:${e.data.role}` : ''}`)).toEqual([
+        'conversation.session.started',
+        'conversation.turn.recorded:user',
+        'conversation.turn.recorded:assistant',
+        'conversation.turn.recorded:user',
+        'conversation.turn.recorded:assistant',
+        'conversation.session.ended',
+      ]);
+      expect(events.at(-1)?.data).toMatchObject({ channel: 'voice', status: 'completed' });
+    }, WAIT);
   });
 
   it('given a silent caller, then they are re-prompted twice and then told goodbye', async () => {
