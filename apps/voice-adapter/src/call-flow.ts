@@ -298,6 +298,8 @@ export class VoiceCallFlow {
         if (session.phase === 'connecting') {
           session.phase = 'talking';
           await this.#listen(session, PROMPTS.greeting, { kind: 'speech' }, 'listen');
+          // A re-prompt after the greeting asks the question only.
+          session.lastPrompt = PROMPTS.askAgain;
         }
         break;
       case 'RecognizeCompleted':

@@ -134,6 +134,7 @@ export function needsSsml(text: string, pauseSeconds = 0): boolean {
 /** The fixed things the voice agent says. */
 export const PROMPTS = {
   greeting: 'Hello, thanks for calling. I am the virtual assistant. How can I help you today?',
+  askAgain: 'How can I help you today?',
   notHeard: "Sorry, I didn't catch that.",
   goodbyeSilence: "I'm sorry, I can't hear you. Please call us again. Goodbye.",
   offerKeys: 'Say yes or press 1 to continue there. Say no or press 2 to wait for a person.',
