@@ -88,6 +88,16 @@ export function buildApp(deps: VoiceAdapterDeps): FastifyInstance {
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   for (const [name, check] of Object.entries(deps.readiness ?? {})) app.readiness.register(name, check);
+  // ACS keeps its callback connections alive (fastify answers keep-alive for 72 s): a response finished while the
+  // app closes says `connection: close`, so closing does not wait for those sockets to time out.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.register(eventGridWebhook, {
     path: '/api/incoming-call',
     auth: deps.auth ?? eventGridAuthOf(deps.config),

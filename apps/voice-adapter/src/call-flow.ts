@@ -2,11 +2,17 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createEvent, isE164Phone, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
 import { type ConversationEngine, type EngineAction, publicCollectedData } from '@omni/conversation';
 import type { CustomerContextStore } from '@omni/customer-context';
-import { badRequest, unauthorized } from '@omni/service-kit';
+import { badRequest, HttpProblem, unauthorized } from '@omni/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { CallControl, Listen, Prompt } from './acs.js';
-import { type CallPhase, type CallSession, type CallStateStore, HANDLED_EVENTS_KEPT } from './call-state.js';
+import {
+  type CallPhase,
+  type CallSession,
+  CallStateConflictError,
+  type CallStateStore,
+  HANDLED_EVENTS_KEPT,
+} from './call-state.js';
 import {
   exceedsThresholds,
   interpretOfferAnswer,
@@ -114,6 +120,21 @@ const SESSION_END: Partial<Record<CallPhase, 'handed-off' | 'abandoned' | 'compl
   transferring: 'abandoned',
 };
 
+/** A concurrent change of the call's state (another replica) answers 503, so that ACS / Event Grid retry. */
+async function retryLater(work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (error instanceof CallStateConflictError) {
+      throw new HttpProblem(503, 'Service Unavailable', {
+        detail: 'the call changed concurrently; retry',
+        headers: { 'retry-after': '1' },
+      });
+    }
+    throw error;
+  }
+}
+
 /** The shape of a call ref (hex of a SHA-256 prefix); anything else is refused before any lookup. */
 const REF = /^[0-9a-f]{32}$/;
 
@@ -167,61 +188,71 @@ export class VoiceCallFlow {
     if (!parsed.success) throw badRequest('IncomingCall data is invalid');
     const call = parsed.data;
     const ref = createHash('sha256').update(call.serverCallId).digest('hex').slice(0, 32);
-    await this.#serial(ref, async () => {
-      let session = await this.#o.states.get(ref);
-      if (session?.callConnectionId !== undefined) {
-        log.info({ ref, callConnectionId: session.callConnectionId }, 'incoming call already answered');
-        return;
-      }
-      if (session === undefined) {
-        const number = call.from.phoneNumber?.value;
-        const phone = number !== undefined && isE164Phone(number) ? number : undefined;
-        const inboundAt = new Date(this.#clock());
-        const { customer } = await this.#o.store.resolveCustomer(
-          phone !== undefined ? { kind: 'phone', value: phone } : { kind: 'call', value: call.correlationId },
-          { channel: 'voice', inboundAt },
-        );
-        session = {
-          ref,
-          secret: randomBytes(24).toString('base64url'),
-          serverCallId: call.serverCallId,
-          correlationId: call.correlationId,
-          customerId: customer.customerId,
-          ...(phone === undefined ? {} : { phone }),
-          phase: 'connecting',
-          seq: 0,
-          reprompts: 0,
-          turns: 0,
-          handled: [],
-          createdAt: this.#now(),
-          updatedAt: this.#now(),
-        };
-        // Stored before answering, so the first callback finds the call and its secret.
+    await retryLater(
+      this.#serial(ref, async () => {
+        let session = await this.#o.states.get(ref);
+        if (session?.callConnectionId !== undefined) {
+          log.info({ ref, callConnectionId: session.callConnectionId }, 'incoming call already answered');
+          return;
+        }
+        if (session === undefined) {
+          const number = call.from.phoneNumber?.value;
+          const phone = number !== undefined && isE164Phone(number) ? number : undefined;
+          const inboundAt = new Date(this.#clock());
+          const { customer } = await this.#o.store.resolveCustomer(
+            phone !== undefined
+              ? { kind: 'phone', value: phone }
+              : { kind: 'call', value: call.correlationId },
+            { channel: 'voice', inboundAt },
+          );
+          session = {
+            ref,
+            secret: randomBytes(24).toString('base64url'),
+            serverCallId: call.serverCallId,
+            correlationId: call.correlationId,
+            customerId: customer.customerId,
+            ...(phone === undefined ? {} : { phone }),
+            phase: 'connecting',
+            seq: 0,
+            reprompts: 0,
+            turns: 0,
+            handled: [],
+            createdAt: this.#now(),
+            updatedAt: this.#now(),
+            version: 0,
+          };
+          // Stored before answering, so the first callback finds the call and its secret.
+          await this.#o.states.put(session);
+        }
+        const base = this.#o.settings.callbackBaseUrl.replace(/\/+$/, '');
+        const callbackUrl = `${base}/api/callbacks/${ref}?secret=${encodeURIComponent(session.secret)}`;
+        session.callConnectionId = await this.#o.calls.answer(call.incomingCallContext, callbackUrl);
+        session.updatedAt = this.#now();
         await this.#o.states.put(session);
-      }
-      const base = this.#o.settings.callbackBaseUrl.replace(/\/+$/, '');
-      const callbackUrl = `${base}/api/callbacks/${ref}?secret=${encodeURIComponent(session.secret)}`;
-      session.callConnectionId = await this.#o.calls.answer(call.incomingCallContext, callbackUrl);
-      session.updatedAt = this.#now();
-      await this.#o.states.put(session);
-      await this.#o.store.startSession(session.customerId, 'voice', ref);
-      await this.#o.publisher.publish(
-        createEvent(
-          'conversation.session.started',
-          { customerId: session.customerId, channel: 'voice', sessionId: ref, startedAt: session.createdAt },
-          { source: SOURCE, correlationId: session.correlationId, id: `voice:session-started:${ref}` },
-        ),
-      );
-      log.info(
-        {
-          ref,
-          callConnectionId: session.callConnectionId,
-          customerId: session.customerId,
-          withheld: !session.phone,
-        },
-        'call answered',
-      );
-    });
+        await this.#o.store.startSession(session.customerId, 'voice', ref);
+        await this.#o.publisher.publish(
+          createEvent(
+            'conversation.session.started',
+            {
+              customerId: session.customerId,
+              channel: 'voice',
+              sessionId: ref,
+              startedAt: session.createdAt,
+            },
+            { source: SOURCE, correlationId: session.correlationId, id: `voice:session-started:${ref}` },
+          ),
+        );
+        log.info(
+          {
+            ref,
+            callConnectionId: session.callConnectionId,
+            customerId: session.customerId,
+            withheld: !session.phone,
+          },
+          'call answered',
+        );
+      }),
+    );
   }
 
   /** Handles a callback POST: 401 without the call's secret, 400 for a malformed body, else each event in order. */
@@ -233,7 +264,7 @@ export class VoiceCallFlow {
     const parsed = callbackBody.safeParse(body);
     if (!parsed.success) throw badRequest('the callback body is not a list of Call Automation CloudEvents');
     for (const event of parsed.data) {
-      await this.#serial(ref, () => this.#handle(ref, event));
+      await retryLater(this.#serial(ref, () => this.#handle(ref, event)));
     }
   }
 

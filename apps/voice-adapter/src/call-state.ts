@@ -52,12 +52,26 @@ export interface CallSession {
   handled: string[];
   readonly createdAt: string;
   updatedAt: string;
+  /** Writes so far (0: never stored); `put` succeeds only over the version it read (optimistic concurrency). */
+  version: number;
+}
+
+/** Another writer stored the call since it was read; re-read and retry. */
+export class CallStateConflictError extends Error {
+  constructor(readonly ref: string) {
+    super(`the state of call ${ref} changed since it was read`);
+    this.name = 'CallStateConflictError';
+  }
 }
 
 /** How many handled event ids a session remembers. */
 export const HANDLED_EVENTS_KEPT = 200;
 
-/** Port: per-call state, keyed by the call's ref and findable by its call connection id. */
+/**
+ * Port: per-call state, keyed by the call's ref and findable by its call connection id. `put` stores the session
+ * only if the stored version is still `session.version` (0: not stored yet), then increments `session.version`;
+ * otherwise it throws {@link CallStateConflictError}.
+ */
 export interface CallStateStore {
   get(ref: string): Promise<CallSession | undefined>;
   put(session: CallSession): Promise<void>;
@@ -76,7 +90,11 @@ export class InMemoryCallStateStore implements CallStateStore {
   }
 
   async put(session: CallSession): Promise<void> {
-    this.#sessions.set(session.ref, JSON.stringify(session));
+    const stored = this.#sessions.get(session.ref);
+    const version = stored === undefined ? 0 : (JSON.parse(stored) as CallSession).version;
+    if (version !== session.version) throw new CallStateConflictError(session.ref);
+    this.#sessions.set(session.ref, JSON.stringify({ ...session, version: version + 1 }));
+    session.version = version + 1;
     if (session.callConnectionId !== undefined) this.#connections.set(session.callConnectionId, session.ref);
   }
 
@@ -86,6 +104,17 @@ export class InMemoryCallStateStore implements CallStateStore {
 
   async close(): Promise<void> {}
 }
+
+/** Stores KEYS[1] = ARGV[1] if its JSON `version` is ARGV[2] (absent counts as 0), and KEYS[2] = ARGV[4] when given. */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+local version = 0
+if current then version = cjson.decode(current).version or 0 end
+if version ~= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[3]))
+if ARGV[4] ~= '' then redis.call('SET', KEYS[2], ARGV[4], 'EX', tonumber(ARGV[3])) end
+return 1
+`;
 
 /** Per-call state in Redis: `<prefix>call:<ref>` (JSON) and `<prefix>conn:<callConnectionId>` -> ref, with a TTL. */
 export class RedisCallStateStore implements CallStateStore {
@@ -100,23 +129,20 @@ export class RedisCallStateStore implements CallStateStore {
   }
 
   async put(session: CallSession): Promise<void> {
-    const multi = this.redis
-      .multi()
-      .set(
-        `${this.options.prefix}call:${session.ref}`,
-        JSON.stringify(session),
-        'EX',
-        this.options.ttlSeconds,
-      );
-    if (session.callConnectionId !== undefined) {
-      multi.set(
-        `${this.options.prefix}conn:${session.callConnectionId}`,
-        session.ref,
-        'EX',
-        this.options.ttlSeconds,
-      );
-    }
-    await multi.exec();
+    const next = { ...session, version: session.version + 1 };
+    const connection = session.callConnectionId;
+    const stored = await this.redis.eval(
+      COMPARE_AND_SET,
+      2,
+      `${this.options.prefix}call:${session.ref}`,
+      `${this.options.prefix}conn:${connection ?? ''}`,
+      JSON.stringify(next),
+      String(session.version),
+      String(this.options.ttlSeconds),
+      connection === undefined ? '' : session.ref,
+    );
+    if (stored !== 1) throw new CallStateConflictError(session.ref);
+    session.version = next.version;
   }
 
   async refOfConnection(callConnectionId: string): Promise<string | undefined> {
@@ -143,23 +169,54 @@ export class CosmosCallStateStore implements CallStateStore {
     private readonly ttlSeconds: number,
   ) {}
 
+  /** The `_etag` of each call document this process read or wrote. */
+  readonly #etags = new Map<string, string>();
+  /** Call connection ids whose index document this process wrote. */
+  readonly #indexed = new Set<string>();
+
   async get(ref: string): Promise<CallSession | undefined> {
-    const { resource } = await this.container.item(`call:${ref}`, `call:${ref}`).read<CallDocument>();
+    const { resource } = await this.container
+      .item(`call:${ref}`, `call:${ref}`)
+      .read<CallDocument & { _etag?: string }>();
+    if (resource?._etag !== undefined) this.#etags.set(ref, resource._etag);
     return resource?.session;
   }
 
   async put(session: CallSession): Promise<void> {
-    const doc: CallDocument = {
-      id: `call:${session.ref}`,
-      kind: 'call',
-      ref: session.ref,
-      session,
-      ttl: this.ttlSeconds,
-    };
-    await this.container.items.upsert(doc);
-    if (session.callConnectionId !== undefined) {
-      const id = `conn:${session.callConnectionId}`;
-      await this.container.items.upsert({ id, kind: 'connection', ref: session.ref, ttl: this.ttlSeconds });
+    const id = `call:${session.ref}`;
+    const next = { ...session, version: session.version + 1 };
+    const doc: CallDocument = { id, kind: 'call', ref: session.ref, session: next, ttl: this.ttlSeconds };
+    try {
+      if (session.version === 0) {
+        const { resource } = await this.container.items.create(doc);
+        if (resource?._etag !== undefined) this.#etags.set(session.ref, resource._etag);
+      } else {
+        let etag = this.#etags.get(session.ref);
+        if (etag === undefined) {
+          const stored = await this.get(session.ref);
+          if (stored?.version !== session.version) throw new CallStateConflictError(session.ref);
+          etag = this.#etags.get(session.ref);
+        }
+        const { resource } = await this.container
+          .item(id, id)
+          .replace(doc, etag === undefined ? {} : { accessCondition: { type: 'IfMatch', condition: etag } });
+        if (resource?._etag !== undefined) this.#etags.set(session.ref, resource._etag);
+      }
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === 409 || code === 412) throw new CallStateConflictError(session.ref);
+      throw error;
+    }
+    session.version = next.version;
+    if (session.callConnectionId !== undefined && !this.#indexed.has(session.callConnectionId)) {
+      this.#indexed.add(session.callConnectionId);
+      const connection = `conn:${session.callConnectionId}`;
+      await this.container.items.upsert({
+        id: connection,
+        kind: 'connection',
+        ref: session.ref,
+        ttl: this.ttlSeconds,
+      });
     }
   }
 

@@ -357,6 +357,7 @@ describe('voice-adapter through its webhooks and the ACS Call Automation emulato
     await vi.waitFor(() => expect(heard(id).length).toBe(2), WAIT);
     await listening(id);
     const beforeRestart = heard(id)[1];
+    // The last callback may still be in flight: closing lets it finish and does not wait for ACS's keep-alive socket.
     await app.close();
     app = await startAdapter();
     acs.calls.say(id, 'The postcode is LS6 1LF');
