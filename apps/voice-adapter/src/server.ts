@@ -1,9 +1,9 @@
 import { bootService } from '@omni/service-kit';
-import { buildApp } from './app.js';
 import { readConfig } from './config.js';
+import { createAdapter } from './wiring.js';
 
 await bootService({
   service: 'voice-adapter',
   loadConfig: () => readConfig(),
-  build: (config, logger) => buildApp({ config, logger }),
+  build: (config, logger) => createAdapter(config, logger),
 });

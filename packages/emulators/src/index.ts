@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+export * from './acs-calling/index.js';
 export * from './acs-messages/index.js';
 export * from './cosmos/index.js';
 export * from './foundry/index.js';

@@ -22,3 +22,4 @@ export {
 export { eventFromMessageBody, toServiceBusMessage } from './message.js';
 export { type MessagingMetrics, messagingMetrics } from './metrics.js';
 export { EventPublisher, type EventPublisherOptions, InvalidEventError } from './publisher.js';
+export { normalQueueStatus, type QueueStatusSnapshot, QueueStatusView } from './queue-status-view.js';

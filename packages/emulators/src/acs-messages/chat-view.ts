@@ -1,6 +1,6 @@
+import type { EventGridEvent } from '../acs-common/event-grid.js';
 import type { AdvancedMessageReceivedData } from './customer.js';
 import { ADVANCED_MESSAGE_RECEIVED } from './customer.js';
-import type { EventGridEvent } from './event-grid.js';
 import type { NotificationContent } from './schemas.js';
 import type { DeliveryStatus, RecordedAdvancedMessage } from './store.js';
 

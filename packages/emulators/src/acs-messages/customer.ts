@@ -5,7 +5,7 @@ import type {
   EventGridDeliverer,
   EventGridEvent,
   WebhookTarget,
-} from './event-grid.js';
+} from '../acs-common/event-grid.js';
 import type { DeliveryStatus, MessageStore, RecordedAdvancedMessage } from './store.js';
 
 export const ADVANCED_MESSAGE_RECEIVED = 'Microsoft.Communication.AdvancedMessageReceived';

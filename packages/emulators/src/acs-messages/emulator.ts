@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
 import { SimulatedCustomer } from './customer.js';
-import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from './event-grid.js';
 import { type AcsServerState, createAcsMessagesApp } from './server.js';
 import { MessageStore } from './store.js';
 

@@ -6,6 +6,20 @@
  *
  * @packageDocumentation
  */
+
+export type {
+  DeliveryAttempt,
+  DeliveryResult,
+  EventGridEvent,
+  RetryPolicy,
+} from '../acs-common/event-grid.js';
+export {
+  contentHash,
+  HmacAuthError,
+  hmacSignature,
+  MAX_CLOCK_SKEW_MS,
+  verifyHmacRequest,
+} from '../acs-common/hmac.js';
 export {
   APPROVED_TEMPLATES,
   type ApprovedTemplate,
@@ -35,8 +49,6 @@ export {
   type AcsMessagesEmulatorOptions,
   startAcsMessagesEmulator,
 } from './emulator.js';
-export type { DeliveryAttempt, DeliveryResult, EventGridEvent, RetryPolicy } from './event-grid.js';
-export { contentHash, HmacAuthError, hmacSignature, MAX_CLOCK_SKEW_MS, verifyHmacRequest } from './hmac.js';
 export type { NotificationContent, SmsSendRequest } from './schemas.js';
 export type {
   DeliveryStatus,

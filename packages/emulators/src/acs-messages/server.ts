@@ -3,9 +3,10 @@ import { createServiceApp, type FieldIssue, fieldIssuesFromZod } from '@omni/ser
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { HmacAuthError } from '../acs-common/hmac.js';
+import { requireAcsHmac } from '../acs-common/signed-routes.js';
 import { chatWith } from './chat-view.js';
 import type { CustomerMessage, SimulatedCustomer } from './customer.js';
-import { HmacAuthError, verifyHmacRequest } from './hmac.js';
 import { notificationContentSchema, smsSendSchema } from './schemas.js';
 import type { MessageStore, RecordedAdvancedMessage } from './store.js';
 
@@ -82,30 +83,11 @@ function header(request: FastifyRequest, name: string): string | undefined {
 /** The ACS data-plane routes, each behind the HMAC check. */
 function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void {
   scope.setErrorHandler(sendError);
-  scope.removeContentTypeParser('application/json');
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    (request as FastifyRequest & { rawBody?: string }).rawBody = body as string;
-    if (body === '') {
-      done(null, undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'), undefined);
-    }
-  });
-  scope.addHook('preHandler', async (request) => {
-    verifyHmacRequest(
-      {
-        method: request.method,
-        url: request.raw.url ?? request.url,
-        headers: request.headers,
-        rawBody: (request as FastifyRequest & { rawBody?: string }).rawBody ?? '',
-      },
-      state.accessKey,
-    );
-  });
+  requireAcsHmac(
+    scope,
+    state.accessKey,
+    () => new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'),
+  );
 
   scope.post('/messages/notifications:send', async (request, reply) => {
     const apiVersion = apiVersionOf(request, state.messagesApiVersions);

@@ -49,4 +49,11 @@ export const cosmosContainers: readonly CosmosContainerDefinition[] = [
     description:
       'Results of side-effecting tools and webhook dedupe keys; each document carries its own `ttl`.',
   },
+  {
+    id: 'calls',
+    partitionKeyPath: '/id',
+    defaultTtl: -1,
+    description:
+      'Per-call state of the voice adapter when Redis is not configured (call flow phase, handled callbacks); each document carries its own `ttl`.',
+  },
 ];

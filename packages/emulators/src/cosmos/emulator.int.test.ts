@@ -56,6 +56,7 @@ describe('startCosmosEmulator', () => {
       { id: 'handoffs', partitionKeyPath: '/customerId', defaultTtl: undefined },
       { id: 'transcripts', partitionKeyPath: '/customerId', defaultTtl: undefined },
       { id: 'idempotency', partitionKeyPath: '/id', defaultTtl: -1 },
+      { id: 'calls', partitionKeyPath: '/id', defaultTtl: -1 },
     ]);
     expect(created.map((container) => container.id)).toEqual(
       cosmosContainers.map((container) => container.id),

@@ -198,3 +198,30 @@ function bearerToken(header: string | undefined): string | undefined {
 function toList(value: string | readonly string[]): string[] {
   return typeof value === 'string' ? [value] : [...value];
 }
+
+/** Options for {@link discoverOidcAuth}. */
+export interface OidcDiscoveryOptions {
+  /** The OpenID configuration document, e.g. `https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration`. */
+  openIdConfigurationUrl: string;
+  /** Accepted `aud` values. */
+  audience: string | readonly string[];
+}
+
+/**
+ * Bearer-token auth for an OpenID Connect issuer by discovery: fetches the configuration document and returns an
+ * {@link EntraAuth} with its `issuer` and a key set from its `jwks_uri` (fetched on the first verification, cached by
+ * jose). Used for the signed callbacks of ACS Call Automation. Rejects when the document cannot be read.
+ */
+export async function discoverOidcAuth(options: OidcDiscoveryOptions): Promise<EntraAuth> {
+  const response = await fetch(options.openIdConfigurationUrl, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`the OpenID configuration answered ${response.status}`);
+  const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+  if (typeof document.issuer !== 'string' || typeof document.jwks_uri !== 'string') {
+    throw new Error('the OpenID configuration has no issuer or jwks_uri');
+  }
+  return {
+    audience: options.audience,
+    issuer: document.issuer,
+    keys: createRemoteJWKSet(new URL(document.jwks_uri)),
+  };
+}

@@ -1,10 +1,12 @@
 export {
   type CredentialCheck,
   createCredentialCheck,
+  discoverOidcAuth,
   type EntraAuth,
   type EntraTenantOptions,
   type EventGridAuth,
   entraAuthForTenant,
+  type OidcDiscoveryOptions,
   type SharedSecretAuth,
 } from './auth.js';
 export {

@@ -1,0 +1,170 @@
+import {
+  type ConversationDriver,
+  ConversationEngine,
+  conversationSettingsFromEnv,
+  createBuiltInToolRegistry,
+  FoundryDriver,
+  foundryCredentialFor,
+  loadScenario,
+  OfflineDriver,
+} from '@omni/conversation';
+import { createCustomerContextStore } from '@omni/customer-context';
+import { createServiceBusClient, EventConsumer, EventPublisher, QueueStatusView } from '@omni/messaging';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AcsCallControl, type CallControl, createCallAutomationClient } from './acs.js';
+import { buildApp } from './app.js';
+import { VoiceCallFlow } from './call-flow.js';
+import { type CallStateStore, CosmosCallStateStore, RedisCallStateStore } from './call-state.js';
+import type { Config } from './config.js';
+import { queueForAgent } from './domain/voice.js';
+
+/** Optional replacements for tests. */
+export interface AdapterOverrides {
+  /** The agent driver; default from CONVERSATION_DRIVER. */
+  driver?: ConversationDriver;
+  /** The environment read for the conversation settings; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** The Call Automation actions; default the SDK client from the config. */
+  calls?: CallControl;
+  /** The queue snapshots; default a new view fed by the `queue-status` subscription. */
+  queueStatusView?: QueueStatusView;
+  /** Prefix of the Redis keys of call state; default `voice:`. */
+  redisKeyPrefix?: string;
+  clock?: () => number;
+}
+
+/**
+ * Builds the adapter with its real dependencies (Service Bus, Cosmos, Redis or Cosmos for call state, the
+ * engine, ACS Call Automation): the app plus the `queue-status` and `queue-events` consumers, started when
+ * the app is ready and stopped (then the clients closed) when it closes.
+ */
+export async function createAdapter(
+  config: Config,
+  logger: Logger,
+  overrides: AdapterOverrides = {},
+): Promise<FastifyInstance> {
+  const connection =
+    config.SERVICEBUS_CONNECTION_STRING !== undefined
+      ? { connectionString: config.SERVICEBUS_CONNECTION_STRING }
+      : { fullyQualifiedNamespace: config.SERVICEBUS_NAMESPACE ?? '' };
+  const bus = createServiceBusClient(connection);
+  const publisher = new EventPublisher({ client: bus });
+  const context = createCustomerContextStore(config, { logger });
+  const states: CallStateStore =
+    config.REDIS_URL !== undefined
+      ? new RedisCallStateStore(
+          new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 }),
+          {
+            prefix: overrides.redisKeyPrefix ?? 'voice:',
+            ttlSeconds: config.VOICE_CALL_STATE_TTL_SECONDS,
+            ownsClient: true,
+          },
+        )
+      : new CosmosCallStateStore(
+          context.containers.client.database(config.COSMOS_DATABASE).container('calls'),
+          config.VOICE_CALL_STATE_TTL_SECONDS,
+        );
+  const thresholds = {
+    waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
+    queueDepth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
+  };
+  const view = overrides.queueStatusView ?? new QueueStatusView();
+  const scenario = await loadScenario(config.SCENARIO);
+  const settings = conversationSettingsFromEnv({
+    ...(overrides.env ?? process.env),
+    SCENARIO: config.SCENARIO,
+  });
+  const driver =
+    overrides.driver ??
+    (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT !== undefined
+      ? new FoundryDriver({
+          project: {
+            endpoint: config.FOUNDRY_PROJECT_ENDPOINT,
+            credential: foundryCredentialFor(config.FOUNDRY_PROJECT_ENDPOINT),
+          },
+          ...(config.FOUNDRY_MODEL
+            ? { agentModel: config.FOUNDRY_MODEL, classifierModel: config.FOUNDRY_MODEL }
+            : {}),
+        })
+      : new OfflineDriver());
+  const engine = new ConversationEngine({
+    scenario,
+    settings,
+    driver,
+    store: context.store,
+    tools: createBuiltInToolRegistry(),
+    // The agent sees the queue through the adapter's thresholds: above them it offers a switch.
+    queueStatus: async () => queueForAgent(view.statusOf(config.VOICE_HUMAN_QUEUE), thresholds),
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+  });
+  const calls =
+    overrides.calls ??
+    new AcsCallControl(
+      createCallAutomationClient(
+        config.ACS_CONNECTION_STRING !== undefined
+          ? { connectionString: config.ACS_CONNECTION_STRING }
+          : {
+              endpoint: config.ACS_ENDPOINT ?? '',
+              credential: foundryCredentialFor(config.ACS_ENDPOINT ?? ''),
+            },
+      ),
+      {
+        voiceName: config.VOICE_NAME,
+        ...(config.COGNITIVE_SERVICES_ENDPOINT
+          ? { cognitiveServicesEndpoint: config.COGNITIVE_SERVICES_ENDPOINT }
+          : {}),
+      },
+    );
+  const flow = new VoiceCallFlow({
+    settings: {
+      callbackBaseUrl: config.VOICE_CALLBACK_BASE_URL,
+      queue: config.VOICE_HUMAN_QUEUE,
+      thresholds,
+      maxReprompts: config.VOICE_MAX_REPROMPTS,
+      holdPauseSeconds: config.VOICE_HOLD_PAUSE_SECONDS,
+      agentTargetTemplate: config.VOICE_AGENT_TARGET_TEMPLATE,
+    },
+    calls,
+    states,
+    store: context.store,
+    engine,
+    publisher,
+    queueStatus: (queue) => view.statusOf(queue),
+    logger,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+  });
+
+  const app = buildApp({ config, logger, flow });
+  const registry = app.metrics.registry;
+  const consumers = [
+    new EventConsumer({
+      client: bus,
+      source: { topic: 'queue-status', subscription: 'voice-adapter' },
+      handler: view.handle,
+      registry,
+      logger,
+    }),
+    new EventConsumer({
+      client: bus,
+      source: { topic: 'queue-events', subscription: 'voice-adapter' },
+      handler: (event, message) => flow.callAssigned(event, message.log),
+      registry,
+      logger,
+    }),
+  ];
+  app.readiness.register('queue-status', consumers[0]?.readinessCheck ?? (async () => {}));
+  app.readiness.register('queue-events', consumers[1]?.readinessCheck ?? (async () => {}));
+  app.addHook('onReady', async () => {
+    for (const consumer of consumers) consumer.start();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await publisher.close();
+    await bus.close();
+    await states.close();
+    await context.close();
+  });
+  return app;
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
+import { CallRegistry } from './calls.js';
+import { createAcsCallingApp } from './server.js';
+
+/** Api-versions of Call Automation accepted by default (2026-03-12 is the 1.6.0 SDK's default). */
+export const ACS_CALLING_API_VERSIONS: readonly string[] = ['2025-05-15', '2025-06-15', '2026-03-12'];
+
+/** How to start an {@link AcsCallingEmulator}. Every field is optional. */
+export interface AcsCallingEmulatorOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; `0` (the default) picks a free one. */
+  port?: number;
+  /** The resource's access key (base64). Default: 32 random bytes. */
+  accessKey?: string;
+  /** The number callers dial. Default `+18005550100`. */
+  acsPhoneNumber?: string;
+  apiVersions?: readonly string[];
+  /** Simulated speaking time per character of a text prompt, in ms. Default 1. */
+  playbackMsPerCharacter?: number;
+  /** Simulated length of an audio file, in ms. Default 50. */
+  filePlaybackMs?: number;
+  /** Event Grid retry policy for IncomingCall deliveries (shortened). */
+  retry?: Partial<RetryPolicy>;
+  /** The Event Grid `topic` of IncomingCall events. */
+  topic?: string;
+  logger?: Logger;
+}
+
+/** A running ACS Call Automation emulator. */
+export interface AcsCallingEmulator {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly accessKey: string;
+  /** `endpoint=http://127.0.0.1:<port>/;accesskey=<key>` for `new CallAutomationClient(cs, { allowInsecureConnection: true })`. */
+  readonly connectionString: string;
+  readonly acsPhoneNumber: string;
+  /** The calls, and the simulated callers on them (dial, say, press, silence, hang up) and what they heard. */
+  readonly calls: CallRegistry;
+  /** Forgets calls and failure settings (the webhook stays connected). */
+  reset(): void;
+  /** Stops listening. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function connectableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/**
+ * Starts the Call Automation emulator over **http**. The unmodified `@azure/communication-call-automation`
+ * client talks to it (HMAC verified on every request):
+ *
+ * @example
+ * ```ts
+ * const acs = await startAcsCallingEmulator({ port: 0 });
+ * await acs.calls.connect('http://127.0.0.1:7071/api/incoming-call', { secret: 's3cret' });
+ * const call = await acs.calls.dial('+14255550123');
+ * ```
+ */
+export async function startAcsCallingEmulator(
+  options: AcsCallingEmulatorOptions = {},
+): Promise<AcsCallingEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const accessKey = options.accessKey ?? randomBytes(32).toString('base64');
+  const acsPhoneNumber = options.acsPhoneNumber ?? '+18005550100';
+  const topic =
+    options.topic ??
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/omnichannel-local/providers/microsoft.communication/communicationservices/acs-emulator';
+  const deliverer = new EventGridDeliverer(
+    { ...DEFAULT_RETRY_POLICY, ...options.retry },
+    'acs-calling-subscription',
+  );
+  const calls = new CallRegistry({
+    deliverer,
+    topic,
+    acsPhoneNumber,
+    playbackMsPerCharacter: options.playbackMsPerCharacter ?? 1,
+    filePlaybackMs: options.filePlaybackMs ?? 50,
+    callbackTimeoutMs: 10_000,
+  });
+  const app = createAcsCallingApp(calls, {
+    accessKey,
+    apiVersions: options.apiVersions ?? ACS_CALLING_API_VERSIONS,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') {
+    await app.close();
+    throw new Error('no TCP address');
+  }
+  const endpoint = `http://${connectableHost(host)}:${address.port}`;
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    port: address.port,
+    accessKey,
+    connectionString: `endpoint=${endpoint}/;accesskey=${accessKey}`,
+    acsPhoneNumber,
+    calls,
+    reset: () => calls.reset(),
+    stop() {
+      stopped ??= (async () => {
+        calls.close();
+        await app.close();
+      })();
+      return stopped;
+    },
+  };
+}
