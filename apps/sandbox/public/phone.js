@@ -9,12 +9,15 @@ const STATES = {
   disconnected: 'Call ended',
 };
 
+const ENTITIES = { apos: "'", quot: '"', lt: '<', gt: '>', amp: '&' };
+
 /** What a prompt says, without SSML markup. */
 function spoken(prompt) {
   if (prompt.kind !== 'ssml') return prompt.content;
   return prompt.content
     .replace(/<break[^>]*>/g, ' ')
     .replace(/<[^>]+>/g, '')
+    .replace(/&(apos|quot|lt|gt|amp);/g, (_, name) => ENTITIES[name])
     .replace(/\s+/g, ' ')
     .trim();
 }

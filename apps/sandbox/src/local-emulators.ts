@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { startAcsCallingEmulator } from '@omni/emulators/acs-calling';
 import { startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
 import { startCosmosEmulator } from '@omni/emulators/cosmos';
 import { startDirectLineEmulator } from '@omni/emulators/directline';
@@ -16,6 +17,7 @@ export interface EmulatorPorts {
   cosmos: number;
   foundry: number;
   acsMessages: number;
+  acsCalling: number;
   directLine: number;
 }
 
@@ -26,6 +28,7 @@ export const DEFAULT_EMULATOR_PORTS: EmulatorPorts = {
   cosmos: 8081,
   foundry: 8443,
   acsMessages: 8085,
+  acsCalling: 8086,
   directLine: 7080,
 };
 
@@ -41,7 +44,7 @@ export interface LocalEmulators {
    * Subscribes the services' webhooks as Event Grid would (validation handshake first), once they are up:
    * the simulated WhatsApp phone to the whatsapp-adapter's `/api/events`.
    */
-  connectWebhooks(urls: { whatsapp?: string; webchat?: string }): Promise<void>;
+  connectWebhooks(urls: { voice?: string; whatsapp?: string; webchat?: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,9 +65,11 @@ export async function startLocalEmulators(
     started.push(foundry);
     const acsMessages = await startAcsMessagesEmulator({ port: ports.acsMessages });
     started.push(acsMessages);
+    const acsCalling = await startAcsCallingEmulator({ port: ports.acsCalling });
+    started.push(acsCalling);
     const directLine = await startDirectLineEmulator({ port: ports.directLine });
     started.push(directLine);
-    return describeEmulators({ serviceBus, cosmos, foundry, acsMessages, directLine }, () =>
+    return describeEmulators({ serviceBus, cosmos, foundry, acsMessages, acsCalling, directLine }, () =>
       Promise.allSettled(started.map((e) => e.stop())).then(() => {}),
     );
   } catch (error) {
@@ -78,11 +83,12 @@ interface StartedEmulators {
   cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
   foundry: Awaited<ReturnType<typeof startFoundryEmulator>>;
   acsMessages: Awaited<ReturnType<typeof startAcsMessagesEmulator>>;
+  acsCalling: Awaited<ReturnType<typeof startAcsCallingEmulator>>;
   directLine: Awaited<ReturnType<typeof startDirectLineEmulator>>;
 }
 
 function describeEmulators(started: StartedEmulators, stop: () => Promise<void>): LocalEmulators {
-  const { serviceBus, cosmos, foundry, acsMessages, directLine } = started;
+  const { serviceBus, cosmos, foundry, acsMessages, acsCalling, directLine } = started;
   const webhookSecret = randomBytes(24).toString('base64url');
   return {
     env: {
@@ -95,6 +101,8 @@ function describeEmulators(started: StartedEmulators, stop: () => Promise<void>)
       NODE_EXTRA_CA_CERTS: foundry.caCertificatePath,
       ACS_MESSAGES_CONNECTION_STRING: acsMessages.connectionString,
       ACS_MESSAGES_EMULATOR_URL: acsMessages.endpoint,
+      ACS_CONNECTION_STRING: acsCalling.connectionString,
+      ACS_CALLING_EMULATOR_URL: acsCalling.endpoint,
       // Web chat: the Direct Line emulator hands out tokens and relays to the bot, which trusts it locally.
       DIRECTLINE_ENDPOINT: directLine.endpoint,
       BOT_AUTH_DISABLED: 'true',
@@ -111,6 +119,7 @@ function describeEmulators(started: StartedEmulators, stop: () => Promise<void>)
       `Cosmos DB               ${cosmos.endpoint}  (key: the emulator's well-known key)`,
       `AI Foundry (https)      ${foundry.endpoint}  (scripted model)`,
       `ACS Advanced Messaging  ${acsMessages.endpoint}  (WhatsApp sends and the simulated phone)`,
+      `ACS Call Automation     ${acsCalling.endpoint}  (calls and the simulated caller)`,
       `Direct Line 3.0         ${directLine.domain}  (web chat to the bot)`,
     ],
     links: [
@@ -118,6 +127,7 @@ function describeEmulators(started: StartedEmulators, stop: () => Promise<void>)
       `Foundry agents=${foundry.origin}/_emulator/agents`,
       `Foundry conversations=${foundry.origin}/_emulator/conversations`,
       `WhatsApp messages sent=${acsMessages.endpoint.replace(/\/$/, '')}/_emulator/messages`,
+      `Calls=${acsCalling.endpoint.replace(/\/$/, '')}/_emulator/calls`,
       `Direct Line conversations=${directLine.endpoint.replace(/\/$/, '')}/inspect/conversations`,
     ].join(','),
     connectWebhooks: async (urls) => {
@@ -125,6 +135,7 @@ function describeEmulators(started: StartedEmulators, stop: () => Promise<void>)
         await acsMessages.customer.connect(urls.whatsapp, { secret: webhookSecret });
       }
       if (urls.webchat !== undefined) directLine.connectBot(urls.webchat);
+      if (urls.voice !== undefined) await acsCalling.calls.connect(urls.voice, { secret: webhookSecret });
     },
     stop,
   };

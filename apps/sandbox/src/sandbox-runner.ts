@@ -29,6 +29,7 @@ export async function startSandbox(options: { logLevel?: string } = {}): Promise
     cosmos: 0,
     foundry: 0,
     acsMessages: 0,
+    acsCalling: 0,
     directLine: 0,
   });
   try {
@@ -42,6 +43,8 @@ export async function startSandbox(options: { logLevel?: string } = {}): Promise
         SANDBOX_SERVICES: withPorts.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
         // The sandbox UI shows the web chat page in a frame.
         WEBCHAT_FRAME_ANCESTORS: `http://127.0.0.1:${withPorts.find((s) => s.name === 'sandbox')?.port ?? 0}`,
+        // Call Automation calls the voice-adapter back here.
+        VOICE_CALLBACK_BASE_URL: `http://127.0.0.1:${withPorts.find((s) => s.name === 'voice-adapter')?.port ?? 0}`,
         // Handoff links point at the web chat page the webchat-adapter serves.
         WEBCHAT_PUBLIC_URL: `http://127.0.0.1:${withPorts.find((s) => s.name === 'webchat-adapter')?.port ?? 0}`,
         SANDBOX_LINKS: emulators.links,
@@ -53,6 +56,7 @@ export async function startSandbox(options: { logLevel?: string } = {}): Promise
       return member.url;
     };
     await emulators.connectWebhooks({
+      voice: `${urlOf('voice-adapter')}/api/incoming-call`,
       whatsapp: `${urlOf('whatsapp-adapter')}/api/events`,
       webchat: `${urlOf('webchat-adapter')}/api/messages`,
     });

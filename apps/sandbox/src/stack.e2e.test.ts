@@ -17,6 +17,7 @@ describe('the local stack', () => {
       cosmos: 0,
       foundry: 0,
       acsMessages: 0,
+      acsCalling: 0,
       directLine: 0,
     });
     const missing = services.filter((s) => !existsSync(s.entry)).map((s) => s.entry);

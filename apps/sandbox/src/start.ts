@@ -48,6 +48,7 @@ try {
     cosmos: Number(process.env.COSMOS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.cosmos),
     foundry: Number(process.env.FOUNDRY_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.foundry),
     acsMessages: Number(process.env.ACS_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.acsMessages),
+    acsCalling: Number(process.env.ACS_CALLING_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.acsCalling),
     directLine: Number(process.env.DIRECTLINE_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORTS.directLine),
   });
   for (const line of emulators.describe()) print(styleText('green', `✓ ${line}`));
@@ -60,6 +61,8 @@ try {
       SANDBOX_LINKS: emulators.links,
       // The sandbox UI shows the web chat page in a frame.
       WEBCHAT_FRAME_ANCESTORS: `http://127.0.0.1:${basePort}`,
+      // Call Automation calls the voice-adapter back here.
+      VOICE_CALLBACK_BASE_URL: `http://127.0.0.1:${services.find((s) => s.name === 'voice-adapter')?.port ?? basePort + 1}`,
       // Handoff links point at the web chat page the webchat-adapter serves.
       WEBCHAT_PUBLIC_URL: `http://127.0.0.1:${services.find((s) => s.name === 'webchat-adapter')?.port ?? basePort + 3}`,
       EXPOSE_ERRORS: 'true',
@@ -69,16 +72,18 @@ try {
       print(styleText('green', `✓ ${member.name} ready (${(ms / 1000).toFixed(1)} s)`)),
   });
   const urlOf = (name: string) => stack.members.find((m) => m.name === name)?.url;
+  const voiceUrl = urlOf('voice-adapter');
   const whatsappUrl = urlOf('whatsapp-adapter');
   const webchatUrl = urlOf('webchat-adapter');
   await emulators.connectWebhooks({
+    ...(voiceUrl === undefined ? {} : { voice: `${voiceUrl}/api/incoming-call` }),
     ...(whatsappUrl === undefined ? {} : { whatsapp: `${whatsappUrl}/api/events` }),
     ...(webchatUrl === undefined ? {} : { webchat: `${webchatUrl}/api/messages` }),
   });
   print(
     styleText(
       'green',
-      '✓ WhatsApp phone subscribed to the whatsapp-adapter (Event Grid handshake), Direct Line to the bot',
+      '✓ Event Grid subscriptions: IncomingCall -> voice-adapter, WhatsApp -> whatsapp-adapter; Direct Line -> the bot',
     ),
   );
   const sandbox = stack.members.find((m) => m.name === 'sandbox');

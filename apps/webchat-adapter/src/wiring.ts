@@ -7,10 +7,9 @@ import {
   foundryCredentialFor,
   loadScenario,
   OfflineDriver,
-  type QueueSnapshot,
 } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
-import { createServiceBusClient, EventConsumer, EventPublisher } from '@omni/messaging';
+import { createServiceBusClient, EventConsumer, EventPublisher, QueueStatusView } from '@omni/messaging';
 import { CloudAdapter } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -35,9 +34,6 @@ export interface AdapterOverrides {
   env?: Record<string, string | undefined>;
   clock?: () => number;
 }
-
-/** Until the queue-status snapshots are consumed: the queue reads as normal. */
-const NORMAL_QUEUE: QueueSnapshot = { queue: 'default', depth: 0, estimatedWaitSeconds: 0, level: 'normal' };
 
 /** Locally the Direct Line emulator accepts any secret when it was started without one. */
 const LOCAL_SECRET = 'local-directline-emulator';
@@ -77,13 +73,15 @@ export async function createAdapter(
             : {}),
         })
       : new OfflineDriver());
+  const queueView = new QueueStatusView();
   const engine = new ConversationEngine({
     scenario,
     settings,
     driver,
     store,
     tools: createBuiltInToolRegistry(),
-    queueStatus: async () => NORMAL_QUEUE,
+    // What the router last said about the human queue (normal until it says otherwise).
+    queueStatus: queueView.portFor(config.MESSAGING_HUMAN_QUEUE),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
   const botAdapter = new CloudAdapter(botAuthenticationOf(config));
@@ -112,6 +110,13 @@ export async function createAdapter(
   const consumers = [
     new EventConsumer({
       client: bus,
+      source: { topic: 'queue-status', subscription: 'webchat-adapter' },
+      handler: queueView.handle,
+      registry,
+      logger,
+    }),
+    new EventConsumer({
+      client: bus,
       source: { topic: 'inbound-messages', subscription: 'webchat-adapter' },
       handler: inbound.handle,
       registry,
@@ -125,8 +130,9 @@ export async function createAdapter(
       logger,
     }),
   ];
-  app.readiness.register('inbound-messages', consumers[0]?.readinessCheck ?? (async () => {}));
-  app.readiness.register('handoff-events', consumers[1]?.readinessCheck ?? (async () => {}));
+  app.readiness.register('queue-status', consumers[0]?.readinessCheck ?? (async () => {}));
+  app.readiness.register('inbound-messages', consumers[1]?.readinessCheck ?? (async () => {}));
+  app.readiness.register('handoff-events', consumers[2]?.readinessCheck ?? (async () => {}));
   app.addHook('onReady', async () => {
     for (const consumer of consumers) consumer.start();
   });

@@ -45,6 +45,8 @@ export const configSchema = z
     FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
     FOUNDRY_MODEL: z.string().min(1).optional(),
     SCENARIO: z.string().min(1).default('utilities'),
+    /** The human queue escalations wait in; its `queue.status.changed` snapshots answer `check_queue_status`. */
+    MESSAGING_HUMAN_QUEUE: z.string().min(1).default('support'),
   })
   .superRefine((config, ctx) => {
     if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {

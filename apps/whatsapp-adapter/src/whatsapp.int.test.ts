@@ -334,3 +334,36 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     expect(latency).toBeLessThanOrEqual(Date.now() - before + 1_000);
   });
 });
+
+describe('whatsapp-adapter and the queue monitor', () => {
+  it('offers web chat instead of a long wait once the router says the human queue is high', async () => {
+    const at = new Date().toISOString();
+    await publisher.publish(
+      createEvent(
+        'queue.status.changed',
+        {
+          queue: 'support',
+          depth: 70,
+          longestWaitSeconds: 900,
+          estimatedWaitSeconds: 1_200,
+          availableAgents: 0,
+          level: 'high',
+          massEvent: false,
+          at,
+        },
+        { source: '/apps/channel-router', correlationId: `qs-${at}`, subject: 'support' },
+      ),
+    );
+    const to = phone();
+    // The snapshot reaches the adapter through its queue-status subscription; ask until the offer shows it.
+    await vi.waitFor(
+      async () => {
+        await acs.customer.send(to, 'I want to speak to a human');
+        await settle(to, 1);
+        expect(replies(to).join('\n')).toMatch(/web chat/i);
+      },
+      { timeout: 20_000, interval: 500 },
+    );
+    expect(replies(to).join('\n')).toMatch(/20 minutes|1200|wait/i);
+  }, 30_000);
+});

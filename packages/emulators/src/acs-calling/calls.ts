@@ -100,6 +100,18 @@ export interface EmulatedCall {
   hangUpBy?: 'caller' | 'application';
 }
 
+/**
+ * How long the `<break time="..."/>` elements of an SSML prompt last, in ms: a hold announcement's pause is
+ * real silence, so the next PlayCompleted comes when a real one would.
+ */
+export function ssmlBreakMs(ssml: string): number {
+  let total = 0;
+  for (const match of ssml.matchAll(/<break\b[^>]*\btime\s*=\s*["'](\d+(?:\.\d+)?)\s*(ms|s)["']/gi)) {
+    total += Number(match[1]) * ((match[2] ?? '').toLowerCase() === 's' ? 1000 : 1);
+  }
+  return total;
+}
+
 /** DTMF tones by key, as Call Automation names them in `dtmfResult.tones`. */
 const TONES: Record<string, string> = {
   '0': 'zero',
@@ -520,7 +532,8 @@ export class CallRegistry {
         total +
         (source.kind === 'file'
           ? this.#o.filePlaybackMs
-          : source.content.replace(/<[^>]*>/g, '').length * this.#o.playbackMsPerCharacter),
+          : source.content.replace(/<[^>]*>/g, '').length * this.#o.playbackMsPerCharacter +
+            (source.kind === 'ssml' ? ssmlBreakMs(source.content) : 0)),
       0,
     );
   }
