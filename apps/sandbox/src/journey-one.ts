@@ -50,7 +50,7 @@ export const CALLER_LINES = {
 } as const;
 
 /** What the customer writes on WhatsApp after the call. */
-export const WHATSAPP_LINE = "Hi, it's me again from the phone. Any news?";
+export const WHATSAPP_LINE = "Hi, it's me from the phone call. Any update on the power cut?";
 
 const ENTITIES: Record<string, string> = { apos: "'", quot: '"', lt: '<', gt: '>', amp: '&' };
 

@@ -585,6 +585,8 @@ export class VoiceCallFlow {
           collectedData: publicCollectedData(customer.collectedData),
           ...(session.phone === undefined ? {} : { address: { phone: session.phone } }),
           ...(customer.displayName ? { customerName: customer.displayName.slice(0, 200) } : {}),
+          // What the call was about, for the template's "continue about {{topic}}" (the summary's intent).
+          ...topicOf(customer.collectedData),
           requestedAt: this.#now(),
         },
         { source: SOURCE, correlationId: session.correlationId, id: `voice:${handoffId}` },
@@ -684,4 +686,12 @@ export class VoiceCallFlow {
       ),
     );
   }
+}
+
+/** The handoff topic from the conversation's collected intent (`a power outage` -> `your power outage`). */
+export function topicOf(collectedData: Readonly<Record<string, unknown>>): { topic?: string } {
+  const intent = collectedData.intent;
+  if (typeof intent !== 'string' || intent.trim().length === 0) return {};
+  const topic = intent.trim().replace(/^(?:an?|the)\s+/i, 'your ');
+  return { topic: topic.slice(0, 200) };
 }

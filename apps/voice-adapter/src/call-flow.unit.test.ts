@@ -2,7 +2,7 @@ import { createEvent, type OmniEvent } from '@omni/contracts';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CallControl, Listen, Prompt } from './acs.js';
-import { VoiceCallFlow, type VoiceStore } from './call-flow.js';
+import { topicOf, VoiceCallFlow, type VoiceStore } from './call-flow.js';
 import { InMemoryCallStateStore } from './call-state.js';
 
 const CUSTOMER = 'cust_01HZY3K7Q8M2N4P6R8T0V2W4X6';
@@ -156,5 +156,19 @@ describe('VoiceCallFlow', () => {
       status: 401,
     });
     await expect(flow.callback('../etc', 'nope', [])).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('topicOf', () => {
+  it('given a collected intent, when read, then it becomes the topic addressed to the customer', () => {
+    expect(topicOf({ intent: 'a power outage' })).toEqual({ topic: 'your power outage' });
+    expect(topicOf({ intent: 'an engineer visit or meter issue' })).toEqual({
+      topic: 'your engineer visit or meter issue',
+    });
+  });
+
+  it('given no intent, when read, then there is no topic (the template falls back)', () => {
+    expect(topicOf({})).toEqual({});
+    expect(topicOf({ intent: '  ' })).toEqual({});
   });
 });

@@ -212,7 +212,9 @@ export class EventConsumer {
     const idleMs = this.#options.sessionIdleMs ?? 1_000;
     try {
       while (this.#running) {
-        const messages = await receiver.receiveMessages(10, { maxWaitTimeInMs: idleMs });
+        // One at a time: the SDK's batch receive waits up to a further second after the first message for the
+        // batch to fill (not configurable), which would add a second to every hop of a conversation.
+        const messages = await receiver.receiveMessages(1, { maxWaitTimeInMs: idleMs });
         if (messages.length === 0) break;
         // One at a time: order within a session (a customer) is the point of sessions. Messages received in
         // this batch are finished even when the consumer is stopping, so none is left locked.
