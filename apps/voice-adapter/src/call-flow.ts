@@ -414,6 +414,7 @@ export class VoiceCallFlow {
       const answer = interpretOfferAnswer(digits !== undefined ? { digits } : { speech: speech ?? '' });
       log.info({ answer, input: digits !== undefined ? 'dtmf' : 'speech' }, 'switch offer answered');
       if (answer === 'yes') await this.#accept(session);
+      else if (answer === 'webchat') await this.#accept(session, 'webchat');
       else if (answer === 'no') await this.#queue(session, undefined);
       else await this.#reprompt(session, PROMPTS.notHeard);
       return;
@@ -548,11 +549,13 @@ export class VoiceCallFlow {
   }
 
   #switchChannel(session: CallSession): string {
+    if (session.chosenChannel !== undefined) return session.chosenChannel;
     const channels = session.offer?.channels ?? ['whatsapp'];
     return channels.includes('whatsapp') ? 'whatsapp' : (channels[0] ?? 'whatsapp');
   }
 
-  async #accept(session: CallSession): Promise<void> {
+  async #accept(session: CallSession, channel?: 'webchat'): Promise<void> {
+    if (channel !== undefined) session.chosenChannel = channel;
     if (session.phone === undefined) {
       session.phase = 'collecting-number';
       session.reprompts = 0;

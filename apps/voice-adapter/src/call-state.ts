@@ -46,6 +46,8 @@ export interface CallSession {
   /** User turns so far (engine turn ids are `<ref>:t<n>`). */
   turns: number;
   offer?: { channels: string[]; estimatedWaitSeconds: number };
+  /** The channel the caller picked by name or key (web chat); otherwise WhatsApp when offered. */
+  chosenChannel?: 'webchat';
   handoff?: { handoffId: string; toChannel: string };
   queuedAt?: string;
   /** CloudEvent ids already handled (the most recent ones), for duplicate deliveries. */

@@ -204,6 +204,27 @@ describe('voice-adapter through its webhooks and the ACS Call Automation emulato
     }, WAIT);
   });
 
+  it('given a long queue, when the caller asks for web chat, then handoff.requested goes to web chat and the call ends', async () => {
+    await setQueue(600, 70);
+    const from = phone();
+    const id = await dial(from);
+    acs.calls.say(id, 'My power is out at 14 Cardigan Road, LS6 1LF');
+    await vi.waitFor(() => expect(heard(id).length).toBe(2), WAIT);
+    await listening(id);
+    acs.calls.say(id, 'I want to talk to a real person');
+    await listening(id);
+    expect(heard(id).at(-1)).toContain('press 3');
+    acs.calls.say(id, 'Web chat please');
+    await ended(id);
+    expect(heard(id).at(-1)).toContain('web chat');
+    await vi.waitFor(async () => {
+      const requested = (await routerSees('handoff-events')).find(
+        (e) => e.type === 'handoff.requested' && (e.data.address as { phone?: string })?.phone === from,
+      );
+      expect(requested?.data).toMatchObject({ fromChannel: 'voice', toChannel: 'webchat' });
+    }, WAIT);
+  });
+
   it('given a long queue, when the caller declines, then call.queued, hold announcements, and call.assigned transfers the call', async () => {
     await setQueue(600, 70);
     const id = await dial(phone());

@@ -39,21 +39,28 @@ export function queueForAgent(reading: QueueReading, thresholds: SwitchThreshold
   };
 }
 
-/** What the caller answered to "continue on WhatsApp?". */
-export type OfferAnswer = 'yes' | 'no' | 'unclear';
+/** What the caller answered to "continue on WhatsApp?": yes, no, or web chat instead (a link by message). */
+export type OfferAnswer = 'yes' | 'no' | 'webchat' | 'unclear';
+
+const WEBCHAT = /\b(?:web ?chat|website|web site|online chat|(?:a |the )?link|browser)\b/i;
 
 const YES =
   /^(?:yes|yeah|yep|yup|sure|ok(?:ay)?|please(?: do)?|go ahead|do it|alright|that'?s fine|sounds good)\b/i;
 const NO = /^(?:no|nope|nah|no thanks?|i'?ll wait|i will wait|wait|i'?d rather wait|don'?t)\b/i;
 
-/** Interprets the answer to the switch offer: DTMF 1 or a spoken yes; DTMF 2 or a spoken no. */
+/**
+ * Interprets the answer to the switch offer: DTMF 1 or a spoken yes; DTMF 2 or a spoken no; DTMF 3 or asking
+ * for web chat (or a link) by name.
+ */
 export function interpretOfferAnswer(input: { speech?: string; digits?: string }): OfferAnswer {
   if (input.digits !== undefined) {
     if (input.digits.startsWith('1')) return 'yes';
     if (input.digits.startsWith('2')) return 'no';
+    if (input.digits.startsWith('3')) return 'webchat';
     return 'unclear';
   }
   const text = (input.speech ?? '').trim().replace(/^(?:um+|uh+|well|oh),?\s*/i, '');
+  if (WEBCHAT.test(text) && !/^(?:no|nope|nah)\b/i.test(text)) return 'webchat';
   if (NO.test(text)) return 'no';
   if (YES.test(text)) return 'yes';
   return 'unclear';
@@ -137,7 +144,8 @@ export const PROMPTS = {
   askAgain: 'How can I help you today?',
   notHeard: "Sorry, I didn't catch that.",
   goodbyeSilence: "I'm sorry, I can't hear you. Please call us again. Goodbye.",
-  offerKeys: 'Say yes or press 1 to continue there. Say no or press 2 to wait for a person.',
+  offerKeys:
+    'Say yes or press 1 to continue on WhatsApp. Say web chat or press 3 for a web chat link. Say no or press 2 to wait for a person.',
   askNumber:
     'Your number is withheld. Please key in your mobile number with the country code, then press the hash key.',
   badNumber: "Sorry, that number doesn't look right.",

@@ -31,6 +31,10 @@ describe('voice decisions', () => {
     expect(interpretOfferAnswer({ digits: '1' })).toBe('yes');
     expect(interpretOfferAnswer({ digits: '2' })).toBe('no');
     expect(interpretOfferAnswer({ digits: '5' })).toBe('unclear');
+    expect(interpretOfferAnswer({ digits: '3' })).toBe('webchat');
+    expect(interpretOfferAnswer({ speech: 'Web chat please' })).toBe('webchat');
+    expect(interpretOfferAnswer({ speech: 'can you send me a link instead' })).toBe('webchat');
+    expect(interpretOfferAnswer({ speech: 'no, no web chat, I will wait' })).toBe('no');
     expect(interpretOfferAnswer({ speech: 'Yes please.' })).toBe('yes');
     expect(interpretOfferAnswer({ speech: 'um, no thanks, I will wait' })).toBe('no');
     expect(interpretOfferAnswer({ speech: 'what is the weather' })).toBe('unclear');
