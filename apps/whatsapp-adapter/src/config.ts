@@ -39,6 +39,23 @@ export const configSchema = z
           .filter((part) => part.length > 0),
       )
       .pipe(z.array(z.enum(TEMPLATE_SOURCES))),
+    /** The approved template that carries a web chat link (used outside the 24-hour window). */
+    WHATSAPP_WEBCHAT_TEMPLATE_NAME: z.string().min(1).default('continue_in_webchat'),
+    /** Its body parameters in order; must include `link`. */
+    WHATSAPP_WEBCHAT_TEMPLATE_PARAMETERS: z
+      .string()
+      .default('customerName,topic,link')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part.length > 0),
+      )
+      .pipe(z.array(z.enum(TEMPLATE_SOURCES)))
+      .refine(
+        (parameters) => parameters.includes('link'),
+        'must include link (the template carries the web chat link)',
+      ),
     WHATSAPP_RATE_BURST: positiveInt(10),
     WHATSAPP_RATE_PER_MINUTE: positiveInt(30),
     CONVERSATION_DRIVER: z.enum(['offline', 'foundry']).default('offline'),
@@ -117,5 +134,14 @@ export function templateConfigOf(config: Config): HandoffTemplateConfig {
     name: config.WHATSAPP_TEMPLATE_NAME,
     language: config.WHATSAPP_TEMPLATE_LANGUAGE,
     bodyParameters: config.WHATSAPP_TEMPLATE_PARAMETERS as TemplateParameterSource[],
+  };
+}
+
+/** The template for a web chat link handed over by WhatsApp. */
+export function webchatTemplateConfigOf(config: Config): HandoffTemplateConfig {
+  return {
+    name: config.WHATSAPP_WEBCHAT_TEMPLATE_NAME,
+    language: config.WHATSAPP_TEMPLATE_LANGUAGE,
+    bodyParameters: config.WHATSAPP_WEBCHAT_TEMPLATE_PARAMETERS as TemplateParameterSource[],
   };
 }

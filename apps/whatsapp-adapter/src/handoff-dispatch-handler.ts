@@ -1,6 +1,7 @@
-import type { OmniEvent } from '@omni/contracts';
+import { createEvent, type OmniEvent } from '@omni/contracts';
 import type { MessageContext } from '@omni/messaging';
 import type { WhatsAppSender } from './acs.js';
+import { type Publisher, SOURCE } from './app.js';
 import { type HandoffTemplateConfig, handoffNotice, noticeRequestBody } from './domain/index.js';
 import type { DispatchedHandoffs, HandoffMessageStore } from './handoff-messages.js';
 import type { AdapterStore } from './inbound-handler.js';
@@ -11,6 +12,10 @@ export interface HandoffDispatchHandlerOptions {
   readonly sender: WhatsAppSender;
   readonly channelRegistrationId: string;
   readonly template: HandoffTemplateConfig;
+  /** The template that carries a web chat link (a handoff to web chat told by WhatsApp). */
+  readonly webchatTemplate?: HandoffTemplateConfig;
+  /** Publishes `handoff.failed` when no notice can be sent, so the router falls back at once. */
+  readonly publisher?: Publisher;
   readonly handoffMessages: HandoffMessageStore;
   readonly dispatched: DispatchedHandoffs;
   /** Epoch milliseconds; default `Date.now`. */
@@ -35,16 +40,35 @@ export class HandoffDispatchHandler {
     if (event.type !== 'handoff.dispatched' || event.data.deliveryChannel !== 'whatsapp') return;
     const dispatched = event.data;
     const lastInboundAt = await this.#o.store.lastInbound(dispatched.customerId, 'whatsapp');
-    const notice = handoffNotice(
-      dispatched,
-      { lastInboundAt, now: new Date(this.#clock()) },
-      this.#o.template,
-    );
+    const template =
+      dispatched.toChannel === 'webchat' ? (this.#o.webchatTemplate ?? this.#o.template) : this.#o.template;
+    const notice = handoffNotice(dispatched, { lastInboundAt, now: new Date(this.#clock()) }, template);
     if (notice.kind === 'none') {
       context.log.warn(
         { handoffId: dispatched.handoffId, reason: notice.reason },
         'no WhatsApp handoff notice sent',
       );
+      if (notice.reason !== 'not-whatsapp') {
+        // Nothing will ever be delivered: tell the router now rather than let the handoff expire.
+        await this.#o.publisher?.publish(
+          createEvent(
+            'handoff.failed',
+            {
+              handoffId: dispatched.handoffId,
+              customerId: dispatched.customerId,
+              toChannel: dispatched.toChannel,
+              reason: `no WhatsApp notice could be sent (${notice.reason})`,
+              retryable: false,
+              failedAt: new Date(this.#clock()).toISOString(),
+            },
+            {
+              source: SOURCE,
+              correlationId: event.correlationId,
+              id: `whatsapp:handoff.failed:${dispatched.handoffId}`,
+            },
+          ),
+        );
+      }
       return;
     }
     const body = noticeRequestBody(notice, this.#o.channelRegistrationId);

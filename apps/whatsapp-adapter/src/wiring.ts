@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AcsWhatsAppSender, createMessagesClient, type WhatsAppSender } from './acs.js';
 import { buildApp } from './app.js';
-import { type Config, templateConfigOf } from './config.js';
+import { type Config, templateConfigOf, webchatTemplateConfigOf } from './config.js';
 import { HandoffDispatchHandler } from './handoff-dispatch-handler.js';
 import { DispatchedHandoffs, HandoffMessageLog } from './handoff-messages.js';
 import { InboundMessageHandler } from './inbound-handler.js';
@@ -109,6 +109,8 @@ export async function createAdapter(
     sender,
     channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID,
     template: templateConfigOf(config),
+    webchatTemplate: webchatTemplateConfigOf(config),
+    publisher,
     handoffMessages,
     dispatched,
     clock,

@@ -1,0 +1,102 @@
+import { createEvent, type OmniEvent } from '@omni/contracts';
+import { SAMPLE_CUSTOMER_ID } from '@omni/contracts/testing';
+import type { MessageContext } from '@omni/messaging';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { NotificationBody } from './acs.js';
+import type { HandoffTemplateConfig } from './domain/index.js';
+import { HandoffDispatchHandler } from './handoff-dispatch-handler.js';
+import { DispatchedHandoffs, HandoffMessageLog } from './handoff-messages.js';
+
+const context = {
+  messageId: 'm',
+  attempt: 1,
+  sessionId: undefined,
+  log: pino({ level: 'silent' }),
+} as MessageContext;
+const CONTINUE: HandoffTemplateConfig = {
+  name: 'continue_conversation',
+  language: 'en_US',
+  bodyParameters: ['customerName', 'topic'],
+};
+const WEBCHAT: HandoffTemplateConfig = {
+  name: 'continue_in_webchat',
+  language: 'en_US',
+  bodyParameters: ['customerName', 'topic', 'link'],
+};
+
+function fixture(webchatTemplate: HandoffTemplateConfig) {
+  const sent: NotificationBody[] = [];
+  const published: OmniEvent[] = [];
+  const done = new Map<string, unknown>();
+  const handler = new HandoffDispatchHandler({
+    store: {
+      lastInbound: async () => undefined,
+      runOnce: (async (key: string, fn: () => Promise<unknown>) => {
+        if (!done.has(key)) done.set(key, await fn());
+        return done.get(key);
+      }) as never,
+    },
+    sender: {
+      send: async (body) => {
+        sent.push(body);
+        return `msg-${sent.length}`;
+      },
+    },
+    channelRegistrationId: 'channel-1',
+    template: CONTINUE,
+    webchatTemplate,
+    publisher: {
+      publish: async (event) => void published.push(event),
+      publishAll: async (events) => void published.push(...events),
+    },
+    handoffMessages: new HandoffMessageLog(),
+    dispatched: new DispatchedHandoffs(),
+  });
+  return { handler, sent, published };
+}
+
+function webchatHandoff() {
+  return createEvent(
+    'handoff.dispatched',
+    {
+      handoffId: 'ho_web_1',
+      customerId: SAMPLE_CUSTOMER_ID,
+      fromChannel: 'voice',
+      toChannel: 'webchat',
+      deliveryChannel: 'whatsapp',
+      address: { phone: '+14255550123' },
+      link: 'http://127.0.0.1:7073/?handoff=abc',
+      tokenExpiresAt: new Date(Date.now() + 900_000).toISOString(),
+      dispatchedAt: new Date().toISOString(),
+    },
+    { source: '/apps/channel-router', correlationId: 'ho_web_1' },
+  );
+}
+
+describe('HandoffDispatchHandler', () => {
+  it('given a web chat handoff outside the window, when handled, then the link template goes out with the link', async () => {
+    const f = fixture(WEBCHAT);
+    await f.handler.handle(webchatHandoff(), context);
+    expect(f.sent).toHaveLength(1);
+    const body = f.sent[0];
+    expect(body?.kind).toBe('template');
+    if (body?.kind !== 'template') return;
+    expect(body.template.name).toBe('continue_in_webchat');
+    expect(body.template.values).toContainEqual(
+      expect.objectContaining({ name: 'link', text: 'http://127.0.0.1:7073/?handoff=abc' }),
+    );
+    expect(f.published).toEqual([]);
+  });
+
+  it('given no template able to carry the link, when handled, then nothing is sent and handoff.failed tells the router', async () => {
+    const f = fixture(CONTINUE);
+    await f.handler.handle(webchatHandoff(), context);
+    expect(f.sent).toEqual([]);
+    expect(f.published).toHaveLength(1);
+    expect(f.published[0]).toMatchObject({
+      type: 'handoff.failed',
+      data: { handoffId: 'ho_web_1', toChannel: 'webchat', retryable: false },
+    });
+  });
+});
