@@ -32,6 +32,13 @@ export function startOps(config) {
               seconds(q.estimatedWaitSeconds),
             ),
             el('td', {}, `${q.availableAgents} / ${q.staffedAgents}`),
+            el(
+              'td',
+              { dataset: { field: 'service-level', abandoned: String(q.serviceLevel?.abandoned ?? 0) } },
+              q.serviceLevel
+                ? `${q.serviceLevel.answered} answered · ${q.serviceLevel.abandoned} abandoned`
+                : '–',
+            ),
           ),
         ),
       );

@@ -16,6 +16,9 @@ function route() {
 }
 
 const config = await api('/api/config');
+// `?phone=+1...` plays another customer (several journeys side by side, one tab each).
+const phoneOverride = new URLSearchParams(location.search).get('phone');
+if (phoneOverride && /^\+[1-9]\d{6,14}$/.test(phoneOverride)) config.customerPhone = phoneOverride;
 for (const node of document.querySelectorAll('[data-customer-phone]'))
   node.textContent = config.customerPhone;
 startOverview(config);

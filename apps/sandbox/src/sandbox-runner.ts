@@ -17,7 +17,9 @@ export interface RunningSandbox {
  * Starts the sandbox as `pnpm start` does, but on free ports and quiet. The services run from `dist/`
  * (`pnpm test` builds first).
  */
-export async function startSandbox(options: { logLevel?: string } = {}): Promise<RunningSandbox> {
+export async function startSandbox(
+  options: { logLevel?: string; env?: Record<string, string> } = {},
+): Promise<RunningSandbox> {
   const services = defaultServices().map((s) => ({ ...s, entry: s.entry.replace('/src/', '/dist/') }));
   const missing = services.filter((s) => !existsSync(s.entry)).map((s) => s.entry);
   if (missing.length > 0) {
@@ -40,6 +42,7 @@ export async function startSandbox(options: { logLevel?: string } = {}): Promise
       env: {
         ...emulators.env,
         LOG_LEVEL: options.logLevel ?? 'warn',
+        ...options.env,
         SANDBOX_SERVICES: withPorts.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
         // The sandbox UI shows the web chat page in a frame.
         WEBCHAT_FRAME_ANCESTORS: `http://127.0.0.1:${withPorts.find((s) => s.name === 'sandbox')?.port ?? 0}`,
