@@ -84,14 +84,15 @@ describe('the local stack', () => {
 describe('a service that cannot start', () => {
   it('given invalid configuration, then startStack rejects with that service’s own error and stops the rest', async () => {
     const [port1, port2] = await freePorts(2);
-    const [router, voice] = [
-      services.find((s) => s.name === 'channel-router'),
+    // The sandbox host needs no configuration, so it is the healthy one here.
+    const [healthy, voice] = [
+      services.find((s) => s.name === 'sandbox'),
       services.find((s) => s.name === 'voice-adapter'),
     ];
-    if (!router || !voice) throw new Error('services missing');
+    if (!healthy || !voice) throw new Error('services missing');
     const attempt = startStack({
       services: [
-        { ...router, port: port1 ?? 0 },
+        { ...healthy, port: port1 ?? 0 },
         { ...voice, port: port2 ?? 0, env: { BODY_LIMIT_BYTES: 'lots' } },
       ],
       env: { LOG_LEVEL: 'warn' },
