@@ -1,42 +1,21 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalEmulators, startLocalEmulators } from './local-emulators.js';
+import { type RunningSandbox, startSandbox } from './sandbox-runner.js';
 import { defaultServices, freePorts, type RunningStack, startStack } from './stack.js';
 
 // The stack runs the built services as separate processes, as `pnpm start` does. `pnpm test` builds first.
 const services = defaultServices().map((s) => ({ ...s, entry: s.entry.replace('/src/', '/dist/') }));
 
 describe('the local stack', () => {
+  let sandbox: RunningSandbox;
   let stack: RunningStack;
-  let emulators: LocalEmulators;
 
   beforeAll(async () => {
-    emulators = await startLocalEmulators({
-      serviceBusAmqp: 0,
-      serviceBusHttp: 0,
-      cosmos: 0,
-      foundry: 0,
-      acsMessages: 0,
-      acsCalling: 0,
-      directLine: 0,
-    });
-    const missing = services.filter((s) => !existsSync(s.entry)).map((s) => s.entry);
-    if (missing.length > 0)
-      throw new Error(`not built (run \`pnpm test\` from the repo root): ${missing.join(', ')}`);
-    const ports = await freePorts(services.length);
-    const withPorts = services.map((s, i) => ({ ...s, port: ports[i] ?? 0 }));
-    stack = await startStack({
-      services: withPorts,
-      env: {
-        ...emulators.env,
-        LOG_LEVEL: 'warn',
-        SANDBOX_SERVICES: withPorts.map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(','),
-      },
-    });
+    // As `pnpm start` runs it, on free ports.
+    sandbox = await startSandbox();
+    stack = sandbox.stack;
   }, 60_000);
   afterAll(async () => {
-    await stack?.stop();
-    await emulators?.stop();
+    await sandbox?.stop();
   });
 
   it('given the stack started, then every service answers /healthz, /readyz and /metrics', async () => {
