@@ -194,8 +194,11 @@ export class EventConsumer {
       } catch (error) {
         if (!this.#running) return;
         const code = (error as { code?: string }).code;
-        // No session had messages within the broker's wait: not a failure, just nothing to do.
-        if (code !== 'ServiceTimeout' && code !== 'SessionCannotBeLocked') {
+        // No session had messages within the broker's wait: not a failure, just nothing to do. The broker
+        // answered, so an earlier failure (a dropped connection) is over: readiness recovers.
+        if (code === 'ServiceTimeout' || code === 'SessionCannotBeLocked') {
+          this.#lastError = undefined;
+        } else {
           this.#lastError = error as Error;
           this.#log.warn({ err: error }, 'could not accept a session; retrying');
         }
