@@ -33,7 +33,9 @@ export const messagingThroughput: Benchmark = {
   title: 'Messaging publish + consume throughput (events/s)',
   target: 'no section 9 target; tracked so the library layer stays close to the raw SDK',
   async run({ mode, progress }) {
-    const count = mode === 'short' ? 1_000 : 10_000;
+    // Full mode stays under 2,048: at 10,000 events a rhea session on the emulator side logs "Next pending
+    // delivery not found: 2048" and stops sending (a known gap, bench/README.md).
+    const count = mode === 'short' ? 1_000 : 2_000;
     const bus = await startServiceBusEmulator({ amqpPort: 0, httpPort: 0 });
     try {
       const job = (implementation: MessagingJob['implementation'], run: number, n = count): MessagingJob => ({

@@ -60,6 +60,8 @@ export const oneTurnOverhead: Benchmark = {
   async run({ mode, progress }) {
     const rates = mode === 'short' ? [10, 40] : [50, 200];
     const durationMs = mode === 'short' ? 2_000 : 10_000;
+    // How long after the last request a reply may still come: a saturated subject drains its backlog meanwhile.
+    const replyDeadlineMs = mode === 'short' ? 30_000 : 120_000;
     const [bus, cosmos, acs] = await Promise.all([
       startServiceBusEmulator({ amqpPort: 0, httpPort: 0 }),
       startCosmosEmulator({ port: 0 }),
@@ -109,7 +111,7 @@ export const oneTurnOverhead: Benchmark = {
         body: { kind: 'whatsapp', phoneOffset: 0, run, channelRegistrationId: acs.channelRegistrationId },
       };
       const report = await generator.run(job);
-      await waitForReplies(report, arrivals, 30_000);
+      await waitForReplies(report, arrivals, replyDeadlineMs);
       return { report, ...turnLatencies(report, arrivals) };
     };
     try {
@@ -136,7 +138,7 @@ export const oneTurnOverhead: Benchmark = {
           figure(`p99 at ${rate} turns/s`, 'ms', measured.summary.p99, baseline.summary.p99, 'lower'),
         );
         checks.push({
-          name: `every turn answered at ${rate}/s`,
+          name: `every turn answered at ${rate}/s (within ${replyDeadlineMs / 1000} s of the last request)`,
           passed: measured.missing === 0 && baseline.missing === 0,
           detail: `${measured.report.requests - measured.missing}/${measured.report.requests} answered (baseline ${baseline.report.requests - baseline.missing}/${baseline.report.requests}); webhook statuses ${JSON.stringify(measured.report.statuses)}`,
         });
