@@ -46,7 +46,7 @@ export function resultsMarkdown(
           '',
           first ? result.title : '',
           first ? result.targetText : '',
-          f.label,
+          `${f.label} (${f.better} is better)`,
           `${number(f.subject)} ${f.unit}`,
           `${number(f.baseline)} ${f.unit}`,
           `${number(f.ratio)}x`,
