@@ -58,7 +58,8 @@ export const oneTurnOverhead: Benchmark = {
   title: 'One turn, webhook in -> reply sent (OfflineDriver, zero think time)',
   target: 'p99 < 25 ms at 200 turns/s on 2 cores (agent time excluded)',
   async run({ mode, progress }) {
-    const rates = mode === 'short' ? [10, 40] : [50, 200];
+    // 10/s shows the overhead of an unloaded platform; 50 and 200/s how it holds under load.
+    const rates = mode === 'short' ? [10, 40] : [10, 50, 200];
     const durationMs = mode === 'short' ? 2_000 : 10_000;
     // How long after the last request a reply may still come: a saturated subject drains its backlog meanwhile.
     const replyDeadlineMs = mode === 'short' ? 30_000 : 120_000;
