@@ -20,6 +20,21 @@ async function listen(app: FastifyInstance): Promise<string> {
 
 const digits = (phone: string) => phone.replace(/^\+/, '');
 
+/** Whether `work` settles within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = work.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([done, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
 /** Webhook in -> reply accepted by the ACS emulator, per request; the replies that never came are counted. */
 function turnLatencies(
   report: LoadReport,
@@ -170,8 +185,11 @@ export const oneTurnOverhead: Benchmark = {
       };
     } finally {
       await generator.stop();
-      await Promise.all([subject.close(), bare.close()]);
-      await Promise.all([acs.stop(), cosmos.stop(), bus.stop()]);
+      // Bounded: after a saturating load the adapter's graceful close has been seen to hang (bench/README.md);
+      // the run reports it instead of hanging with it.
+      const closed = await within(Promise.all([subject.close(), bare.close()]), 20_000);
+      if (!closed) progress('WARNING: the adapter did not close within 20 s after the load (known gap)');
+      await within(Promise.all([acs.stop(), cosmos.stop(), bus.stop()]), 10_000);
     }
   },
 };
