@@ -126,6 +126,17 @@ export class RedisContextCache implements ContextCache {
   constructor(redis: Redis | string, options: RedisContextCacheOptions = {}) {
     this.#ownsClient = typeof redis === 'string';
     this.#redis = typeof redis === 'string' ? new Redis(redis, defaultRedisOptions) : redis;
+    if (this.#ownsClient) {
+      // Commands queue only until the first connection: once connected, a lost connection fails commands at
+      // once (the store then reads Cosmos) instead of each waiting up to `commandTimeout` while ioredis
+      // reconnects, which made every turn seconds slower while Redis was down.
+      this.#redis.once('ready', () => {
+        this.#redis.options.enableOfflineQueue = false;
+      });
+      // Connection errors reach the callers through the failed commands (logged by the store); without a
+      // listener ioredis prints every reconnect failure to the console.
+      this.#redis.on('error', () => {});
+    }
     this.#prefix = options.prefix ?? DEFAULT_CACHE_PREFIX;
     this.#ttlMs = (options.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS) * 1000;
     this.#redis.defineCommand('omniCtxSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER_LUA });

@@ -48,7 +48,10 @@ export interface EventConsumerOptions {
   retry?: RetryPolicy;
   /** Messages in flight at once (sessions: sessions held at once). Default 8. */
   maxConcurrency?: number;
-  /** Sessions: release a session after this long without messages and take the next one. Default 1 s. */
+  /**
+   * Sessions: release a session after this long without messages and take the next one. Default 100 ms: an
+   * idle session held longer blocks one of the `maxConcurrency` slots other customers wait for.
+   */
   sessionIdleMs?: number;
   registry?: Registry;
   logger?: Logger;
@@ -191,8 +194,11 @@ export class EventConsumer {
       } catch (error) {
         if (!this.#running) return;
         const code = (error as { code?: string }).code;
-        // No session had messages within the broker's wait: not a failure, just nothing to do.
-        if (code !== 'ServiceTimeout' && code !== 'SessionCannotBeLocked') {
+        // No session had messages within the broker's wait: not a failure, just nothing to do. The broker
+        // answered, so an earlier failure (a dropped connection) is over: readiness recovers.
+        if (code === 'ServiceTimeout' || code === 'SessionCannotBeLocked') {
+          this.#lastError = undefined;
+        } else {
           this.#lastError = error as Error;
           this.#log.warn({ err: error }, 'could not accept a session; retrying');
         }
@@ -209,15 +215,15 @@ export class EventConsumer {
 
   /** Handles a held session's messages one at a time, in order, until it stays idle or the consumer stops. */
   async #drainSession(receiver: ServiceBusSessionReceiver): Promise<void> {
-    const idleMs = this.#options.sessionIdleMs ?? 1_000;
+    const idleMs = this.#options.sessionIdleMs ?? 100;
     try {
       while (this.#running) {
-        // One at a time: the SDK's batch receive waits up to a further second after the first message for the
-        // batch to fill (not configurable), which would add a second to every hop of a conversation.
+        // One message per receive: the SDK's `receiveMessages(n > 1)` waits up to a further second after the
+        // first message for the batch to fill, which delayed every lone message (a customer's turn) by ~1 s.
         const messages = await receiver.receiveMessages(1, { maxWaitTimeInMs: idleMs });
         if (messages.length === 0) break;
-        // One at a time: order within a session (a customer) is the point of sessions. Messages received in
-        // this batch are finished even when the consumer is stopping, so none is left locked.
+        // One at a time: order within a session (a customer) is the point of sessions. A message received
+        // is finished even when the consumer is stopping, so none is left locked.
         for (const message of messages) await this.#process(message, receiver);
       }
     } catch (error) {

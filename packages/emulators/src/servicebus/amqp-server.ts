@@ -181,6 +181,20 @@ export class AmqpServer {
     });
   }
 
+  /**
+   * Drops every open connection at the TCP level, as a network failure would: no AMQP close, the sockets are
+   * destroyed. Locks held by the dropped links are released as on a lost connection; the listener stays open,
+   * so clients reconnect. Returns how many connections were dropped.
+   */
+  dropConnections(): number {
+    const connections = [...this.states.keys()];
+    for (const connection of connections) {
+      this.onConnectionGone(connection);
+      (connection as unknown as { socket?: { destroy(): void } }).socket?.destroy();
+    }
+    return connections.length;
+  }
+
   /** Closes every connection and stops listening. */
   async close(): Promise<void> {
     for (const connection of this.states.keys()) {

@@ -62,6 +62,11 @@ export interface ServiceBusEmulator {
   readonly httpUrl: string;
   /** The in-memory broker (entities, counts, `sweep()`, `reset()`). */
   readonly broker: Broker;
+  /**
+   * Drops every client connection at the TCP level (a network failure, for fault tests); the listener stays
+   * open and clients reconnect. Returns how many connections were dropped.
+   */
+  dropConnections(): number;
   /** Closes connections and both listeners. */
   stop(): Promise<void>;
 }
@@ -121,6 +126,7 @@ export async function startServiceBusEmulator(
     amqpPort,
     httpUrl,
     broker,
+    dropConnections: () => amqp.dropConnections(),
     stop() {
       stopped ??= (async () => {
         clearInterval(sweeper);

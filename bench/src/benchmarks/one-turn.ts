@@ -1,0 +1,195 @@
+import { startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
+import { startCosmosEmulator } from '@omni/emulators/cosmos';
+import { startServiceBusEmulator } from '@omni/emulators/servicebus';
+import { AcsWhatsAppSender, createMessagesClient } from '@omni/whatsapp-adapter/dist/acs.js';
+import { createAdapter } from '@omni/whatsapp-adapter/dist/wiring.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { LoadGenerator } from '../load/client.js';
+import type { LoadReport, OpenLoopJob } from '../load/protocol.js';
+import { type LatencySummary, preciseNow, summarize } from '../load/stats.js';
+import { WEBHOOK_SECRET, whatsappConfig } from '../support/whatsapp-config.js';
+import { type Benchmark, type Check, type Figure, figure } from '../types.js';
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}/api/events?code=${WEBHOOK_SECRET}`;
+}
+
+const digits = (phone: string) => phone.replace(/^\+/, '');
+
+/** Whether `work` settles within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = work.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([done, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+/** Webhook in -> reply accepted by the ACS emulator, per request; the replies that never came are counted. */
+function turnLatencies(
+  report: LoadReport,
+  arrivals: ReadonlyMap<string, number>,
+): { summary: LatencySummary; missing: number } {
+  const latencies: number[] = [];
+  let missing = 0;
+  for (const request of report.sent ?? []) {
+    const arrived = arrivals.get(digits(request.key));
+    if (arrived === undefined) missing += 1;
+    else latencies.push(arrived - request.sentAt);
+  }
+  return { summary: summarize(latencies), missing };
+}
+
+async function waitForReplies(
+  report: LoadReport,
+  arrivals: ReadonlyMap<string, number>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const keys = (report.sent ?? []).map((request) => digits(request.key));
+  while (Date.now() < deadline && keys.some((key) => !arrivals.has(key))) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * One-turn platform overhead: an inbound WhatsApp text through the whole adapter (webhook -> `inbound-messages` ->
+ * consumer -> customer context on Cosmos -> engine with the OfflineDriver, zero think time -> reply through the
+ * ACS SDK) until the ACS emulator accepts the reply, at fixed request rates (open loop, one new customer per
+ * request). Baseline: a bare fastify route that sends the same reply through the same SDK sender at once.
+ */
+export const oneTurnOverhead: Benchmark = {
+  name: 'one-turn-overhead',
+  title: 'One turn, webhook in -> reply sent (OfflineDriver, zero think time)',
+  target: 'p99 < 25 ms at 200 turns/s on 2 cores (agent time excluded)',
+  async run({ mode, progress }) {
+    // 10/s shows the overhead of an unloaded platform; 50 and 200/s how it holds under load.
+    const rates = mode === 'short' ? [10, 40] : [10, 50, 200];
+    const durationMs = mode === 'short' ? 2_000 : 10_000;
+    // How long after the last request a reply may still come: a saturated subject drains its backlog meanwhile.
+    const replyDeadlineMs = mode === 'short' ? 30_000 : 120_000;
+    const [bus, cosmos, acs] = await Promise.all([
+      startServiceBusEmulator({ amqpPort: 0, httpPort: 0 }),
+      startCosmosEmulator({ port: 0 }),
+      startAcsMessagesEmulator({ port: 0 }),
+    ]);
+    // When the emulator accepted the first reply to each recipient (the moment "reply sent" is measured at).
+    const arrivals = new Map<string, number>();
+    const store = acs.messages;
+    const add = store.add.bind(store);
+    store.add = (message) => {
+      const key = digits(message.to);
+      if (!arrivals.has(key)) arrivals.set(key, preciseNow());
+      add(message);
+    };
+    const env = {
+      SERVICEBUS_CONNECTION_STRING: bus.connectionString,
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
+      ACS_MESSAGES_CONNECTION_STRING: acs.connectionString,
+      WHATSAPP_CHANNEL_REGISTRATION_ID: acs.channelRegistrationId,
+    };
+    const config = whatsappConfig(env);
+    const subject = await createAdapter(config, pino({ level: 'silent' }), {
+      env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+    });
+    const sender = new AcsWhatsAppSender(createMessagesClient({ connectionString: acs.connectionString }));
+    const bare = Fastify({ logger: false, bodyLimit: config.BODY_LIMIT_BYTES });
+    bare.post('/api/events', async (request) => {
+      const [event] = request.body as { data: { from: string } }[];
+      await sender.send({
+        channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID,
+        to: [`+${digits(event?.data.from ?? '')}`],
+        kind: 'text',
+        content: 'Thanks, noted.',
+      });
+      return {};
+    });
+    const generator = LoadGenerator.start();
+    let run = 0;
+    const drive = async (url: string, ratePerSecond: number, ms: number) => {
+      run += 1;
+      const job: OpenLoopJob = {
+        kind: 'open',
+        url,
+        ratePerSecond,
+        durationMs: ms,
+        body: { kind: 'whatsapp', phoneOffset: 0, run, channelRegistrationId: acs.channelRegistrationId },
+      };
+      const report = await generator.run(job);
+      await waitForReplies(report, arrivals, replyDeadlineMs);
+      return { report, ...turnLatencies(report, arrivals) };
+    };
+    try {
+      const [subjectUrl, bareUrl] = await Promise.all([listen(subject), listen(bare)]);
+      progress('warm-up: both paths at 10 turns/s for 1 s');
+      await drive(bareUrl, 10, 1_000);
+      await drive(subjectUrl, 10, 1_000);
+      const figures: Figure[] = [];
+      const checks: Check[] = [];
+      let p99AtTop = Number.NaN;
+      for (const rate of rates) {
+        progress(`bare route + ACS send at ${rate} turns/s for ${durationMs} ms`);
+        const baseline = await drive(bareUrl, rate, durationMs);
+        progress(`  p50 ${baseline.summary.p50} ms, p99 ${baseline.summary.p99} ms`);
+        progress(`whatsapp-adapter turn at ${rate} turns/s for ${durationMs} ms`);
+        const measured = await drive(subjectUrl, rate, durationMs);
+        progress(
+          `  p50 ${measured.summary.p50} ms, p99 ${measured.summary.p99} ms, ${measured.missing} unanswered`,
+        );
+        figures.push(
+          figure(`p50 at ${rate} turns/s`, 'ms', measured.summary.p50, baseline.summary.p50, 'lower'),
+        );
+        figures.push(
+          figure(`p99 at ${rate} turns/s`, 'ms', measured.summary.p99, baseline.summary.p99, 'lower'),
+        );
+        checks.push({
+          name: `every turn answered at ${rate}/s (within ${replyDeadlineMs / 1000} s of the last request)`,
+          passed: measured.missing === 0 && baseline.missing === 0,
+          detail: `${measured.report.requests - measured.missing}/${measured.report.requests} answered (baseline ${baseline.report.requests - baseline.missing}/${baseline.report.requests}); webhook statuses ${JSON.stringify(measured.report.statuses)}`,
+        });
+        p99AtTop = measured.summary.p99;
+      }
+      const top = rates.at(-1) ?? 0;
+      return {
+        subject:
+          'whatsapp-adapter createAdapter (webhook, Service Bus, Cosmos, engine with OfflineDriver, ACS SDK) on the emulators',
+        baseline:
+          'bare fastify route sending the same reply through the same ACS SDK sender to the same emulator',
+        figures,
+        checks,
+        target: {
+          met: top >= 200 && p99AtTop < 25,
+          detail:
+            top >= 200
+              ? `p99 ${p99AtTop} ms at ${top} turns/s (target < 25 ms at 200/s)`
+              : `short mode tops out at ${top} turns/s: the 200/s target is judged by a full run (p99 here ${p99AtTop} ms)`,
+        },
+        setup: {
+          ratesPerSecond: rates,
+          durationMs,
+          load: 'open loop, one new customer per turn, child-process generator',
+          measuredAt:
+            'the ACS emulator accepting the first reply to the sender (timestamps comparable across processes)',
+        },
+      };
+    } finally {
+      await generator.stop();
+      // Bounded: after a saturating load the adapter's graceful close has been seen to hang (bench/README.md);
+      // the run reports it instead of hanging with it.
+      const closed = await within(Promise.all([subject.close(), bare.close()]), 20_000);
+      if (!closed) progress('WARNING: the adapter did not close within 20 s after the load (known gap)');
+      await within(Promise.all([acs.stop(), cosmos.stop(), bus.stop()]), 10_000);
+    }
+  },
+};

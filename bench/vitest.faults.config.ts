@@ -1,0 +1,14 @@
+import { omniProject } from '../vitest.shared.js';
+
+// The fault suites only (`pnpm test:faults`): emulators and the adapter in process, faults injected.
+// Not mergeConfig: it would append to the shared `include` instead of replacing it.
+const config = omniProject('bench-faults');
+config.test = {
+  ...config.test,
+  include: ['src/**/*.faults.test.ts'],
+  testTimeout: 60_000,
+  // One suite at a time: each one loads the machine on purpose.
+  fileParallelism: false,
+};
+
+export default config;
