@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cosmosContainers } from '../../packages/emulators/src/cosmos/containers.ts';
 import { infraDir, loadTerraform, loadYaml, readRepoFile, resourceOf, tf } from './support.ts';
 
 interface ContainerSpec {
@@ -31,13 +32,31 @@ function containersOfCustomerContext(): Record<string, string> {
   return keys;
 }
 
+/** The voice-adapter keeps call state in its own container when there is no Redis (`call-state.ts` documents it). */
+function containersOfVoiceAdapter(): Record<string, string> {
+  const source = readRepoFile('apps/voice-adapter/src/call-state.ts');
+  const match = /Cosmos `(\w+)` container \(partition key `([^`]+)`\)/.exec(source);
+  expect(match, 'call-state.ts names its Cosmos container').not.toBeNull();
+  return { [match?.[1] ?? '']: match?.[2] ?? '' };
+}
+
 describe('Cosmos DB containers', () => {
   it('given the customer context, when its containers are listed, then cosmos_containers.json has the same names and partition keys', () => {
     const expected = containersOfCustomerContext();
     const declared = Object.fromEntries(
       Object.entries(containersFile()).map(([name, spec]) => [name, spec.partition_key]),
     );
-    expect(declared).toEqual(expected);
+    expect(declared).toEqual({ ...expected, ...containersOfVoiceAdapter() });
+  });
+
+  it('given the local Cosmos emulator, when its containers are listed, then the deployed ones are the same (names, keys, TTL)', () => {
+    const local = Object.fromEntries(
+      cosmosContainers.map((c) => [
+        c.id,
+        { partition_key: c.partitionKeyPath, default_ttl: c.defaultTtl ?? null },
+      ]),
+    );
+    expect(containersFile()).toEqual(local);
   });
 
   it('given the idempotency records carry their own ttl, when the container is declared, then per-item TTL is on (-1)', () => {
