@@ -1,5 +1,6 @@
 import { Channel, parseIsoDuration } from '@omni/contracts';
 import { customerContextConfig } from '@omni/customer-context';
+import { checkServiceBusConfig, serviceBusConfig } from '@omni/messaging';
 import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
 import { z } from 'zod';
 
@@ -27,8 +28,7 @@ export const configSchema = z
     ...serviceBaseConfig,
     ...customerContextConfig,
     PORT: port(7074),
-    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
-    SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+    ...serviceBusConfig,
     /** Ops API key (header `x-api-key` or `Authorization: ApiKey <key>`). */
     OPS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     OPS_ENTRA_TENANT_ID: z.string().min(1).optional(),
@@ -66,14 +66,7 @@ export const configSchema = z
       .default('support'),
   })
   .superRefine((config, ctx) => {
-    if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SERVICEBUS_CONNECTION_STRING'],
-        message:
-          'set SERVICEBUS_CONNECTION_STRING (local emulator) or SERVICEBUS_NAMESPACE (Azure, managed identity)',
-      });
-    }
+    checkServiceBusConfig(config, ctx);
     if ((config.OPS_ENTRA_TENANT_ID === undefined) !== (config.OPS_ENTRA_AUDIENCE === undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,10 @@
 import { createCustomerContextStore } from '@omni/customer-context';
-import { createServiceBusClient, EventConsumer, EventPublisher } from '@omni/messaging';
+import {
+  createServiceBusClient,
+  EventConsumer,
+  EventPublisher,
+  serviceBusConnectionOf,
+} from '@omni/messaging';
 import { entraAuthForTenant } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -52,11 +57,7 @@ export async function createRouter(
   overrides: RouterOverrides = {},
 ): Promise<FastifyInstance> {
   const clock = overrides.clock ?? Date.now;
-  const bus = createServiceBusClient(
-    config.SERVICEBUS_CONNECTION_STRING !== undefined
-      ? { connectionString: config.SERVICEBUS_CONNECTION_STRING }
-      : { fullyQualifiedNamespace: config.SERVICEBUS_NAMESPACE ?? '' },
-  );
+  const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
   const context = createCustomerContextStore(config, { logger, clock });
   const sagas = new CosmosSagaRepository(context.containers.handoffs);

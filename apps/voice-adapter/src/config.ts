@@ -1,5 +1,13 @@
+import { checkConversationConfig, conversationConfig } from '@omni/conversation';
 import { customerContextConfig } from '@omni/customer-context';
-import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
+import { checkServiceBusConfig, serviceBusConfig } from '@omni/messaging';
+import {
+  checkEventGridAuthConfig,
+  eventGridAuthConfig,
+  loadConfig,
+  port,
+  serviceBaseConfig,
+} from '@omni/service-kit';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -11,8 +19,7 @@ export const configSchema = z
     ...serviceBaseConfig,
     ...customerContextConfig,
     PORT: port(7071),
-    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
-    SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+    ...serviceBusConfig,
     ACS_CONNECTION_STRING: z
       .string()
       .regex(/endpoint=.+;accesskey=.+/i, 'must look like endpoint=https://...;accesskey=...')
@@ -25,9 +32,7 @@ export const configSchema = z
     COGNITIVE_SERVICES_ENDPOINT: z.url().optional(),
     /** When set, callbacks must carry ACS's signed JWT with this audience (the ACS resource's immutable id). */
     ACS_CALLBACK_AUDIENCE: z.string().min(1).optional(),
-    EVENTGRID_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    EVENTGRID_ENTRA_TENANT_ID: z.string().min(1).optional(),
-    EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
+    ...eventGridAuthConfig,
     HANDOFF_WAIT_TIME_THRESHOLD_SECONDS: nonNegativeInt(120),
     HANDOFF_QUEUE_DEPTH_THRESHOLD: nonNegativeInt(50),
     VOICE_HUMAN_QUEUE: z
@@ -44,20 +49,10 @@ export const configSchema = z
     VOICE_AGENT_TARGET_TEMPLATE: z.string().includes('{agentId}').default('8:acs:{agentId}'),
     /** Seconds a call's state is kept after the last change (Redis TTL / Cosmos ttl). */
     VOICE_CALL_STATE_TTL_SECONDS: positiveInt(24 * 60 * 60),
-    CONVERSATION_DRIVER: z.enum(['offline', 'foundry']).default('offline'),
-    FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
-    FOUNDRY_MODEL: z.string().min(1).optional(),
-    SCENARIO: z.string().min(1).default('utilities'),
+    ...conversationConfig,
   })
   .superRefine((config, ctx) => {
-    if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SERVICEBUS_CONNECTION_STRING'],
-        message:
-          'set SERVICEBUS_CONNECTION_STRING (local emulator) or SERVICEBUS_NAMESPACE (Azure, managed identity)',
-      });
-    }
+    checkServiceBusConfig(config, ctx);
     if (config.ACS_CONNECTION_STRING === undefined && config.ACS_ENDPOINT === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -65,23 +60,8 @@ export const configSchema = z
         message: 'set ACS_CONNECTION_STRING (access key) or ACS_ENDPOINT (managed identity)',
       });
     }
-    const entra =
-      config.EVENTGRID_ENTRA_TENANT_ID !== undefined && config.EVENTGRID_ENTRA_AUDIENCE !== undefined;
-    if (config.EVENTGRID_WEBHOOK_SECRET === undefined && !entra) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['EVENTGRID_WEBHOOK_SECRET'],
-        message:
-          'set EVENTGRID_WEBHOOK_SECRET (shared secret) or both EVENTGRID_ENTRA_TENANT_ID and EVENTGRID_ENTRA_AUDIENCE',
-      });
-    }
-    if (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FOUNDRY_PROJECT_ENDPOINT'],
-        message: 'is required when CONVERSATION_DRIVER is foundry',
-      });
-    }
+    checkEventGridAuthConfig(config, ctx);
+    checkConversationConfig(config, ctx);
   });
 
 /** The voice-adapter's validated configuration. */

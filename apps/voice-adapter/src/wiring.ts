@@ -1,15 +1,12 @@
-import {
-  type ConversationDriver,
-  ConversationEngine,
-  conversationSettingsFromEnv,
-  createBuiltInToolRegistry,
-  FoundryDriver,
-  foundryCredentialFor,
-  loadScenario,
-  OfflineDriver,
-} from '@omni/conversation';
+import { type ConversationDriver, createConversationEngine, foundryCredentialFor } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
-import { createServiceBusClient, EventConsumer, EventPublisher, QueueStatusView } from '@omni/messaging';
+import {
+  createServiceBusClient,
+  EventConsumer,
+  EventPublisher,
+  QueueStatusView,
+  serviceBusConnectionOf,
+} from '@omni/messaging';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -45,11 +42,7 @@ export async function createAdapter(
   logger: Logger,
   overrides: AdapterOverrides = {},
 ): Promise<FastifyInstance> {
-  const connection =
-    config.SERVICEBUS_CONNECTION_STRING !== undefined
-      ? { connectionString: config.SERVICEBUS_CONNECTION_STRING }
-      : { fullyQualifiedNamespace: config.SERVICEBUS_NAMESPACE ?? '' };
-  const bus = createServiceBusClient(connection);
+  const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
   const context = createCustomerContextStore(config, { logger });
   const states: CallStateStore =
@@ -71,33 +64,14 @@ export async function createAdapter(
     queueDepth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
   };
   const view = overrides.queueStatusView ?? new QueueStatusView();
-  const scenario = await loadScenario(config.SCENARIO);
-  const settings = conversationSettingsFromEnv({
-    ...(overrides.env ?? process.env),
-    SCENARIO: config.SCENARIO,
-  });
-  const driver =
-    overrides.driver ??
-    (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT !== undefined
-      ? new FoundryDriver({
-          project: {
-            endpoint: config.FOUNDRY_PROJECT_ENDPOINT,
-            credential: foundryCredentialFor(config.FOUNDRY_PROJECT_ENDPOINT),
-          },
-          ...(config.FOUNDRY_MODEL
-            ? { agentModel: config.FOUNDRY_MODEL, classifierModel: config.FOUNDRY_MODEL }
-            : {}),
-        })
-      : new OfflineDriver());
-  const engine = new ConversationEngine({
-    scenario,
-    settings,
-    driver,
+  const engine = await createConversationEngine({
+    config,
     store: context.store,
-    tools: createBuiltInToolRegistry(),
     // The agent sees the queue through the adapter's thresholds: above them it offers a switch.
     queueStatus: async () => queueForAgent(view.statusOf(config.VOICE_HUMAN_QUEUE), thresholds),
-    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    driver: overrides.driver,
+    env: overrides.env,
+    clock: overrides.clock,
   });
   const calls =
     overrides.calls ??

@@ -1,4 +1,6 @@
+import { checkConversationConfig, conversationConfig } from '@omni/conversation';
 import { customerContextConfig } from '@omni/customer-context';
+import { checkServiceBusConfig, serviceBusConfig } from '@omni/messaging';
 import { envBoolean, loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
 import { z } from 'zod';
 
@@ -11,8 +13,7 @@ export const configSchema = z
     ...serviceBaseConfig,
     ...customerContextConfig,
     PORT: port(7073),
-    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
-    SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+    ...serviceBusConfig,
     /** The bot's app registration (Azure Bot resource): the audience of Bot Framework JWTs. */
     MicrosoftAppId: z.string().min(1).optional(),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('UserAssignedMSI'),
@@ -39,22 +40,12 @@ export const configSchema = z
           .filter((part) => part.length > 0),
       )
       .pipe(z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) origins' }))),
-    CONVERSATION_DRIVER: z.enum(['offline', 'foundry']).default('offline'),
-    FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
-    FOUNDRY_MODEL: z.string().min(1).optional(),
-    SCENARIO: z.string().min(1).default('utilities'),
+    ...conversationConfig,
     /** The human queue escalations wait in; its `queue.status.changed` snapshots answer `check_queue_status`. */
     MESSAGING_HUMAN_QUEUE: z.string().min(1).default('support'),
   })
   .superRefine((config, ctx) => {
-    if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SERVICEBUS_CONNECTION_STRING'],
-        message:
-          'set SERVICEBUS_CONNECTION_STRING (local emulator) or SERVICEBUS_NAMESPACE (Azure, managed identity)',
-      });
-    }
+    checkServiceBusConfig(config, ctx);
     if (!config.BOT_AUTH_DISABLED && config.MicrosoftAppId === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -91,13 +82,7 @@ export const configSchema = z
         message: 'set DIRECTLINE_SECRET (Azure) or DIRECTLINE_ENDPOINT (local Direct Line emulator)',
       });
     }
-    if (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FOUNDRY_PROJECT_ENDPOINT'],
-        message: 'is required when CONVERSATION_DRIVER is foundry',
-      });
-    }
+    checkConversationConfig(config, ctx);
   });
 
 /** The webchat-adapter's validated configuration. */

@@ -1,15 +1,12 @@
-import {
-  type ConversationDriver,
-  ConversationEngine,
-  conversationSettingsFromEnv,
-  createBuiltInToolRegistry,
-  FoundryDriver,
-  foundryCredentialFor,
-  loadScenario,
-  OfflineDriver,
-} from '@omni/conversation';
+import { type ConversationDriver, createConversationEngine } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
-import { createServiceBusClient, EventConsumer, EventPublisher, QueueStatusView } from '@omni/messaging';
+import {
+  createServiceBusClient,
+  EventConsumer,
+  EventPublisher,
+  QueueStatusView,
+  serviceBusConnectionOf,
+} from '@omni/messaging';
 import { CloudAdapter } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -48,41 +45,18 @@ export async function createAdapter(
   logger: Logger,
   overrides: AdapterOverrides = {},
 ): Promise<FastifyInstance> {
-  const connection =
-    config.SERVICEBUS_CONNECTION_STRING !== undefined
-      ? { connectionString: config.SERVICEBUS_CONNECTION_STRING }
-      : { fullyQualifiedNamespace: config.SERVICEBUS_NAMESPACE ?? '' };
-  const bus = createServiceBusClient(connection);
+  const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
   const { store, close: closeStore } = createCustomerContextStore(config, { logger });
-  const scenario = await loadScenario(config.SCENARIO);
-  const settings = conversationSettingsFromEnv({
-    ...(overrides.env ?? process.env),
-    SCENARIO: config.SCENARIO,
-  });
-  const driver =
-    overrides.driver ??
-    (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT !== undefined
-      ? new FoundryDriver({
-          project: {
-            endpoint: config.FOUNDRY_PROJECT_ENDPOINT,
-            credential: foundryCredentialFor(config.FOUNDRY_PROJECT_ENDPOINT),
-          },
-          ...(config.FOUNDRY_MODEL
-            ? { agentModel: config.FOUNDRY_MODEL, classifierModel: config.FOUNDRY_MODEL }
-            : {}),
-        })
-      : new OfflineDriver());
   const queueView = new QueueStatusView();
-  const engine = new ConversationEngine({
-    scenario,
-    settings,
-    driver,
+  const engine = await createConversationEngine({
+    config,
     store,
-    tools: createBuiltInToolRegistry(),
     // What the router last said about the human queue (normal until it says otherwise).
     queueStatus: queueView.portFor(config.MESSAGING_HUMAN_QUEUE),
-    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    driver: overrides.driver,
+    env: overrides.env,
+    clock: overrides.clock,
   });
   const botAdapter = new CloudAdapter(botAuthenticationOf(config));
   const replies =

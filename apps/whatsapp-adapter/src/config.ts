@@ -1,5 +1,13 @@
+import { checkConversationConfig, conversationConfig } from '@omni/conversation';
 import { customerContextConfig } from '@omni/customer-context';
-import { loadConfig, port, serviceBaseConfig } from '@omni/service-kit';
+import { checkServiceBusConfig, serviceBusConfig } from '@omni/messaging';
+import {
+  checkEventGridAuthConfig,
+  eventGridAuthConfig,
+  loadConfig,
+  port,
+  serviceBaseConfig,
+} from '@omni/service-kit';
 import { z } from 'zod';
 import type { HandoffTemplateConfig, TemplateParameterSource } from './domain/index.js';
 
@@ -13,8 +21,7 @@ export const configSchema = z
     ...serviceBaseConfig,
     ...customerContextConfig,
     PORT: port(7072),
-    SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
-    SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+    ...serviceBusConfig,
     ACS_MESSAGES_CONNECTION_STRING: z
       .string()
       .regex(/endpoint=.+;accesskey=.+/i, 'must look like endpoint=https://...;accesskey=...')
@@ -23,9 +30,7 @@ export const configSchema = z
       .url({ message: 'must be a URL, e.g. https://<resource>.communication.azure.com' })
       .optional(),
     WHATSAPP_CHANNEL_REGISTRATION_ID: z.string().min(1),
-    EVENTGRID_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    EVENTGRID_ENTRA_TENANT_ID: z.string().min(1).optional(),
-    EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
+    ...eventGridAuthConfig,
     WHATSAPP_TEMPLATE_NAME: z.string().min(1).default('continue_conversation'),
     WHATSAPP_TEMPLATE_LANGUAGE: z.string().min(2).default('en_US'),
     /** Comma-separated body parameters in order, each one of customerName, topic, link. */
@@ -58,22 +63,12 @@ export const configSchema = z
       ),
     WHATSAPP_RATE_BURST: positiveInt(10),
     WHATSAPP_RATE_PER_MINUTE: positiveInt(30),
-    CONVERSATION_DRIVER: z.enum(['offline', 'foundry']).default('offline'),
-    FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
-    FOUNDRY_MODEL: z.string().min(1).optional(),
-    SCENARIO: z.string().min(1).default('utilities'),
+    ...conversationConfig,
     /** The human queue escalations wait in; its `queue.status.changed` snapshots answer `check_queue_status`. */
     MESSAGING_HUMAN_QUEUE: z.string().min(1).default('support'),
   })
   .superRefine((config, ctx) => {
-    if (config.SERVICEBUS_CONNECTION_STRING === undefined && config.SERVICEBUS_NAMESPACE === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SERVICEBUS_CONNECTION_STRING'],
-        message:
-          'set SERVICEBUS_CONNECTION_STRING (local emulator) or SERVICEBUS_NAMESPACE (Azure, managed identity)',
-      });
-    }
+    checkServiceBusConfig(config, ctx);
     if (config.ACS_MESSAGES_CONNECTION_STRING === undefined && config.ACS_ENDPOINT === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -81,23 +76,8 @@ export const configSchema = z
         message: 'set ACS_MESSAGES_CONNECTION_STRING (access key) or ACS_ENDPOINT (managed identity)',
       });
     }
-    const entra =
-      config.EVENTGRID_ENTRA_TENANT_ID !== undefined && config.EVENTGRID_ENTRA_AUDIENCE !== undefined;
-    if (config.EVENTGRID_WEBHOOK_SECRET === undefined && !entra) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['EVENTGRID_WEBHOOK_SECRET'],
-        message:
-          'set EVENTGRID_WEBHOOK_SECRET (shared secret) or both EVENTGRID_ENTRA_TENANT_ID and EVENTGRID_ENTRA_AUDIENCE',
-      });
-    }
-    if (config.CONVERSATION_DRIVER === 'foundry' && config.FOUNDRY_PROJECT_ENDPOINT === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FOUNDRY_PROJECT_ENDPOINT'],
-        message: 'is required when CONVERSATION_DRIVER is foundry',
-      });
-    }
+    checkEventGridAuthConfig(config, ctx);
+    checkConversationConfig(config, ctx);
   });
 
 /** The whatsapp-adapter's validated configuration. */

@@ -25,6 +25,7 @@ export * from './handoff-phrases.js';
 export * from './loop-guard.js';
 export * from './offline-classifier.js';
 export * from './redis-classification-cache.js';
+export * from './runtime.js';
 export * from './scenario.js';
 export * from './settings.js';
 export { contentTokens, normaliseText, stem } from './text-normalisation.js';

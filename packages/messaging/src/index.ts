@@ -1,3 +1,4 @@
+export * from './config.js';
 export {
   createServiceBusClient,
   type ServiceBusConnection,

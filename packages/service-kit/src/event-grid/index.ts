@@ -9,6 +9,7 @@ export {
   type OidcDiscoveryOptions,
   type SharedSecretAuth,
 } from './auth.js';
+export { checkEventGridAuthConfig, type EventGridAuthConfig, eventGridAuthConfig } from './config.js';
 export {
   type ClaimResult,
   type DedupeStore,
