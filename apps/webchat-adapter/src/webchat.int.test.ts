@@ -190,9 +190,16 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     expect(linked.customer.customerId).toBe(customer.customerId);
 
     const { directLine, seen } = connect({ token: s.token });
-    await vi.waitFor(() => expect(botTexts(seen).join('\n')).toContain('Welcome back'), { timeout: 15_000 });
-    expect(botTexts(seen).join('\n')).toContain('from our phone call');
-    expect(botTexts(seen).join('\n')).toContain('LS6 1LF');
+    // The welcome comes as several activities (greeting, summary, recent turns): wait for all of it.
+    await vi.waitFor(
+      () => {
+        const texts = botTexts(seen).join('\n');
+        expect(texts).toContain('Welcome back');
+        expect(texts).toContain('from our phone call');
+        expect(texts).toContain('LS6 1LF');
+      },
+      { timeout: 15_000 },
+    );
     const before = botTexts(seen).length;
     await send(directLine, 'any update on the outage?');
     await vi.waitFor(() => expect(botTexts(seen).slice(before).join('\n')).toContain('LS6 1LF'), {
