@@ -160,8 +160,15 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     const again = await session({ cookie: s.cookie });
     expect(again.userId).toBe(s.userId);
     const { seen } = connect({ token: again.token });
-    await vi.waitFor(() => expect(botTexts(seen).join('\n')).toContain('Welcome back'), { timeout: 15_000 });
-    expect(botTexts(seen).join('\n')).toContain('*You* (webchat): echo remember me');
+    // Greeting and recent turns are separate activities: wait for both.
+    await vi.waitFor(
+      () => {
+        const texts = botTexts(seen).join('\n');
+        expect(texts).toContain('Welcome back');
+        expect(texts).toContain('*You* (webchat): echo remember me');
+      },
+      { timeout: 15_000 },
+    );
   });
 
   it('given a handoff link from a call, when it is redeemed, then the web user is the customer and the first reply uses the call context', async () => {
