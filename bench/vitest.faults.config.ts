@@ -9,6 +9,8 @@ config.test = {
   testTimeout: 60_000,
   // One suite at a time: each one loads the machine on purpose.
   fileParallelism: false,
+  // Beside, not over, the report of the bench's normal tests (CI adds them up).
+  ...(process.env.CI ? { outputFile: { json: 'test-results/faults.json' } } : {}),
 };
 
 export default config;
