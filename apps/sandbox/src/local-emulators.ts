@@ -107,6 +107,9 @@ function describeEmulators(started: StartedEmulators, stop: () => Promise<void>)
       DIRECTLINE_ENDPOINT: directLine.endpoint,
       BOT_AUTH_DISABLED: 'true',
       WHATSAPP_CHANNEL_REGISTRATION_ID: acsMessages.channelRegistrationId,
+      // Everything in the sandbox starts empty (Cosmos is in memory), so no Redis by default: a Redis shared with
+      // other runs or tests would carry their queues and caches in. SANDBOX_REDIS_URL opts in.
+      REDIS_URL: process.env.SANDBOX_REDIS_URL ?? '',
       // Secrets for this run only: made here, never stored, so nothing local can leak into the repo.
       EVENTGRID_WEBHOOK_SECRET: webhookSecret,
       HANDOFF_TOKEN_KEY: randomBytes(48).toString('base64'),
