@@ -202,6 +202,12 @@ export class IdempotencyLedger {
             await this.#container.items.create(done);
             return result as T;
           }
+          if (current.holder === claim.holder) {
+            // Still our claim: nobody else can write it, so the result is stored as it is, whatever made the
+            // conditional write fail. Failing here would release the key and run the side effect again.
+            await this.#container.item(id, id).replace(done);
+            return result as T;
+          }
           currentEtag = current._etag ?? '';
         }
         await this.#container
