@@ -2,6 +2,7 @@ import { estimatedWait } from './benchmarks/estimated-wait.js';
 import { handoffDispatch } from './benchmarks/handoff-dispatch.js';
 import { messagingThroughput } from './benchmarks/messaging-throughput.js';
 import { oneTurnOverhead } from './benchmarks/one-turn.js';
+import { voiceTurn } from './benchmarks/voice-turn.js';
 import { whatsappIngest } from './benchmarks/whatsapp-ingest.js';
 import type { Benchmark, PendingBenchmark } from './types.js';
 
@@ -14,15 +15,9 @@ export const BENCHMARKS: readonly Benchmark[] = [
   oneTurnOverhead,
   messagingThroughput,
   handoffDispatch,
+  voiceTurn,
   estimatedWait,
 ];
 
 /** Targets of ARCHITECTURE.md section 9 whose services are not on this branch yet: listed, never measured. */
-export const PENDING_BENCHMARKS: readonly PendingBenchmark[] = [
-  {
-    name: 'voice-recognize-turn',
-    title: 'Voice: RecognizeCompleted -> next recognize request (p99)',
-    target: 'p99 < 30 ms, agent time excluded',
-    reason: 'not yet measured: needs the voice adapter and the ACS Call Automation emulator',
-  },
-];
+export const PENDING_BENCHMARKS: readonly PendingBenchmark[] = [];

@@ -21,7 +21,9 @@ export const estimatedWait: Benchmark = {
   target: 'MAE at least 30 % lower than the naive estimate on a simulated contact centre',
   async run({ mode, progress }) {
     const seeds = mode === 'short' ? 12 : 24;
-    progress(`default scenario (seed ${DEFAULT_SCENARIO.seed}, ${DEFAULT_SCENARIO.durationSeconds / 3600} h)`);
+    progress(
+      `default scenario (seed ${DEFAULT_SCENARIO.seed}, ${DEFAULT_SCENARIO.durationSeconds / 3600} h)`,
+    );
     const report = simulateQueue(DEFAULT_SCENARIO);
     const naive = maeOf(report, 'naive');
     const rolling = maeOf(report, 'rolling');
@@ -39,13 +41,7 @@ export const estimatedWait: Benchmark = {
       baseline: 'naive position x average handle time, same simulated run',
       figures: [
         figure(`MAE, default scenario (seed ${DEFAULT_SCENARIO.seed})`, 's', rolling, naive, 'lower'),
-        figure(
-          `rolling/naive MAE, median over seeds 1-${seeds}`,
-          'ratio',
-          spread.medianRatio,
-          1,
-          'lower',
-        ),
+        figure(`rolling/naive MAE, median over seeds 1-${seeds}`, 'ratio', spread.medianRatio, 1, 'lower'),
         figure(`rolling/naive MAE, worst of seeds 1-${seeds}`, 'ratio', spread.worstRatio, 1, 'lower'),
       ],
       checks: [

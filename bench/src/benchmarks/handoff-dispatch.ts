@@ -112,7 +112,10 @@ export const handoffDispatch: Benchmark = {
       publisher: EventPublisher,
       rate: number,
       ms: number,
-      eventFor: (customerId: string, phone: string) => EventOfType<'handoff.requested' | 'handoff.dispatched'>,
+      eventFor: (
+        customerId: string,
+        phone: string,
+      ) => EventOfType<'handoff.requested' | 'handoff.dispatched'>,
     ): Promise<Round> => {
       const count = Math.max(1, Math.round((rate * ms) / 1000));
       const customers = await Promise.all(
