@@ -59,7 +59,7 @@ export const estimatedWait: Benchmark = {
           (spread.worstRatio > 0.7 ? ' (below target on some seeds)' : ''),
       },
       setup: {
-        scenario: DEFAULT_SCENARIO,
+        scenario: `DEFAULT_SCENARIO: ${DEFAULT_SCENARIO.durationSeconds / 3600} h, ${DEFAULT_SCENARIO.arrivals.length} arrival periods, ${DEFAULT_SCENARIO.staffing.length} staffing periods, Erlang-${DEFAULT_SCENARIO.handleShape} handle times around ${DEFAULT_SCENARIO.meanHandleSeconds} s, window ${DEFAULT_SCENARIO.handleWindow}`,
         customers: report.customers,
         meanWaitSeconds: Math.round(report.meanWaitSeconds),
         seeds,

@@ -193,8 +193,10 @@ export const handoffDispatch: Benchmark = {
     const baselineBus: ServiceBusEmulator = await startServiceBusEmulator({ amqpPort: 0, httpPort: 0 });
     const baselineClient = createServiceBusClient({ connectionString: baselineBus.connectionString });
     const baselinePublisher = new EventPublisher({ client: baselineClient });
+    // The subscriber on a connection of its own, as the adapter has (the publisher's is the bench's).
+    const baselineConsumerClient = createServiceBusClient({ connectionString: baselineBus.connectionString });
     const bare = new EventConsumer({
-      client: baselineClient,
+      client: baselineConsumerClient,
       source: { topic: 'handoff-events', subscription: 'whatsapp-adapter' },
       handler: async (event) => {
         if (event.type !== 'handoff.dispatched') return;
@@ -259,7 +261,12 @@ export const handoffDispatch: Benchmark = {
       await bare.stop();
       await Promise.all([router.close(), adapter.close()]);
       await Promise.all([publisher.close(), baselinePublisher.close()]);
-      await Promise.all([client.close(), baselineClient.close(), context.close()]);
+      await Promise.all([
+        client.close(),
+        baselineClient.close(),
+        baselineConsumerClient.close(),
+        context.close(),
+      ]);
       await Promise.all([acs.stop(), cosmos.stop(), bus.stop(), baselineBus.stop()]);
     }
   },
