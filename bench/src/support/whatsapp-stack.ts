@@ -52,7 +52,7 @@ export interface WhatsAppStackOptions {
 }
 
 /** The platform topology with one lock duration for every queue and subscription. */
-function withLockDuration(lockDuration: string): ServiceBusTopology {
+export function withLockDuration(lockDuration: string): ServiceBusTopology {
   return {
     ...serviceBusTopology,
     queues: serviceBusTopology.queues.map((queue) => ({ ...queue, lockDuration })),
