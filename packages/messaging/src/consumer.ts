@@ -19,6 +19,8 @@ import type { Registry } from 'prom-client';
 import { DEFAULT_RETRY_POLICY, decideFailure, type RetryPolicy } from './failure-policy.js';
 import { type MessagingMetrics, messagingMetrics } from './metrics.js';
 
+/** How long `stop()` waits for the SDK to stop a subscription before closing the receiver itself. */
+const SUBSCRIPTION_CLOSE_WAIT_MS = 3_000;
 /** Where a consumer receives from. */
 export type ConsumerSource = { topic: string; subscription: string } | { queue: string };
 
@@ -163,7 +165,11 @@ export class EventConsumer {
     if (!this.#running) return;
     this.#running = false;
     this.#abort.abort();
-    await this.#subscription?.close();
+    // Stop new deliveries. The SDK's close waits out its own attach retries when the link never came up (a
+    // missing entity: ~30 s), so it is bounded; closing the receiver below closes the link in any case.
+    const closing = this.#subscription?.close();
+    await Promise.race([closing, sleep(SUBSCRIPTION_CLOSE_WAIT_MS, undefined, { ref: false })]);
+    closing?.catch(() => {});
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     await this.#receiver?.close();
   }
