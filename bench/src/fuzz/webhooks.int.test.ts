@@ -291,3 +291,37 @@ describe('fuzzing the whatsapp-adapter webhook: field mutations and forged token
     }
   }, 60_000);
 });
+
+describe('fuzzing the voice-adapter callbacks: forged per-call secrets', () => {
+  it('given the real callback URL of a live call with a forged secret, or its secret on another ref, then every request is 401 problem+json and nothing is recorded', async () => {
+    const target = await voiceCallbackTarget.start();
+    try {
+      const secret = new URLSearchParams(target.credentials).get('secret') ?? '';
+      const body = JSON.stringify(target.validBody);
+      const ref = target.url.split('/').at(-1) ?? '';
+      const otherRef = `${ref.slice(0, -1)}${ref.endsWith('0') ? '1' : '0'}`;
+      const forged = [
+        [target.url, `secret=${secret}x`],
+        [target.url, `secret=${secret.slice(0, -1)}`],
+        [target.url, `secret=${secret.toUpperCase()}`],
+        [target.url, 'secret='],
+        [target.url, `secret=${encodeURIComponent('\ud83d\ude00')}`],
+        [target.url, `Secret=${secret}`],
+        [target.url.replace(ref, otherRef), `secret=${secret}`],
+        [target.url.replace(ref, '..%2F..%2Fhealthz'), `secret=${secret}`],
+      ];
+      for (const [url, query] of forged) {
+        const response = await fetch(`${url}?${query}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(response.status, `${url} ${query}`).toBe(401);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+      }
+      expect(await target.recorded()).toBe(0);
+    } finally {
+      await target.stop();
+    }
+  }, 60_000);
+});
