@@ -8,6 +8,7 @@ import { badRequest, createServiceApp, HttpProblem } from '@omni/service-kit';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { TurnOutcome, WebchatBot } from './bot.js';
 import type { Config } from './config.js';
 import type { DirectLineTokens } from './directline.js';
@@ -73,6 +74,36 @@ export function handoffProblem(error: unknown): HttpProblem | undefined {
 
 const HANDOFF_TOKEN = /^[A-Za-z0-9_.~-]{16,2048}$/;
 
+const channelAccount = z.looseObject({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  role: z.string().optional(),
+});
+/**
+ * The types of the activity fields botbuilder and the bot read (a wrong type made them throw: a 500). Checked
+ * before authentication, like the activity's `type` always was: it reveals nothing but the shape.
+ */
+const ACTIVITY_SHAPE = z.looseObject({
+  type: z.string(),
+  id: z.string().optional(),
+  channelId: z.string().optional(),
+  serviceUrl: z.string().optional(),
+  locale: z.string().optional(),
+  text: z.string().optional(),
+  from: channelAccount.optional(),
+  recipient: channelAccount.optional(),
+  // Sent back as the `x-ms-conversation-id` header of the reply: printable ASCII only (Direct Line's ids are).
+  conversation: z
+    .looseObject({
+      id: z
+        .string()
+        .regex(/^[\x20-\x7e]{0,1024}$/)
+        .optional(),
+    })
+    .optional(),
+  membersAdded: z.array(channelAccount).optional(),
+});
+
 /** The Bot Framework messaging endpoint, the Direct Line token endpoint and the web chat page. */
 export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
   const { config } = deps;
@@ -93,6 +124,9 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
     const body = request.body;
     if (body === null || typeof body !== 'object' || typeof (body as { type?: unknown }).type !== 'string') {
       throw badRequest('the body must be a Bot Framework activity (an object with a type)');
+    }
+    if (!ACTIVITY_SHAPE.safeParse(body).success) {
+      throw badRequest('the activity has fields of the wrong type (strings expected)');
     }
     return processActivity(deps, request, reply);
   });

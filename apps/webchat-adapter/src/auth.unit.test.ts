@@ -1,5 +1,6 @@
 import type { OmniEvent } from '@omni/contracts';
 import { CloudAdapter } from 'botbuilder';
+import Fastify from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
@@ -108,6 +109,51 @@ describe('POST /api/messages authentication', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ detail: expect.stringContaining('sender') });
     expect(published).toEqual([]);
+  });
+
+  it.each([
+    ['text is an array', { text: [] }],
+    ['channelId is a number', { channelId: 0 }],
+    ['from.role is a number', { from: { id: 'dl_user-1', role: 0 } }],
+    ['recipient.role is a boolean', { recipient: { id: 'omni-bot', role: true } }],
+    ['locale is a number', { locale: -1 }],
+    ['serviceUrl is a boolean', { serviceUrl: true }],
+    ['conversation.id has a control character', { conversation: { id: '\u0000' } }],
+    ['conversation.id is not ASCII', { conversation: { id: '\uffff\ufffe' } }],
+  ])(
+    'given the local emulator mode, when %s (a 500 before the fuzz found it), then it is answered 400 problem+json and nothing is enqueued',
+    async (_name, change) => {
+      const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/messages',
+        payload: { ...MESSAGE, ...change },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(published).toEqual([]);
+    },
+  );
+
+  it('given the local emulator mode, when the channel refuses the typing indicator with a 404 (an unknown conversation), then it is answered 400 and nothing is enqueued', async () => {
+    const channel = Fastify({ logger: false });
+    channel.post('/v3/conversations/*', async (_request, reply) =>
+      reply.code(404).send({ error: { code: 'ConversationNotFound' } }),
+    );
+    const serviceUrl = `${await channel.listen({ host: '127.0.0.1', port: 0 })}/`;
+    try {
+      const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/messages',
+        payload: { ...MESSAGE, serviceUrl },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ detail: expect.stringContaining('404') });
+      expect(published).toEqual([]);
+    } finally {
+      await channel.close();
+    }
   });
 
   it('given Azure mode without an app id, when the config is read, then it fails naming MicrosoftAppId', () => {

@@ -54,7 +54,20 @@ export class WebchatBot {
         log.warn({ activityId: activity.id, detail: result.message }, 'web chat message rejected');
         return { kind: 'rejected', message: result.message };
       }
-      await turn.sendActivity({ type: 'typing' });
+      try {
+        await turn.sendActivity({ type: 'typing' });
+      } catch (error) {
+        // The channel refused the conversation (e.g. 404: it does not know it): a request that cannot succeed.
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (typeof status === 'number' && status >= 400 && status < 500) {
+          log.warn(
+            { activityId: activity.id, status },
+            'web chat message rejected: the channel refused the reply',
+          );
+          return { kind: 'rejected', message: `the channel refused the conversation (${status})` };
+        }
+        throw error;
+      }
       const conversationId = activity.conversation?.id ?? '';
       await this.#o.publisher.publish(
         createEvent('message.received', result.data, {

@@ -11,6 +11,12 @@ export interface RunningTarget {
   readonly bodyLimitBytes: number;
   /** Headers every request carries (e.g. `aeg-event-type`). */
   readonly headers: Record<string, string>;
+  /** Headers of valid credentials (e.g. `x-api-key`), sent with `credentials`; none by default. */
+  readonly credentialHeaders?: Record<string, string>;
+  /** The HTTP method; `POST` by default. */
+  readonly method?: 'POST' | 'PUT';
+  /** The target holds no valid credentials (e.g. Bot Framework JWTs): every answer must be 4xx, the valid body 401. */
+  readonly unauthenticatedOnly?: boolean;
   /** Whether its 4xx answers are `application/problem+json` (a relay passes the upstream's error body on). */
   readonly problemJson: boolean;
   /** What the target recorded (published, sent, stored) so far, as a count that must stay 0. */

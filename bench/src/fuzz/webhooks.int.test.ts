@@ -13,7 +13,10 @@ import { entityCounts, peekMessages } from '../support/bus-inspection.js';
 import { WEBHOOK_SECRET, whatsappConfig } from '../support/whatsapp-config.js';
 import { benchPhone, inboundTextEvent } from '../support/whatsapp-events.js';
 import { type FuzzCase, fuzzCases } from './cases.js';
+import { routerAgentsTarget } from './router-target.js';
 import { type FuzzTarget, listenLocal, type RunningTarget } from './targets.js';
+import { voiceCallbackTarget, voiceIncomingCallTarget } from './voice-targets.js';
+import { webchatAzureTarget, webchatLocalTarget } from './webchat-targets.js';
 
 const SEED = 20261123;
 const ENTITIES = [
@@ -109,14 +112,29 @@ const sandboxTarget: FuzzTarget = {
   },
 };
 
-/** Every webhook fuzzed; add the voice and web chat webhooks here when they are merged. */
-const FUZZ_TARGETS: readonly FuzzTarget[] = [whatsappTarget, sandboxTarget];
+/** Every webhook fuzzed (and the ops API's one write endpoint). */
+const FUZZ_TARGETS: readonly FuzzTarget[] = [
+  whatsappTarget,
+  sandboxTarget,
+  voiceIncomingCallTarget,
+  voiceCallbackTarget,
+  webchatAzureTarget,
+  webchatLocalTarget,
+  routerAgentsTarget,
+];
 
 async function send(target: RunningTarget, fuzz: FuzzCase, extraHeaders: Record<string, string> = {}) {
   const query = fuzz.authenticated && target.credentials !== '' ? `?${target.credentials}` : '';
+  const credentialHeaders = fuzz.authenticated ? (target.credentialHeaders ?? {}) : {};
   const response = await fetch(`${target.url}${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...target.headers, ...fuzz.headers, ...extraHeaders },
+    method: target.method ?? 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...target.headers,
+      ...credentialHeaders,
+      ...fuzz.headers,
+      ...extraHeaders,
+    },
     body: fuzz.body,
   });
   const text = await response.text();
@@ -130,7 +148,7 @@ describe.each(FUZZ_TARGETS)('fuzzing $name', (definition) => {
       const cases = fuzzCases(target.validBody, {
         seed: SEED,
         bodyLimitBytes: target.bodyLimitBytes,
-        hasCredentials: target.credentials !== '',
+        hasCredentials: target.credentials !== '' || target.credentialHeaders !== undefined,
       });
       const strict = cases.filter(
         (c) => c.expect4xx || c.name.startsWith('wrong shape') || c.name.startsWith('malformed'),
@@ -138,6 +156,8 @@ describe.each(FUZZ_TARGETS)('fuzzing $name', (definition) => {
       const failures: string[] = [];
       for (const fuzz of strict) {
         const answer = await send(target, fuzz);
+        if (target.unauthenticatedOnly && (answer.status < 400 || answer.status >= 500))
+          failures.push(`${fuzz.name}: ${answer.status}, not 4xx`);
         if (answer.status >= 500 || (fuzz.expect4xx && (answer.status < 400 || answer.status >= 500))) {
           failures.push(`${fuzz.name}: ${answer.status}`);
         }
@@ -154,11 +174,45 @@ describe.each(FUZZ_TARGETS)('fuzzing $name', (definition) => {
       expect(await target.recorded()).toBe(0);
       for (const fuzz of cases.filter((c) => !strict.includes(c))) {
         const answer = await send(target, fuzz);
-        if (answer.status >= 500)
+        if (
+          answer.status >= 500 ||
+          (target.unauthenticatedOnly && answer.status >= 200 && answer.status < 300)
+        )
           failures.push(`${fuzz.name}: ${answer.status} ${answer.text.slice(0, 120)}`);
       }
+      if (target.unauthenticatedOnly) {
+        // Without a JWT a well-formed body is refused by authentication (the shape checks may answer 400 first).
+        const valid = await send(target, {
+          name: 'valid body',
+          body: JSON.stringify(target.validBody),
+          authenticated: true,
+          expect4xx: true,
+        });
+        if (valid.status !== 401) failures.push(`valid body without a JWT: ${valid.status}, not 401`);
+      }
+      // Every mutation (some still valid) on a target that accepts no credentials: still nothing recorded.
+      if (target.unauthenticatedOnly) expect(await target.recorded()).toBe(0);
       expect(failures).toEqual([]);
       expect(await target.alive()).toBe(true);
+    } finally {
+      await target.stop();
+    }
+  }, 60_000);
+});
+
+describe.each(FUZZ_TARGETS.filter((t) => t !== webchatAzureTarget))('the control of $name', (definition) => {
+  it('given its valid body with valid credentials, then it is accepted (2xx) and recorded: the fuzz mutates something that works', async () => {
+    const target = await definition.start();
+    try {
+      const body = JSON.stringify(target.validBody);
+      const answer = await send(target, { name: 'valid', body, authenticated: true, expect4xx: false });
+      expect(answer.status, answer.text.slice(0, 200)).toBeGreaterThanOrEqual(200);
+      expect(answer.status, answer.text.slice(0, 300)).toBeLessThan(300);
+      const deadline = Date.now() + 10_000;
+      while ((await target.recorded()) === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await target.recorded()).toBeGreaterThan(0);
     } finally {
       await target.stop();
     }
@@ -230,6 +284,40 @@ describe('fuzzing the whatsapp-adapter webhook: field mutations and forged token
           body,
         });
         expect(response.status, `secret ${secret}`).toBe(401);
+      }
+      expect(await target.recorded()).toBe(0);
+    } finally {
+      await target.stop();
+    }
+  }, 60_000);
+});
+
+describe('fuzzing the voice-adapter callbacks: forged per-call secrets', () => {
+  it('given the real callback URL of a live call with a forged secret, or its secret on another ref, then every request is 401 problem+json and nothing is recorded', async () => {
+    const target = await voiceCallbackTarget.start();
+    try {
+      const secret = new URLSearchParams(target.credentials).get('secret') ?? '';
+      const body = JSON.stringify(target.validBody);
+      const ref = target.url.split('/').at(-1) ?? '';
+      const otherRef = `${ref.slice(0, -1)}${ref.endsWith('0') ? '1' : '0'}`;
+      const forged = [
+        [target.url, `secret=${secret}x`],
+        [target.url, `secret=${secret.slice(0, -1)}`],
+        [target.url, `secret=${secret.toUpperCase()}`],
+        [target.url, 'secret='],
+        [target.url, `secret=${encodeURIComponent('\ud83d\ude00')}`],
+        [target.url, `Secret=${secret}`],
+        [target.url.replace(ref, otherRef), `secret=${secret}`],
+        [target.url.replace(ref, '..%2F..%2Fhealthz'), `secret=${secret}`],
+      ];
+      for (const [url, query] of forged) {
+        const response = await fetch(`${url}?${query}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(response.status, `${url} ${query}`).toBe(401);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
       }
       expect(await target.recorded()).toBe(0);
     } finally {

@@ -15,6 +15,13 @@ export async function entityCounts(httpUrl: string, path: string): Promise<Entit
   return row;
 }
 
+/** Every message the emulator holds (active, dead-lettered, scheduled) over all its entities. */
+export async function busTotal(httpUrl: string): Promise<number> {
+  const response = await fetch(`${httpUrl}/entities`);
+  const page = (await response.json()) as { entities: EntityCountsView[] };
+  return page.entities.reduce((sum, e) => sum + e.active + e.deadLetter + e.scheduled, 0);
+}
+
 /** Up to `limit` (<= 1000) messages of `path` with their ids and JSON bodies, through a peek that locks nothing. */
 export async function peekMessages(
   httpUrl: string,

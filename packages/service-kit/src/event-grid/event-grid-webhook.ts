@@ -188,6 +188,9 @@ export const eventGridWebhook: FastifyPluginAsync<EventGridWebhookOptions> = asy
         await handler(event, { request, log });
       } catch (error) {
         await releaseQuietly(key, log);
+        // A handler's own 4xx problem (e.g. invalid event data) means the event can never succeed: answered as
+        // it is (Event Grid does not redeliver 400), not as a 500 that Event Grid would retry until its TTL.
+        if (error instanceof HttpProblem && error.status >= 400 && error.status < 500) throw error;
         // The app's error handler logs the error (with this one as its cause); this line adds the event.
         log.warn('Event handler failed; Event Grid will redeliver the event');
         throw new Error(`The handler failed for event ${event.id}`, { cause: error });

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HttpProblem } from '../problem.js';
 import type { EventHandler } from './event-grid-webhook.js';
 import type { ReceivedEvent } from './received-event.js';
 import { isSystemEventOfType } from './system-events.js';
@@ -380,6 +381,29 @@ describe('eventGridWebhook deduplication', () => {
     expect(first.body).not.toContain('downstream unavailable');
     expect(retry.statusCode).toBe(200);
     expect(calls).toEqual(['e1', 'e2', 'e2', 'e3']);
+  });
+
+  it('given a handler that refuses the event data with a 400 problem, when posted, then the answer is that 400 problem+json (not a 500 Event Grid would retry) and a redelivery is handled again', async () => {
+    const calls: string[] = [];
+    app = await buildApp({
+      handler: async (event) => {
+        calls.push(event.id);
+        throw new HttpProblem(400, 'Bad Request', { detail: 'IncomingCall data is invalid' });
+      },
+    });
+
+    const first = await post(app, [cloudEvent({ id: 'bad' })], {
+      contentType: 'application/cloudevents-batch+json',
+    });
+    const again = await post(app, [cloudEvent({ id: 'bad' })], {
+      contentType: 'application/cloudevents-batch+json',
+    });
+
+    expect(first.statusCode).toBe(400);
+    expect(first.headers['content-type']).toContain('application/problem+json');
+    expect(first.json()).toMatchObject({ status: 400, detail: 'IncomingCall data is invalid' });
+    expect(again.statusCode).toBe(400);
+    expect(calls).toEqual(['bad', 'bad']);
   });
 });
 
