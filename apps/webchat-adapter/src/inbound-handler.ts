@@ -1,6 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { createEvent, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
-import { type ConversationEngine, type EngineAction, publicCollectedData } from '@omni/conversation';
+import { type CustomerId, createEvent, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
+import {
+  type ConversationEngine,
+  type EngineAction,
+  escalationRequestedData,
+  handoffRequestedData,
+} from '@omni/conversation';
 import { type MessageContext, PermanentError } from '@omni/messaging';
 import type { MessageReceivedData } from './domain/index.js';
 import type { DispatchedHandoffs } from './handoff-dispatch-handler.js';
@@ -22,7 +26,7 @@ const COMPLETION_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** What {@link InboundMessageHandler} needs. */
 export interface InboundMessageHandlerOptions {
   readonly publisher: Publisher;
-  readonly engine: Pick<ConversationEngine, 'turn'>;
+  readonly engine: Pick<ConversationEngine, 'turn' | 'summarize'>;
   readonly store: Pick<AdapterStore, 'resolveCustomer' | 'handoffs' | 'runOnce' | 'getCustomer'>;
   readonly replies: ReplySender;
   readonly dispatched: DispatchedHandoffs;
@@ -175,52 +179,43 @@ export class InboundMessageHandler {
 
   async #actionEvent(
     action: EngineAction,
-    customerId: string,
+    customerId: CustomerId,
     userId: string,
     data: MessageReceivedData,
     options: { source: string; correlationId: string; causationId: string },
   ): Promise<OmniEvent | undefined> {
-    const requestedAt = new Date(this.#clock()).toISOString();
+    // Ids derived from the activity: a retried activity re-publishes the same events, dropped as duplicates.
+    const withId = { ...options, id: `${options.causationId}:${action.action}` };
     if (action.action === 'escalate_to_human') {
-      const customer = await this.#o.store.getCustomer(customerId);
-      return createEvent(
-        'escalation.requested',
-        {
-          escalationId: `esc_${data.providerMessageId}`.slice(0, 256),
-          customerId,
-          channel: 'webchat',
-          reason: action.reason,
-          summary: clip(customer.summary ?? ''),
-          collectedData: publicCollectedData(customer.collectedData),
-          priority: action.priority,
-          requestedAt,
-        },
-        options,
-      );
+      const context = await this.#handover(customerId, data);
+      return createEvent('escalation.requested', escalationRequestedData(action, context), withId);
     }
     if (action.action === 'execute_channel_handoff' && action.toChannel === 'whatsapp') {
-      const customer = await this.#o.store.getCustomer(customerId);
-      const phoneKey = customer.identities.find((key) => key.startsWith('phone:'));
+      const context = await this.#handover(customerId, data);
+      const phoneKey = context.customer.identities.find((key) => key.startsWith('phone:'));
+      const address = phoneKey
+        ? { phone: phoneKey.slice('phone:'.length), webchatUserId: userId }
+        : { webchatUserId: userId };
       return createEvent(
         'handoff.requested',
-        {
-          handoffId: `ho_${randomUUID()}`,
-          customerId,
-          fromChannel: 'webchat',
-          toChannel: 'whatsapp',
-          reason: 'customer asked to continue on WhatsApp',
-          summary: clip(customer.summary ?? ''),
-          collectedData: publicCollectedData(customer.collectedData),
-          address: phoneKey
-            ? { phone: phoneKey.slice('phone:'.length), webchatUserId: userId }
-            : { webchatUserId: userId },
-          ...(customer.displayName ? { customerName: customer.displayName.slice(0, 200) } : {}),
-          requestedAt,
-        },
-        options,
+        handoffRequestedData(action, context, address, 'customer asked to continue on WhatsApp'),
+        withId,
       );
     }
     return undefined;
+  }
+
+  /** The handover context after the engine summarised the conversation (stored, and posted for the next agent). */
+  async #handover(customerId: CustomerId, data: MessageReceivedData) {
+    await this.#o.engine.summarize(customerId);
+    const customer = await this.#o.store.getCustomer(customerId);
+    return {
+      customerId,
+      channel: 'webchat' as const,
+      turnKey: data.providerMessageId,
+      customer,
+      requestedAt: new Date(this.#clock()).toISOString(),
+    };
   }
 }
 

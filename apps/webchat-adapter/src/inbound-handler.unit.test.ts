@@ -25,6 +25,7 @@ let handoffs: Awaited<
   ReturnType<ConstructorParameters<typeof InboundMessageHandler>[0]['store']['handoffs']>
 >;
 let dispatched: DispatchedHandoffs;
+const summaries = { count: 0 };
 
 function handler(): InboundMessageHandler {
   return new InboundMessageHandler({
@@ -37,6 +38,10 @@ function handler(): InboundMessageHandler {
       },
     },
     engine: {
+      summarize: async () => {
+        summaries.count += 1;
+        return { summary: 'Power outage at LS6 1LF.', collectedData: {} };
+      },
       turn: async (input) =>
         ({
           replies: [`answer to ${input.text}`],
@@ -150,6 +155,20 @@ describe('InboundMessageHandler', () => {
       priority: 5,
     });
     expect(JSON.stringify(escalation?.data)).not.toContain('_engine');
+    expect(summaries.count).toBeGreaterThan(0);
+  });
+
+  it('given the same activity handled twice, when the customer switches channel, then handoff.requested has the same ids', async () => {
+    actions = [{ action: 'execute_channel_handoff', toChannel: 'whatsapp' }];
+    const activity = message('continue on whatsapp please');
+    await handler().handle(activity, CONTEXT);
+    await handler().handle(activity, CONTEXT);
+    const requested = published.filter((e) => e.type === 'handoff.requested');
+    expect(requested).toHaveLength(2);
+    expect(requested[0]?.id).toBe(requested[1]?.id);
+    expect(requested[0]?.type === 'handoff.requested' && requested[0].data.handoffId).toBe(
+      requested[1]?.type === 'handoff.requested' && requested[1].data.handoffId,
+    );
   });
 
   it('given the customer switches to WhatsApp, when handled, then handoff.requested is addressed to their phone', async () => {

@@ -1,5 +1,11 @@
-import { createEvent, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
-import { type ConversationEngine, type EngineAction, publicCollectedData } from '@omni/conversation';
+import { type CustomerId, createEvent, MAX_TEXT_LENGTH, type OmniEvent } from '@omni/contracts';
+import {
+  type ConversationEngine,
+  type EngineAction,
+  escalationRequestedData,
+  type HandoverContext,
+  handoffRequestedData,
+} from '@omni/conversation';
 import type { CustomerContextStore } from '@omni/customer-context';
 import type { MessageContext } from '@omni/messaging';
 import type { WhatsAppSender } from './acs.js';
@@ -202,18 +208,22 @@ export class InboundMessageHandler {
     }
   }
 
-  /**
-   * The customer with a fresh summary of the conversation (stored and posted into the agent conversation by the
-   * engine), so whoever takes over, a human or the next channel, starts from what was said.
-   */
-  async #handoverContext(customerId: string) {
+  /** The handover context after the engine summarised the conversation (stored, and posted for the next agent). */
+  async #handover(customerId: CustomerId, data: MessageReceivedData): Promise<HandoverContext> {
     await this.#o.engine.summarize(customerId);
-    return this.#o.store.getCustomer(customerId);
+    const customer = await this.#o.store.getCustomer(customerId);
+    return {
+      customerId,
+      channel: 'whatsapp',
+      turnKey: data.providerMessageId,
+      customer,
+      requestedAt: new Date(this.#clock()).toISOString(),
+    };
   }
 
   async #actionEvent(
     action: EngineAction,
-    customerId: string,
+    customerId: CustomerId,
     data: MessageReceivedData,
     correlationId: string,
     causationId: string,
@@ -221,43 +231,19 @@ export class InboundMessageHandler {
     // Ids derived from the inbound message: a redelivered message re-publishes the same events, which the
     // broker's duplicate detection and every consumer's dedupe drop.
     const options = { source: SOURCE, correlationId, causationId, id: `${causationId}:${action.action}` };
-    const requestedAt = new Date(this.#clock()).toISOString();
     if (action.action === 'escalate_to_human') {
-      const customer = await this.#handoverContext(customerId);
-      return createEvent(
-        'escalation.requested',
-        {
-          escalationId: `esc_${data.providerMessageId}`.slice(0, 256),
-          customerId,
-          channel: 'whatsapp',
-          reason: action.reason,
-          summary: clip(customer.summary ?? ''),
-          collectedData: publicCollectedData(customer.collectedData),
-          priority: action.priority,
-          requestedAt,
-        },
-        options,
-      );
+      const context = await this.#handover(customerId, data);
+      return createEvent('escalation.requested', escalationRequestedData(action, context), options);
     }
     if (action.action === 'execute_channel_handoff' && action.toChannel === 'webchat') {
-      const customer = await this.#handoverContext(customerId);
+      const context = await this.#handover(customerId, data);
+      const address = {
+        ...(data.sender.phone !== undefined ? { phone: data.sender.phone } : {}),
+        ...(data.sender.whatsappBsuid !== undefined ? { whatsappBsuid: data.sender.whatsappBsuid } : {}),
+      };
       return createEvent(
         'handoff.requested',
-        {
-          handoffId: `ho_${data.providerMessageId}`.slice(0, 256),
-          customerId,
-          fromChannel: 'whatsapp',
-          toChannel: 'webchat',
-          reason: 'customer asked to continue in web chat',
-          summary: clip(customer.summary ?? ''),
-          collectedData: publicCollectedData(customer.collectedData),
-          address: {
-            ...(data.sender.phone !== undefined ? { phone: data.sender.phone } : {}),
-            ...(data.sender.whatsappBsuid !== undefined ? { whatsappBsuid: data.sender.whatsappBsuid } : {}),
-          },
-          ...(customer.displayName ? { customerName: customer.displayName.slice(0, 200) } : {}),
-          requestedAt,
-        },
+        handoffRequestedData(action, context, address, 'customer asked to continue in web chat'),
         options,
       );
     }

@@ -22,6 +22,7 @@ export * from './engine/conversation-engine.js';
 export * from './engine/conversation-store.js';
 export * from './entity-extraction.js';
 export * from './handoff-phrases.js';
+export * from './handover-events.js';
 export * from './loop-guard.js';
 export * from './offline-classifier.js';
 export * from './redis-classification-cache.js';
