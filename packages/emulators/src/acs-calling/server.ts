@@ -1,51 +1,14 @@
-import { createServiceApp, type FieldIssue, fieldIssuesFromZod } from '@omni/service-kit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createServiceApp, fieldIssuesFromZod } from '@omni/service-kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { HmacAuthError } from '../acs-common/hmac.js';
+import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
 import { CallActionError, type CallRegistry, type EmulatedCall } from './calls.js';
 
-/** An error answered as ACS does (`{ error: { code, message } }`), plus problem+json members. */
-class AcsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly errors?: FieldIssue[],
-  ) {
-    super(message);
-  }
-}
-
-function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const acs =
-    error instanceof AcsError
-      ? error
-      : error instanceof CallActionError
-        ? new AcsError(error.status, error.code, error.message)
-        : error instanceof HmacAuthError
-          ? new AcsError(401, 'Denied', `Denied by the resource provider. ${error.message}`)
-          : (() => {
-              const status = (error as { statusCode?: number }).statusCode;
-              if (typeof status === 'number' && status >= 400 && status < 500) {
-                return new AcsError(status, 'BadRequest', (error as Error).message);
-              }
-              request.log.error({ err: error }, 'acs calling emulator request failed');
-              return new AcsError(500, 'InternalError', 'The emulator failed to handle the request.');
-            })();
-  return reply
-    .status(acs.status)
-    .type('application/json')
-    .send({
-      type: 'about:blank',
-      title: acs.status === 401 ? 'Unauthorized' : acs.status === 400 ? 'Bad Request' : 'Error',
-      status: acs.status,
-      detail: acs.message,
-      ...(acs.errors ? { errors: acs.errors } : {}),
-      error: { code: acs.code, message: acs.message },
-    });
-}
+const sendError = acsErrorHandler('acs calling emulator', (error) =>
+  error instanceof CallActionError ? new AcsError(error.status, error.code, error.message) : undefined,
+);
 
 const identifier = z.object({
   kind: z.string().optional(),
