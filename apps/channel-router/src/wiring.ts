@@ -15,7 +15,7 @@ import { HandoffSagaHandler } from './handoff/handoff-saga-handler.js';
 import { CosmosSagaRepository } from './handoff/saga-repository.js';
 import { createOpsCredentialCheck, type OpsAuth } from './ops/auth.js';
 import { LiveFeed } from './ops/live-feed.js';
-import { QueueMonitor } from './queue/queue-monitor.js';
+import { QueueMonitor, type QueueMonitorOptions } from './queue/queue-monitor.js';
 import { MemoryQueueState, type QueueState } from './queue/queue-state.js';
 import { RedisQueueState } from './queue/redis-queue-state.js';
 import { routerMetrics } from './queue/router-metrics.js';
@@ -44,6 +44,32 @@ export function opsAuthOf(config: Config): OpsAuth {
           }),
         }
       : {}),
+  };
+}
+
+/** The queue monitor's settings from the configuration (thresholds, mass events, intervals, queues). */
+export function queueMonitorSettingsOf(
+  config: Config,
+): Pick<
+  QueueMonitorOptions,
+  | 'thresholds'
+  | 'massEvent'
+  | 'statusIntervalMs'
+  | 'defaultHandleSeconds'
+  | 'messagingQueue'
+  | 'serviceLevelTargetSeconds'
+> {
+  return {
+    thresholds: {
+      waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
+      depth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
+      massEventFactor: 0.5,
+    },
+    massEvent: DEFAULT_MASS_EVENT_RULE,
+    statusIntervalMs: config.QUEUE_STATUS_INTERVAL_SECONDS * 1000,
+    defaultHandleSeconds: config.DEFAULT_HANDLE_TIME_SECONDS,
+    messagingQueue: config.MESSAGING_HUMAN_QUEUE,
+    serviceLevelTargetSeconds: config.SERVICE_LEVEL_TARGET_SECONDS,
   };
 }
 
@@ -77,18 +103,9 @@ export async function createRouter(
     );
   }
   const monitor = new QueueMonitor({
+    ...queueMonitorSettingsOf(config),
     state: queueState,
     publisher,
-    thresholds: {
-      waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
-      depth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
-      massEventFactor: 0.5,
-    },
-    massEvent: DEFAULT_MASS_EVENT_RULE,
-    statusIntervalMs: config.QUEUE_STATUS_INTERVAL_SECONDS * 1000,
-    defaultHandleSeconds: config.DEFAULT_HANDLE_TIME_SECONDS,
-    messagingQueue: config.MESSAGING_HUMAN_QUEUE,
-    serviceLevelTargetSeconds: config.SERVICE_LEVEL_TARGET_SECONDS,
     feed,
     logger,
     clock,

@@ -1,11 +1,11 @@
 import { buildApp } from '@omni/channel-router/dist/app.js';
 import { readConfig } from '@omni/channel-router/dist/config.js';
-import { DEFAULT_MASS_EVENT_RULE } from '@omni/channel-router/dist/domain/queue-levels.js';
 import { CosmosSagaRepository } from '@omni/channel-router/dist/handoff/saga-repository.js';
 import { createOpsCredentialCheck } from '@omni/channel-router/dist/ops/auth.js';
 import { LiveFeed } from '@omni/channel-router/dist/ops/live-feed.js';
 import { QueueMonitor } from '@omni/channel-router/dist/queue/queue-monitor.js';
 import { MemoryQueueState } from '@omni/channel-router/dist/queue/queue-state.js';
+import { queueMonitorSettingsOf } from '@omni/channel-router/dist/wiring.js';
 import { createCustomerContextStore } from '@omni/customer-context';
 import { startCosmosEmulator } from '@omni/emulators/cosmos';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
@@ -44,18 +44,9 @@ export const routerAgentsTarget: FuzzTarget = {
     const queueState = new MemoryQueueState();
     const feed = new LiveFeed();
     const monitor = new QueueMonitor({
+      ...queueMonitorSettingsOf(config),
       state: queueState,
       publisher,
-      thresholds: {
-        waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
-        depth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
-        massEventFactor: 0.5,
-      },
-      massEvent: DEFAULT_MASS_EVENT_RULE,
-      statusIntervalMs: config.QUEUE_STATUS_INTERVAL_SECONDS * 1000,
-      defaultHandleSeconds: config.DEFAULT_HANDLE_TIME_SECONDS,
-      messagingQueue: config.MESSAGING_HUMAN_QUEUE,
-      serviceLevelTargetSeconds: config.SERVICE_LEVEL_TARGET_SECONDS,
       feed,
       logger,
     });
