@@ -21,6 +21,9 @@ import {
 } from './domain/index.js';
 import type { HandoffMessageRecord, HandoffMessageStore } from './handoff-messages.js';
 
+/** How many number/BSUID pairs the webhook remembers as linked before it starts over (a bound, not a cache). */
+const MAX_LINKED_PAIRS = 10_000;
+
 /** The `source` of every event this service publishes. */
 export const SOURCE = '/apps/whatsapp-adapter';
 
@@ -70,6 +73,8 @@ export function eventGridHandler(
   deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages' | 'identities'>,
 ): EventHandler {
   const { config, publisher, handoffMessages, identities } = deps;
+  // Every status of every message to a user names the same number and BSUID: link each pair once per process.
+  const linked = new Set<string>();
   return async (event, { log }) => {
     if (event.type === ADVANCED_MESSAGE_RECEIVED) {
       const result = inboundFromEventGrid(event, { defaultRegion: config.DEFAULT_PHONE_REGION });
@@ -94,13 +99,16 @@ export function eventGridHandler(
       // A status may race the answer of the send it belongs to: let handoff sends in flight finish first.
       await handoffMessages.settled();
       const recipient = deliveryRecipient(event.data, config.DEFAULT_PHONE_REGION);
-      if (recipient !== undefined && identities !== undefined) {
+      const pair = recipient === undefined ? undefined : `${recipient.phone}|${recipient.whatsappBsuid}`;
+      if (recipient !== undefined && pair !== undefined && identities !== undefined && !linked.has(pair)) {
         // WhatsApp names the BSUID of a number we wrote to: link it, so the user is still recognised when
         // they later write with their number hidden behind a username.
         await identities.resolveCustomer(
           { kind: 'phone', value: recipient.phone },
           { alsoKnownAs: [{ kind: 'whatsapp-bsuid', value: recipient.whatsappBsuid }] },
         );
+        if (linked.size >= MAX_LINKED_PAIRS) linked.clear();
+        linked.add(pair);
       }
       const messageId = deliveryMessageId(event.data);
       const ref: HandoffMessageRecord | undefined =
