@@ -17,6 +17,9 @@ const BASE_ENV = {
   LOG_LEVEL: 'silent',
 };
 
+/** The local Direct Line emulator: the only place Bot Framework auth may be off. */
+const LOCAL_ENV = { ...BASE_ENV, DIRECTLINE_ENDPOINT: 'http://127.0.0.1:7080', BOT_AUTH_DISABLED: 'true' };
+
 const AZURE_ENV = {
   ...BASE_ENV,
   MicrosoftAppId: '00000000-0000-0000-0000-0000000000a1',
@@ -72,6 +75,9 @@ function appFor(env: Record<string, string>) {
       redeemHandoffToken: async () => {
         throw new Error('not used');
       },
+      startSession: async () => {
+        throw new Error('not used');
+      },
     },
   });
   apps.push(app);
@@ -100,7 +106,7 @@ describe('POST /api/messages authentication', () => {
   });
 
   it('given the local emulator mode, when a message has no sender, then it is answered 400 and nothing is enqueued', async () => {
-    const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+    const app = appFor(LOCAL_ENV);
     const response = await app.inject({
       method: 'POST',
       url: '/api/messages',
@@ -123,7 +129,7 @@ describe('POST /api/messages authentication', () => {
   ])(
     'given the local emulator mode, when %s (a 500 before the fuzz found it), then it is answered 400 problem+json and nothing is enqueued',
     async (_name, change) => {
-      const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+      const app = appFor(LOCAL_ENV);
       const response = await app.inject({
         method: 'POST',
         url: '/api/messages',
@@ -142,7 +148,7 @@ describe('POST /api/messages authentication', () => {
     );
     const serviceUrl = `${await channel.listen({ host: '127.0.0.1', port: 0 })}/`;
     try {
-      const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+      const app = appFor(LOCAL_ENV);
       const response = await app.inject({
         method: 'POST',
         url: '/api/messages',
@@ -162,6 +168,23 @@ describe('POST /api/messages authentication', () => {
 });
 
 describe('readConfig', () => {
+  it.each([
+    ['a bot app id', { MicrosoftAppId: '00000000-0000-0000-0000-0000000000a1', MicrosoftAppTenantId: 't' }],
+    ["Azure's Direct Line (the default endpoint)", { DIRECTLINE_ENDPOINT: undefined }],
+    ['a Cosmos account in Azure', { COSMOS_ENDPOINT: 'https://omni.documents.azure.com:443/' }],
+    [
+      'a Service Bus namespace',
+      { SERVICEBUS_NAMESPACE: 'omni.servicebus.windows.net', SERVICEBUS_CONNECTION_STRING: undefined },
+    ],
+  ])(
+    'given BOT_AUTH_DISABLED=true with %s, when read, then the adapter refuses to start',
+    (_name, change) => {
+      expect(() => readConfig({ ...LOCAL_ENV, ...change })).toThrow(
+        /BOT_AUTH_DISABLED[\s\S]*must not be true with Azure settings/,
+      );
+    },
+  );
+
   it('given the local emulator settings, when read, then auth is off and no app id is needed', () => {
     const config = readConfig({
       ...BASE_ENV,
