@@ -68,6 +68,8 @@ const customer: Customer = {
       startedAt: '2026-11-23T09:59:00.000Z',
       endedAt: null,
       status: 'handed-off',
+      assurance: 'asserted',
+      assuranceMethod: 'caller-id',
     },
     {
       channel: 'whatsapp',
@@ -75,10 +77,14 @@ const customer: Customer = {
       startedAt: '2026-11-23T10:01:00.000Z',
       endedAt: null,
       status: 'active',
+      assurance: 'channel-verified',
+      assuranceMethod: 'whatsapp',
     },
   ],
   consent: {},
   lastInboundAt: {},
+  verifiedAccounts: [],
+  verificationFailures: null,
   version: 1,
   createdAt: '2026-11-23T09:59:00.000Z',
   updatedAt: '2026-11-23T10:01:00.000Z',
@@ -319,6 +325,15 @@ describe('ops API', () => {
       'handoff@10:00:00',
       'handoff@10:00:05',
       'session@10:01:00',
+    ]);
+    // Each session shows how sure we are who the person was.
+    expect(body.entries.filter((e: { kind: string }) => e.kind === 'session')).toEqual([
+      expect.objectContaining({ channel: 'voice', assurance: 'asserted', assuranceMethod: 'caller-id' }),
+      expect.objectContaining({
+        channel: 'whatsapp',
+        assurance: 'channel-verified',
+        assuranceMethod: 'whatsapp',
+      }),
     ]);
     const missing = await app.inject({ url: '/api/customers/cust_nobody/timeline', headers: withKey });
     expect(missing.statusCode).toBe(404);

@@ -124,7 +124,13 @@ export class InboundMessageHandler {
     }
 
     const text = data.text ?? '';
-    const result = await this.#o.engine.turn({ ...turnBase, text, turnId: data.providerMessageId });
+    // WhatsApp verified the number the message comes from: the session is channel-verified.
+    const result = await this.#o.engine.turn({
+      ...turnBase,
+      text,
+      turnId: data.providerMessageId,
+      assurance: 'channel-verified',
+    });
     await this.#reply(data, to, result.replies, 'turn');
     const at = new Date(this.#clock()).toISOString();
     const events: OmniEvent[] = [userTurn(text)];

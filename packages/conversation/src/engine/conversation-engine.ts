@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CollectedData } from '@omni/contracts';
+import type { AssuranceLevel, CollectedData } from '@omni/contracts';
 import type { Logger } from 'pino';
 import { type EngineAction, EscalateToHumanAction, isEngineAction } from '../actions.js';
 import {
@@ -35,6 +35,7 @@ import {
   type ToolContext,
   type ToolRegistry,
 } from '../tools/tool-registry.js';
+import { type AccountDirectory, demoAccountDirectory, type PendingVerification } from '../verification.js';
 import { styleReply } from './channel-style.js';
 import {
   type ConversationStore,
@@ -42,6 +43,7 @@ import {
   publicCollectedData,
   type StoredTurn,
 } from './conversation-store.js';
+import { VerificationGate, type VerificationOutcome } from './verification-gate.js';
 
 /** One user message into the engine. */
 export interface TurnInput {
@@ -55,6 +57,11 @@ export interface TurnInput {
    * first answer and never repeats a side effect; defaults to a fresh id.
    */
   readonly turnId?: string;
+  /**
+   * What the channel itself vouches for about the person on this message (WhatsApp: `channel-verified`; a call
+   * with caller ID: `asserted`; web chat: `none`). The engine raises it with what is stored for the session.
+   */
+  readonly assurance?: AssuranceLevel;
 }
 
 /** Something that happened during a turn, for logs, metrics and tests. */
@@ -90,7 +97,8 @@ export type EngineEvent =
       readonly spentUsd: number;
       readonly model?: string;
     }
-  | { readonly type: 'replayed'; readonly turnId: string };
+  | { readonly type: 'replayed'; readonly turnId: string }
+  | { readonly type: 'verification'; readonly outcome: VerificationOutcome };
 
 /** The engine's answer to one user message. */
 export interface TurnResult {
@@ -146,6 +154,8 @@ export interface ConversationEngineOptions {
   readonly prices?: Readonly<Record<string, ModelPrice>>;
   /** Stored turns loaded per turn as history (the transfer then keeps the configured last N). Default 50. */
   readonly historyLimit?: number;
+  /** The records knowledge checks are answered against. Default: the demo accounts. */
+  readonly accounts?: AccountDirectory;
 }
 
 /** The engine's per-customer state, kept in the collected data under {@link ENGINE_STATE_KEYS}. */
@@ -180,6 +190,15 @@ interface TurnRun {
   readonly at: Date;
   budget: BudgetState;
   clarifications: number;
+  /** The request the agents work on: the user's text, or the request a passed verification resumes. */
+  text: string;
+  /** The session's assurance level (see {@link VerificationGate}). */
+  assurance: AssuranceLevel;
+  readonly verifiedAccounts: string[];
+  /** A gated call was refused: the engine asks the customer to verify instead of the agent answering. */
+  challenge: { readonly accountRef: string | null } | undefined;
+  /** The pending verification to store (undefined keeps it, null clears it). */
+  pending: PendingVerification | null | undefined;
 }
 
 const APOLOGY_ESCALATION =
@@ -213,6 +232,7 @@ export class ConversationEngine {
   readonly #budget: BudgetTracker;
   readonly #loopGuard: LoopGuard;
   readonly #historyLimit: number;
+  readonly #gate: VerificationGate;
 
   constructor(options: ConversationEngineOptions) {
     this.#scenario = options.scenario;
@@ -229,6 +249,7 @@ export class ConversationEngine {
     this.#budget = new BudgetTracker(options.settings.budgetLimitUsd, options.prices);
     this.#loopGuard = LoopGuard.forScenario(options.scenario);
     this.#historyLimit = options.historyLimit ?? 50;
+    this.#gate = new VerificationGate(this.#store, options.accounts ?? demoAccountDirectory, this.#clock);
   }
 
   /** The scenario the engine runs. */
@@ -412,8 +433,14 @@ export class ConversationEngine {
       at,
       budget: state.budget,
       clarifications: state.clarifications,
+      text: input.text,
+      assurance: this.#gate.assuranceOf(customer, input),
+      verifiedAccounts: this.#gate.verifiedAccountsOf(customer),
+      challenge: undefined,
+      pending: undefined,
     };
 
+    if ((await this.#gate.resume(run, customer)) === 'answered') return this.#finish(run);
     if (!this.#budget.canCallModel(run.budget)) {
       run.events.push({ type: 'budget', status: run.budget.status, spentUsd: run.budget.spentUsd });
       this.#escalate(run, 'conversation budget exhausted');
@@ -421,6 +448,7 @@ export class ConversationEngine {
       emit({ type: 'agent_start', agentId: run.agent.id });
       const proceed = await this.#route(run, userTurns, stored, state.agentId);
       if (proceed) await this.#agentLoop(run, proceed.fromAgent);
+      this.#gate.challenge(run, customer);
     }
     return this.#finish(run);
   }
@@ -441,7 +469,7 @@ export class ConversationEngine {
         : undefined;
     const decision = shouldClassify(
       storedAgentId === undefined ? { userTurns } : { currentAgentId: storedAgentId, userTurns },
-      run.input.text,
+      run.text,
       lastSpecialistReply,
       this.#settings,
       this.#scenario,
@@ -451,7 +479,7 @@ export class ConversationEngine {
     const classifier: Classifier = {
       classify: (text) => this.#driver.classify({ scenario: this.#scenario, text, context }),
     };
-    const classification = await classifyCached(classifier, this.#cache, this.#scenario.id, run.input.text);
+    const classification = await classifyCached(classifier, this.#cache, this.#scenario.id, run.text);
     run.events.push(
       'kind' in classification
         ? { type: 'classified', reason: `${decision.reason}: ${classification.reason}` }
@@ -550,7 +578,7 @@ export class ConversationEngine {
   }
 
   async #agentLoop(run: TurnRun, initialFrom: Agent | undefined): Promise<void> {
-    let input: AgentStepRequest['input'] = { kind: 'text', text: run.input.text };
+    let input: AgentStepRequest['input'] = { kind: 'text', text: run.text };
     let context = this.#context(run, initialFrom);
     let previousStepId: string | undefined;
     for (;;) {
@@ -577,7 +605,8 @@ export class ConversationEngine {
         model,
         input,
         context,
-        tools: this.#toolsFor(agent),
+        // Once a call was refused for verification, the model only answers its outputs: no more tools.
+        tools: run.challenge === undefined ? this.#toolsFor(agent) : [],
         ...(previousStepId ? { previousStepId } : {}),
       });
       const before = run.budget.status;
@@ -591,7 +620,10 @@ export class ConversationEngine {
         });
       }
       previousStepId = result.stepId;
-      if (result.text?.trim()) run.replies.push({ text: result.text.trim(), kind: 'agent' });
+      // After a refusal for verification the engine asks the customer itself: the model's text is not shown.
+      if (result.text?.trim() && run.challenge === undefined) {
+        run.replies.push({ text: result.text.trim(), kind: 'agent' });
+      }
       if (result.toolCalls.length === 0) return;
 
       const outputs: ToolOutput[] = [];
@@ -642,8 +674,15 @@ export class ConversationEngine {
           idempotency: this.#store,
           clock: this.#clock,
           queueStatus: this.#queueStatus,
+          assurance: run.assurance,
+          verifiedAccounts: run.verifiedAccounts,
         };
-        const invocation = await invokeTool(this.#tools, agent, call.name, call.arguments, ctx);
+        const refusal = this.#gate.refusal(run, this.#tools.get(call.name), call.arguments);
+        const invocation: Awaited<ReturnType<typeof invokeTool>> =
+          refusal === undefined
+            ? await invokeTool(this.#tools, agent, call.name, call.arguments, ctx)
+            : { ok: true, tool: call.name, output: refusal };
+        if (invocation.ok) this.#gate.observe(run, invocation.output);
         run.events.push(
           invocation.ok
             ? { type: 'tool_called', agentId: agent.id, tool: call.name, ok: true }
@@ -663,7 +702,7 @@ export class ConversationEngine {
         });
       }
       if (handedOffTo !== undefined) {
-        input = { kind: 'handoff', text: run.input.text, outputs };
+        input = { kind: 'handoff', text: run.text, outputs };
         context = this.#context(run, agent);
         previousStepId = undefined;
       } else {
@@ -708,6 +747,9 @@ export class ConversationEngine {
       [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
       [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
       [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
+      ...(run.pending === undefined
+        ? {}
+        : { [ENGINE_STATE_KEYS.verification]: run.pending === null ? null : JSON.stringify(run.pending) }),
     });
     return result;
   }

@@ -1,3 +1,4 @@
+import type { AssuranceLevel } from '@omni/contracts';
 import { describe, expect, it } from 'vitest';
 import type { EngineAction } from '../actions.js';
 import type { ConversationChannel } from '../scenario.js';
@@ -9,13 +10,15 @@ function turn(
   h: EngineHarness,
   customerId: string,
   text: string,
-  extra: { channel?: ConversationChannel; turnId?: string } = {},
+  extra: { channel?: ConversationChannel; turnId?: string; assurance?: AssuranceLevel } = {},
 ) {
   return h.engine.turn({
     customerId,
     channel: extra.channel ?? 'webchat',
     sessionId: 'session-1',
     text,
+    // A customer the channel vouches for (as WhatsApp does); the verification tests set their own level.
+    assurance: extra.assurance ?? 'channel-verified',
     ...(extra.turnId ? { turnId: extra.turnId } : {}),
   });
 }

@@ -23,7 +23,14 @@ describe('ConversationEngine on the FoundryDriver against the Foundry emulator, 
   let engine: ConversationEngine;
 
   const turn = (customerId: string, text: string, turnId?: string) =>
-    engine.turn({ customerId, channel: 'webchat', sessionId: 'chat-1', text, ...(turnId ? { turnId } : {}) });
+    engine.turn({
+      customerId,
+      channel: 'webchat',
+      sessionId: 'chat-1',
+      text,
+      assurance: 'channel-verified',
+      ...(turnId ? { turnId } : {}),
+    });
 
   /** The agent name and conversation of every `responses.create` the emulator answered, in order. */
   const steps = () =>

@@ -49,6 +49,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
       description: 'Get an order of the current customer: items, total, status, refunds so far.',
       parameters: z.object({ orderId }),
       sideEffect: false,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -65,6 +66,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         'Track the shipment of an order: carrier, tracking number, latest events, estimated delivery.',
       parameters: z.object({ orderId }),
       sideEffect: false,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -91,6 +93,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         reason: z.string().trim().min(1).max(300),
       }),
       sideEffect: true,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -122,6 +125,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         reason: z.string().trim().min(1).max(300),
       }),
       sideEffect: true,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -142,6 +146,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
       description: 'Cancel an order that has not shipped yet.',
       parameters: z.object({ orderId, reason: z.string().trim().min(1).max(300) }),
       sideEffect: true,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -190,6 +195,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         reason: z.string().trim().min(1).max(300),
       }),
       sideEffect: true,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AssuranceLevel } from '@omni/contracts';
 import { z } from 'zod';
 import type { Agent, ConversationChannel } from '../scenario.js';
 
@@ -33,6 +34,10 @@ export interface ToolContext {
   readonly clock: () => number;
   /** The latest status of the human-agent queue. */
   readonly queueStatus: () => Promise<QueueSnapshot>;
+  /** How sure we are who the person in this session is (see `AssuranceLevel`). Default `none`. */
+  readonly assurance?: AssuranceLevel;
+  /** Accounts (`account:<number>`) linked to this customer after a verification; tools disclose only these. */
+  readonly verifiedAccounts?: readonly string[];
 }
 
 /** A function tool an agent can call. */
@@ -43,6 +48,11 @@ export interface Tool<Args = never, Result = unknown> {
   readonly parameters: z.ZodType;
   /** Whether the tool changes something outside the conversation (refund, booking): it then runs once per key. */
   readonly sideEffect: boolean;
+  /**
+   * The assurance level the session needs for this tool to run (it discloses or changes account data). Below
+   * it the engine runs a verification step instead. Unset: anyone may call it.
+   */
+  readonly assurance?: AssuranceLevel;
   run(args: Args, ctx: ToolContext): Promise<Result>;
 }
 
@@ -59,6 +69,7 @@ export function defineTool<S extends z.ZodObject, Result>(tool: {
   readonly description: string;
   readonly parameters: S;
   readonly sideEffect: boolean;
+  readonly assurance?: AssuranceLevel;
   run(args: z.output<S>, ctx: ToolContext): Promise<Result>;
 }): Tool<z.output<S>, Result> {
   return tool;
