@@ -5,7 +5,7 @@ import {
   TokenInvalidError,
   TokenUsedError,
 } from '@omni/customer-context';
-import { badRequest, createServiceApp, HttpProblem } from '@omni/service-kit';
+import { badRequest, createServiceApp, HttpProblem, RequestRateLimiter } from '@omni/service-kit';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -28,6 +28,8 @@ export interface WebchatAdapterDeps {
   store: Pick<AdapterStore, 'redeemHandoffToken' | 'startSession'>;
   /** Readiness checks (e.g. the consumers' `readinessCheck`), by name. */
   readiness?: Record<string, () => Promise<void>>;
+  /** Epoch ms, for the rate limits; default `Date.now`. */
+  clock?: () => number;
 }
 
 /** What the page gets from `POST /api/directline/token`. */
@@ -168,6 +170,12 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
     (config.WEBCHAT_PUBLIC_URL ?? '').startsWith('https:'),
   );
   const csp = contentSecurityPolicy(deps.directLine.domain, deps.config.WEBCHAT_FRAME_ANCESTORS);
+  const clock = deps.clock ?? Date.now;
+  const limiter = new RequestRateLimiter();
+  const perUserMessages = {
+    burst: config.WEBCHAT_MESSAGE_BURST_PER_USER,
+    perMinute: config.WEBCHAT_MESSAGES_PER_MINUTE_PER_USER,
+  };
   const allowedOrigins = new Set(
     [config.WEBCHAT_PUBLIC_URL, ...config.WEBCHAT_ALLOWED_ORIGINS].flatMap((url) =>
       url === undefined ? [] : [new URL(url).origin],
@@ -179,8 +187,14 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
     if (body === null || typeof body !== 'object' || typeof (body as { type?: unknown }).type !== 'string') {
       throw badRequest('the body must be a Bot Framework activity (an object with a type)');
     }
-    if (!ACTIVITY_SHAPE.safeParse(body).success) {
+    const shape = ACTIVITY_SHAPE.safeParse(body);
+    if (!shape.success) {
       throw badRequest('the activity has fields of the wrong type (strings expected)');
+    }
+    // Each message costs a model turn: one web user cannot flood the agents (429 tells the channel to slow down).
+    const from = shape.data.from?.id;
+    if (shape.data.type === 'message' && from !== undefined && from !== '') {
+      limiter.enforce([{ key: `webuser-message:${from}`, config: perUserMessages }], clock());
     }
     return processActivity(deps, request, reply);
   });
@@ -201,11 +215,35 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
         detail: 'the web chat token can only be requested by the web chat page itself',
       });
     }
+    const cookieUser = webUsers.fromCookieHeader(request.headers.cookie);
+    limiter.enforce(
+      [
+        {
+          key: `token-ip:${request.ip}`,
+          config: {
+            burst: config.WEBCHAT_TOKEN_BURST_PER_IP,
+            perMinute: config.WEBCHAT_TOKEN_PER_MINUTE_PER_IP,
+          },
+        },
+        ...(cookieUser === undefined
+          ? []
+          : [
+              {
+                key: `token-user:${cookieUser}`,
+                config: {
+                  burst: config.WEBCHAT_TOKEN_BURST_PER_USER,
+                  perMinute: config.WEBCHAT_TOKEN_PER_MINUTE_PER_USER,
+                },
+              },
+            ]),
+      ],
+      clock(),
+    );
     const handoff = (request.body ?? {}).handoff;
     if (handoff !== undefined && (typeof handoff !== 'string' || !HANDOFF_TOKEN.test(handoff))) {
       throw handoffProblem(new TokenInvalidError('malformed')) ?? badRequest('invalid handoff');
     }
-    let userId = webUsers.fromCookieHeader(request.headers.cookie) ?? webUsers.mint();
+    let userId = cookieUser ?? webUsers.mint();
     let redeemed: RedeemedHandoff | undefined;
     if (handoff !== undefined) {
       try {

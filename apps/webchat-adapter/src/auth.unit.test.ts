@@ -208,3 +208,52 @@ describe('readConfig', () => {
     expect(() => readConfig({ ...AZURE_ENV, DIRECTLINE_SECRET: undefined })).toThrow(/DIRECTLINE_SECRET/);
   });
 });
+
+describe('anonymous abuse: rate limits', () => {
+  it('given one web user flooding messages, when the burst is spent, then the next is answered 429 with Retry-After and not enqueued; another user is unaffected', async () => {
+    // A local channel that accepts the typing indicators the bot sends before enqueueing.
+    const channel = Fastify({ logger: false });
+    channel.post('/v3/conversations/*', async () => ({ id: 'typing-1' }));
+    const serviceUrl = `${await channel.listen({ host: '127.0.0.1', port: 0 })}/`;
+    try {
+      const app = appFor({
+        ...LOCAL_ENV,
+        WEBCHAT_MESSAGE_BURST_PER_USER: '3',
+        WEBCHAT_MESSAGES_PER_MINUTE_PER_USER: '6',
+      });
+      const send = (from: string, id: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/messages',
+          payload: { ...MESSAGE, id, serviceUrl, from: { id: from } },
+        });
+      for (const n of [1, 2, 3]) expect((await send('dl_flooder-1', `a${n}`)).statusCode).toBe(200);
+      const enqueued = published.length;
+      expect(enqueued).toBe(3);
+      const refused = await send('dl_flooder-1', 'a4');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(published.length).toBe(enqueued);
+      expect((await send('dl_someone-else', 'b1')).statusCode).toBe(200);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  it('given one IP asking for tokens in a loop, when the burst is spent, then it gets 429 with Retry-After', async () => {
+    const app = appFor({
+      ...LOCAL_ENV,
+      WEBCHAT_TOKEN_BURST_PER_IP: '4',
+      WEBCHAT_TOKEN_PER_MINUTE_PER_IP: '1',
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const response = await app.inject({ method: 'POST', url: '/api/directline/token', payload: {} });
+      statuses.push(response.statusCode);
+      if (response.statusCode === 429)
+        expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+});

@@ -41,6 +41,15 @@ export const configSchema = z
           .filter((part) => part.length > 0),
       )
       .pipe(z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) origins' }))),
+    /** Token requests (new chats, handoff links) one client IP may make back to back, then per minute. */
+    WEBCHAT_TOKEN_BURST_PER_IP: z.coerce.number().int().min(1).default(20),
+    WEBCHAT_TOKEN_PER_MINUTE_PER_IP: z.coerce.number().positive().default(30),
+    /** Token requests one browser (web user cookie) may make back to back, then per minute. */
+    WEBCHAT_TOKEN_BURST_PER_USER: z.coerce.number().int().min(1).default(5),
+    WEBCHAT_TOKEN_PER_MINUTE_PER_USER: z.coerce.number().positive().default(10),
+    /** Messages one web user may send back to back, then per minute (each costs a model turn). */
+    WEBCHAT_MESSAGE_BURST_PER_USER: z.coerce.number().int().min(1).default(10),
+    WEBCHAT_MESSAGES_PER_MINUTE_PER_USER: z.coerce.number().positive().default(20),
     /** How many earlier turns the page shows when a known customer comes back. */
     WEBCHAT_RECENT_TURNS: z.coerce.number().int().min(0).max(50).default(6),
     /** Origins allowed to show the page in a frame (comma-separated), e.g. the local sandbox; none by default. */

@@ -8,6 +8,7 @@ import {
 } from '@omni/conversation';
 import type { CustomerContextStore } from '@omni/customer-context';
 import type { MessageContext } from '@omni/messaging';
+import { SenderRateLimiter } from '@omni/service-kit';
 import type { WhatsAppSender } from './acs.js';
 import { type Publisher, SOURCE } from './app.js';
 import {
@@ -15,7 +16,6 @@ import {
   type MessageReceivedData,
   RATE_LIMITED_REPLY,
   replyForInboundKind,
-  SenderRateLimiter,
   splitForWhatsApp,
   textRequestBodies,
 } from './domain/index.js';
