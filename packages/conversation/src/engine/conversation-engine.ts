@@ -8,6 +8,7 @@ import {
   BudgetTracker,
   evaluateBudget,
   type ModelPrice,
+  type TokenUsage,
 } from '../budget.js';
 import type { Classifier } from '../classification.js';
 import {
@@ -28,6 +29,7 @@ import { shouldClassify } from '../handoff-phrases.js';
 import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
 import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
 import { type ConversationSettings, effectiveRouting } from '../settings.js';
+import { BUSY_REPLY, MemorySpendBreaker, type SpendBreaker } from '../spend-breaker.js';
 import {
   type FunctionToolDefinition,
   invokeTool,
@@ -136,7 +138,12 @@ export interface ConversationEngineOptions {
   /** Routing overrides and the budget limit (`conversationSettingsFromEnv`). */
   readonly settings: Pick<
     ConversationSettings,
-    'lazyClassification' | 'defaultDomain' | 'contextTransferTurns' | 'budgetLimitUsd'
+    | 'lazyClassification'
+    | 'defaultDomain'
+    | 'contextTransferTurns'
+    | 'budgetLimitUsd'
+    | 'budgetScope'
+    | 'tokensPerMinute'
   >;
   readonly driver: ConversationDriver;
   readonly store: ConversationStore;
@@ -156,6 +163,8 @@ export interface ConversationEngineOptions {
   readonly historyLimit?: number;
   /** The records knowledge checks are answered against. Default: the demo accounts. */
   readonly accounts?: AccountDirectory;
+  /** The global limit on model tokens per minute. Default: in memory, `settings.tokensPerMinute`. */
+  readonly spendBreaker?: SpendBreaker;
 }
 
 /** The engine's per-customer state, kept in the collected data under {@link ENGINE_STATE_KEYS}. */
@@ -199,6 +208,8 @@ interface TurnRun {
   challenge: { readonly accountRef: string | null } | undefined;
   /** The pending verification to store (undefined keeps it, null clears it). */
   pending: PendingVerification | null | undefined;
+  /** What this turn's budget covers (see `BUDGET_SCOPE`). */
+  readonly scope: string;
 }
 
 const APOLOGY_ESCALATION =
@@ -233,6 +244,7 @@ export class ConversationEngine {
   readonly #loopGuard: LoopGuard;
   readonly #historyLimit: number;
   readonly #gate: VerificationGate;
+  readonly #breaker: SpendBreaker;
 
   constructor(options: ConversationEngineOptions) {
     this.#scenario = options.scenario;
@@ -250,6 +262,8 @@ export class ConversationEngine {
     this.#loopGuard = LoopGuard.forScenario(options.scenario);
     this.#historyLimit = options.historyLimit ?? 50;
     this.#gate = new VerificationGate(this.#store, options.accounts ?? demoAccountDirectory, this.#clock);
+    this.#breaker =
+      options.spendBreaker ?? new MemorySpendBreaker(options.settings.tokensPerMinute ?? 400_000);
   }
 
   /** The scenario the engine runs. */
@@ -330,7 +344,20 @@ export class ConversationEngine {
       collectedData,
     });
     const patch = publicCollectedData(summary.collectedData);
-    await this.#store.updateSummary(customerId, summary.summary, patch);
+    // The summary's model call counts against the budget of the session (or day) that asked for it.
+    let spend: CollectedData = {};
+    if (summary.usage !== undefined) {
+      const scope = customer.collectedData[ENGINE_STATE_KEYS.budgetScope];
+      const before = this.#readState(customer.collectedData, typeof scope === 'string' ? scope : '').budget;
+      const after = this.#budget.record(before, summary.model ?? this.#model, summary.usage);
+      await this.#breaker.record(summary.usage.inputTokens + summary.usage.outputTokens, this.#clock());
+      spend = {
+        [ENGINE_STATE_KEYS.spentUsd]: after.spentUsd,
+        [ENGINE_STATE_KEYS.inputTokens]: after.inputTokens,
+        [ENGINE_STATE_KEYS.outputTokens]: after.outputTokens,
+      };
+    }
+    await this.#store.updateSummary(customerId, summary.summary, { ...patch, ...spend });
     const data = Object.entries({ ...collectedData, ...patch }).filter(([, v]) => v !== null && v !== '');
     const note = [
       `[Handoff summary] ${summary.summary}`,
@@ -350,9 +377,18 @@ export class ConversationEngine {
     );
   }
 
-  #readState(data: CollectedData): EngineState {
+  /** What one budget covers: this session (default), or the customer's UTC day. */
+  #scopeOf(input: { channel: string; sessionId: string }): string {
+    return this.#settings.budgetScope === 'day'
+      ? `day:${new Date(this.#clock()).toISOString().slice(0, 10)}`
+      : `session:${input.channel}:${input.sessionId}`;
+  }
+
+  #readState(data: CollectedData, scope: string): EngineState {
     const agentId = data[ENGINE_STATE_KEYS.agentId];
-    const spentUsd = num(data[ENGINE_STATE_KEYS.spentUsd], 0);
+    // Spend of another session (or day) does not count: a budget is never for a customer's whole life.
+    const sameScope = data[ENGINE_STATE_KEYS.budgetScope] === scope;
+    const spentUsd = sameScope ? num(data[ENGINE_STATE_KEYS.spentUsd], 0) : 0;
     const limitUsd = this.#budget.limitUsd;
     let lastTurn: EngineState['lastTurn'];
     const rawLast = data[ENGINE_STATE_KEYS.lastTurn];
@@ -369,8 +405,8 @@ export class ConversationEngine {
       budget: {
         limitUsd,
         spentUsd,
-        inputTokens: num(data[ENGINE_STATE_KEYS.inputTokens], 0),
-        outputTokens: num(data[ENGINE_STATE_KEYS.outputTokens], 0),
+        inputTokens: sameScope ? num(data[ENGINE_STATE_KEYS.inputTokens], 0) : 0,
+        outputTokens: sameScope ? num(data[ENGINE_STATE_KEYS.outputTokens], 0) : 0,
         status: evaluateBudget(spentUsd, limitUsd),
       },
       clarifications: num(data[ENGINE_STATE_KEYS.clarifications], 0),
@@ -388,7 +424,8 @@ export class ConversationEngine {
     const turnId = input.turnId ?? randomUUID();
     const conversationId = await this.#conversationId(input.customerId);
     const customer = await this.#store.getCustomer(input.customerId);
-    const state = this.#readState(customer.collectedData);
+    const scope = this.#scopeOf(input);
+    const state = this.#readState(customer.collectedData, scope);
 
     if (state.lastTurn?.turnId === turnId) {
       const previous = state.lastTurn.result;
@@ -438,10 +475,16 @@ export class ConversationEngine {
       verifiedAccounts: this.#gate.verifiedAccountsOf(customer),
       challenge: undefined,
       pending: undefined,
+      scope,
     };
 
     if ((await this.#gate.resume(run, customer)) === 'answered') return this.#finish(run);
-    if (!this.#budget.canCallModel(run.budget)) {
+    if (!(await this.#breaker.allows(this.#clock()))) {
+      // Everyone's model spend is over the limit this minute: say so plainly rather than fail.
+      run.replies.push({ text: BUSY_REPLY, kind: 'agent' });
+      run.events.push({ type: 'budget', status: 'stopped', spentUsd: run.budget.spentUsd });
+      this.#logger?.warn({ customerId: input.customerId }, 'spend breaker open: turn answered busy');
+    } else if (!this.#budget.canCallModel(run.budget)) {
       run.events.push({ type: 'budget', status: run.budget.status, spentUsd: run.budget.spentUsd });
       this.#escalate(run, 'conversation budget exhausted');
     } else {
@@ -477,7 +520,12 @@ export class ConversationEngine {
     if (!decision.classify) return {};
     const context = this.#context(run, undefined);
     const classifier: Classifier = {
-      classify: (text) => this.#driver.classify({ scenario: this.#scenario, text, context }),
+      classify: async (text) => {
+        const classification = await this.#driver.classify({ scenario: this.#scenario, text, context });
+        // A classification is a model call like any other: it counts against the budget and the breaker.
+        this.#charge(run, classification.model, classification.usage);
+        return classification;
+      },
     };
     const classification = await classifyCached(classifier, this.#cache, this.#scenario.id, run.text);
     run.events.push(
@@ -521,6 +569,13 @@ export class ConversationEngine {
     run.guard = verdict.state;
     this.#handOff(run, this.#agent(route.agentId));
     return { fromAgent: from };
+  }
+
+  /** Counts a model call's tokens against the turn's budget and the global breaker. */
+  #charge(run: TurnRun, model: string | undefined, usage: TokenUsage | undefined): void {
+    if (usage === undefined) return;
+    run.budget = this.#budget.record(run.budget, model ?? this.#model, usage);
+    void this.#breaker.record(usage.inputTokens + usage.outputTokens, this.#clock());
   }
 
   #handOff(run: TurnRun, to: Agent): void {
@@ -611,6 +666,7 @@ export class ConversationEngine {
       });
       const before = run.budget.status;
       run.budget = this.#budget.record(run.budget, result.model, result.usage);
+      await this.#breaker.record(result.usage.inputTokens + result.usage.outputTokens, this.#clock());
       if (run.budget.status !== before) {
         run.events.push({
           type: 'budget',
@@ -746,6 +802,7 @@ export class ConversationEngine {
       [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
       [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
       [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
+      [ENGINE_STATE_KEYS.budgetScope]: run.scope,
       [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
       ...(run.pending === undefined
         ? {}

@@ -168,7 +168,10 @@ describe('ConversationEngine — utilities (tools routing)', () => {
 
   it('given a stopped budget, when a message arrives, then it escalates with an apology and calls no model', async () => {
     const h = await engineHarness('utilities');
-    await h.store.updateSummary('c-broke', undefined, { [ENGINE_STATE_KEYS.spentUsd]: 0.5 });
+    await h.store.updateSummary('c-broke', undefined, {
+      [ENGINE_STATE_KEYS.spentUsd]: 0.5,
+      [ENGINE_STATE_KEYS.budgetScope]: 'session:webchat:session-1',
+    });
     const result = await turn(h, 'c-broke', 'Why is my bill so high this month?');
     expect(actionNames(result)).toEqual(['escalate_to_human']);
     expect(result.replies[0]).toMatch(/sorry/i);
@@ -178,7 +181,10 @@ describe('ConversationEngine — utilities (tools routing)', () => {
 
   it('given a degraded budget, when the agent runs, then the cheaper model is used', async () => {
     const h = await engineHarness('utilities');
-    await h.store.updateSummary('c-degraded', undefined, { [ENGINE_STATE_KEYS.spentUsd]: 0.46 });
+    await h.store.updateSummary('c-degraded', undefined, {
+      [ENGINE_STATE_KEYS.spentUsd]: 0.46,
+      [ENGINE_STATE_KEYS.budgetScope]: 'session:webchat:session-1',
+    });
     await turn(h, 'c-degraded', 'Why is my bill so high this month?');
     expect(h.driver.requests.map((r) => r.model)).toEqual(['gpt-4.1-mini', 'gpt-4.1-mini', 'gpt-4.1-mini']);
     const fresh = await engineHarness('utilities');

@@ -95,6 +95,8 @@ export const ENGINE_STATE_KEYS = {
   clarifications: `${ENGINE_STATE_PREFIX}clarifications`,
   /** JSON of the last completed turn `{ turnId, result }`, so a replayed turn returns it unchanged. */
   lastTurn: `${ENGINE_STATE_PREFIX}lastTurn`,
+  /** What the stored spend covers (`session:<channel>:<id>` or `day:<date>`); another scope starts afresh. */
+  budgetScope: `${ENGINE_STATE_PREFIX}budgetScope`,
   /** JSON of a verification the engine asked for and the customer has not answered yet. */
   verification: `${ENGINE_STATE_PREFIX}verification`,
 } as const;
