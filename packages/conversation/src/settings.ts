@@ -32,6 +32,8 @@ export interface ConversationSettings {
   readonly budgetScope?: 'session' | 'day';
   /** MODEL_TOKENS_PER_MINUTE: the spend breaker's limit on model tokens per minute across every conversation. */
   readonly tokensPerMinute?: number;
+  /** REFUND_APPROVAL_THRESHOLD_USD: refunds above it go to a person for approval. */
+  readonly refundApprovalThresholdUsd?: number;
 }
 
 /** Thrown when the environment holds invalid conversation settings; the message names each variable. */
@@ -80,6 +82,10 @@ const envSchema = z.object({
       .positive('must be more than 0 (USD)')
       .default(DEFAULT_BUDGET_LIMIT_USD),
   ),
+  REFUND_APPROVAL_THRESHOLD_USD: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number({ message: 'must be a number of USD' }).nonnegative().optional(),
+  ),
   BUDGET_SCOPE: z.preprocess(emptyAsUndefined, z.enum(['session', 'day']).default('session')),
   MODEL_TOKENS_PER_MINUTE: z.preprocess(
     emptyAsUndefined,
@@ -111,6 +117,9 @@ export function conversationSettingsFromEnv(
     budgetLimitUsd: e.BUDGET_LIMIT_PER_CONVERSATION,
     budgetScope: e.BUDGET_SCOPE,
     tokensPerMinute: e.MODEL_TOKENS_PER_MINUTE,
+    ...(e.REFUND_APPROVAL_THRESHOLD_USD === undefined
+      ? {}
+      : { refundApprovalThresholdUsd: e.REFUND_APPROVAL_THRESHOLD_USD }),
     ...(e.HANDOFF_LAZY_CLASSIFICATION === undefined
       ? {}
       : { lazyClassification: e.HANDOFF_LAZY_CLASSIFICATION }),

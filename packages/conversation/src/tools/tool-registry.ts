@@ -53,6 +53,12 @@ export interface Tool<Args = never, Result = unknown> {
    * it the engine runs a verification step instead. Unset: anyone may call it.
    */
   readonly assurance?: AssuranceLevel;
+  /**
+   * The idempotency key of a side effect, from the business action it performs (order, amount, customer), so
+   * the same refund asked for twice in other words, or in another turn, runs once. Default: the customer, the
+   * turn and the arguments ({@link toolIdempotencyKey}).
+   */
+  idempotencyKey?(args: Args, ctx: ToolContext): string;
   run(args: Args, ctx: ToolContext): Promise<Result>;
 }
 
@@ -70,6 +76,7 @@ export function defineTool<S extends z.ZodObject, Result>(tool: {
   readonly parameters: S;
   readonly sideEffect: boolean;
   readonly assurance?: AssuranceLevel;
+  idempotencyKey?(args: z.output<S>, ctx: ToolContext): string;
   run(args: z.output<S>, ctx: ToolContext): Promise<Result>;
 }): Tool<z.output<S>, Result> {
   return tool;
@@ -242,7 +249,10 @@ export async function invokeTool(
   const callCtx: ToolContext = ctx.agentId === undefined ? { ...ctx, agentId: agent.id } : ctx;
   try {
     if (!tool.sideEffect) return { ok: true, tool: name, output: await tool.run(args, callCtx) };
-    const idempotencyKey = toolIdempotencyKey(name, ctx, parsed.data);
+    const idempotencyKey =
+      tool.idempotencyKey !== undefined
+        ? `tool:${name}:${tool.idempotencyKey(args, callCtx)}`
+        : toolIdempotencyKey(name, ctx, parsed.data);
     const output = await ctx.idempotency.runOnce(idempotencyKey, () => tool.run(args, callCtx));
     return { ok: true, tool: name, output, idempotencyKey };
   } catch (error) {

@@ -140,6 +140,9 @@ export function utilitiesTools(): AnyTool[] {
           ),
       }),
       sideEffect: true,
+      // One fault ticket per customer, supply and postcode a day, however the report is worded.
+      idempotencyKey: (args, ctx) =>
+        `${ctx.customerId}:${args.service}:${postcodeDistrict(args.postcode)}${args.postcode.replace(/\s+/g, '').slice(-3).toUpperCase()}:${new Date(ctx.clock()).toISOString().slice(0, 10)}`,
       async run(args) {
         state.outageReports += 1;
         const district = postcodeDistrict(args.postcode);
@@ -170,6 +173,8 @@ export function utilitiesTools(): AnyTool[] {
       }),
       sideEffect: true,
       assurance: 'channel-verified',
+      idempotencyKey: (args, ctx) =>
+        `${ctx.customerId}:${args.accountNumber ?? 'own'}:${args.reason}:${args.preferredDate}:${args.slot}`,
       async run(args, ctx) {
         const account = findAccount(ctx, args.accountNumber);
         if (!isAccount(account)) return account;
