@@ -5,11 +5,21 @@
 
 data "azurerm_client_config" "current" {}
 
+# A new suffix for every new state: after `azd down`, the next `azd up` names the Key Vault and the AI Services
+# account afresh, so a soft-deleted one (purge-protected vault, FlagMustBeSetForRestore) never blocks the name.
+resource "random_string" "deployment" {
+  length  = 6
+  upper   = false
+  special = false
+}
+
 locals {
-  # A short, stable suffix: globally unique names without random state.
-  token    = substr(sha256("${data.azurerm_client_config.current.subscription_id}/${var.environment_name}/${var.location}"), 0, 8)
-  scenario       = var.scenario == "" ? "utilities" : var.scenario
-  principal_type = var.principal_type == "" ? "User" : var.principal_type
+  # A short suffix for globally unique names: stable while the state lives, new after `azd down`.
+  token    = substr(sha256("${data.azurerm_client_config.current.subscription_id}/${var.environment_name}/${var.location}/${random_string.deployment.result}"), 0, 8)
+  scenario = var.scenario == "" ? "utilities" : var.scenario
+  # azd's Terraform provider fills AZURE_PRINCIPAL_ID but not AZURE_PRINCIPAL_TYPE: when it is unknown, send none
+  # and let ARM look the principal up (a hard-coded "User" fails under a service principal: UnmatchedPrincipalType).
+  principal_type = var.principal_type == "" ? null : var.principal_type
   tags = {
     "azd-env-name" = var.environment_name
     "app"          = "omnichannel-handoff"
@@ -52,7 +62,8 @@ locals {
 }
 
 resource "azurerm_resource_group" "main" {
-  name     = "rg-${var.environment_name}"
+  # azd accepts letters of either case, digits, -, _, ., ( and ): all valid here except a trailing period.
+  name     = "rg-${trimsuffix(var.environment_name, ".")}"
   location = var.location
   tags     = local.tags
 }
@@ -107,7 +118,8 @@ resource "azurerm_key_vault" "main" {
   sku_name                   = "standard"
   rbac_authorization_enabled = true
   soft_delete_retention_days = 7
-  purge_protection_enabled   = false
+  # On: a deleted vault cannot be purged before its retention ends. Redeploys get a new name (local.token).
+  purge_protection_enabled = true
   tags                       = local.tags
 }
 
@@ -145,5 +157,6 @@ resource "azurerm_key_vault_secret" "main" {
   name         = each.key
   value        = local.key_vault_secrets[each.key]
   key_vault_id = azurerm_key_vault.main.id
-  depends_on   = [azurerm_role_assignment.deployer_key_vault_officer]
+  # Not right after the Secrets Officer assignment: it takes a while to reach Key Vault (ForbiddenByRbac).
+  depends_on = [time_sleep.key_vault_rbac]
 }
