@@ -18,7 +18,7 @@ export const EVENT_SUBSCRIPTIONS = [
   {
     name: 'whatsapp-messages',
     urlOutput: 'SERVICE_WHATSAPP_ADAPTER_URI',
-    // The adapter does not start without it (see "Register the WhatsApp channel" in infra/README.md).
+    // No WhatsApp event exists before the channel is registered ("Register the WhatsApp channel" in infra/README.md).
     requires: 'WHATSAPP_CHANNEL_REGISTRATION_ID',
     path: '/api/events',
     eventTypes: [

@@ -325,3 +325,50 @@ describe('pnpm infra:check', () => {
     expect(infra.scripts.check).toBe('tsc -p tsconfig.json --noEmit && vitest run');
   });
 });
+
+describe('infra/README.md', () => {
+  const readme = readRepoFile('infra/README.md');
+  const section = (heading: string) => {
+    const start = readme.indexOf(`### ${heading}`);
+    expect(start, heading).toBeGreaterThanOrEqual(0);
+    const end = readme.indexOf('\n### ', start + 4);
+    return readme.slice(start, end === -1 ? undefined : end);
+  };
+
+  it('given the First deploy walk-through, when read, then it follows what azd does and what the person does, in order', () => {
+    const walkthrough = section('First deploy');
+    const steps = [
+      '**preprovision**',
+      '**`azd provision`**',
+      '**`azd deploy`**',
+      '**postdeploy**',
+      '**You: buy a phone number**',
+      '**You: register WhatsApp**',
+      'azd env set WHATSAPP_CHANNEL_REGISTRATION_ID',
+      '**You: `azd up` again**',
+    ];
+    const positions = steps.map((step) => walkthrough.indexOf(step));
+    expect(positions.filter((position) => position < 0)).toEqual([]);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('given the troubleshooting table, when read, then every failure of issue #19 has a row', () => {
+    const table = section('Troubleshooting');
+    for (const failure of [
+      'TasksOperationsNotAllowed',
+      '1.24.3',
+      'The Resource Provider was not registered',
+      'ForbiddenByRbac',
+      'Unable to get value using Managed identity',
+      'Operation expired',
+      'WhatsApp not registered',
+      'Direct Line',
+      'FlagMustBeSetForRestore',
+      'UnmatchedPrincipalType',
+      'environment_name',
+      'pnpm install',
+      'Managed Redis',
+    ])
+      expect(table, failure).toContain(failure);
+  });
+});
