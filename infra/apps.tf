@@ -23,6 +23,15 @@ locals {
   # ASPNETCORE_HTTP_PORTS (dotnet/dotnet-docker samples/aspnetapp/README.md), the quickstart image only on 80.
   placeholder_image = "mcr.microsoft.com/dotnet/samples:aspnetapp"
 
+  # The services whose real image runs already: azd deploy pushed it to this state's registry (a name left in the
+  # azd environment by an older state points at another registry and does not count). Only those get the HTTP
+  # probes on /healthz and /readyz: on the provision after the first deploy (`azd up` again, README step 7).
+  http_probes = {
+    for service, _ in local.services : service => startswith(
+      try(var.deployed_images[service], ""), "${azurerm_container_registry.main.login_server}/"
+    )
+  }
+
   app_settings = {
     "voice-adapter" = {
       PORT                                = "7071"
@@ -184,8 +193,26 @@ resource "azurerm_container_app" "service" {
           secret_name = env.value
         }
       }
-      # No probes here: the placeholder has no /healthz or /readyz, and a revision that never gets ready expires the
-      # provisioning. The platform's default TCP probes on the target port apply to the placeholder and the services.
+      # No HTTP probes on the placeholder: it has no /healthz or /readyz, and a revision that never gets ready
+      # expires the provisioning. Until then the platform's default TCP probes on the target port apply.
+      dynamic "liveness_probe" {
+        for_each = local.http_probes[each.key] ? [each.value.port] : []
+        content {
+          transport     = "HTTP"
+          port          = liveness_probe.value
+          path          = "/healthz"
+          initial_delay = 10
+        }
+      }
+
+      dynamic "readiness_probe" {
+        for_each = local.http_probes[each.key] ? [each.value.port] : []
+        content {
+          transport = "HTTP"
+          port      = readiness_probe.value
+          path      = "/readyz"
+        }
+      }
     }
 
     dynamic "http_scale_rule" {

@@ -88,3 +88,9 @@ variable "handoff_expiry" {
   type        = string
   default     = "PT15M"
 }
+
+variable "deployed_images" {
+  description = "The image azd last deployed per service (SERVICE_<NAME>_IMAGE_NAME, written by azd deploy); empty before the first deploy. An app whose image is in this state's registry gets its HTTP probes on the next provision."
+  type        = map(string)
+  default     = {}
+}

@@ -66,6 +66,40 @@ describe('1. container apps become ready on the first provision', () => {
   });
 });
 
+describe('1. the real image gets HTTP probes once deployed', () => {
+  it('given the probes, when read, then they exist only for apps whose deployed image is in this state registry', async () => {
+    const config = await loadTerraform();
+    const container = containerOf(config);
+    const dynamic = container.dynamic as Record<string, Block[]>;
+    for (const [probe, path] of [
+      ['liveness_probe', '/healthz'],
+      ['readiness_probe', '/readyz'],
+    ] as const) {
+      const block = dynamic[probe]?.[0];
+      expect(block?.for_each, probe).toBe(tf('local.http_probes[each.key] ? [each.value.port] : []'));
+      expect(blockOf(block ?? {}, 'content').path, probe).toBe(path);
+    }
+    const rule = String(config.locals.http_probes);
+    expect(rule).toContain('var.deployed_images[service]');
+    expect(rule).toContain('azurerm_container_registry.main.login_server');
+  });
+
+  it('given main.tfvars.json, when read, then each service passes the image name azd writes after a deploy', () => {
+    const tfvars = JSON.parse(readRepoFile('infra/main.tfvars.json')) as {
+      deployed_images: Record<string, string>;
+    };
+    // azure-dev: SetServiceProperty(name, "IMAGE_NAME") writes SERVICE_<Key(name)>_IMAGE_NAME, Key = upper case, - to _.
+    expect(tfvars.deployed_images).toEqual(
+      Object.fromEntries(
+        SERVICES.map((service) => [
+          service,
+          `\${SERVICE_${service.toUpperCase().replaceAll('-', '_')}_IMAGE_NAME}`,
+        ]),
+      ),
+    );
+  });
+});
+
 describe('2. role assignments have propagated before they are used', () => {
   it('given the Key Vault secrets, when read, then they wait for the deployer Secrets Officer assignment to propagate', async () => {
     const config = await loadTerraform();
