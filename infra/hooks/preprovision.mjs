@@ -2,7 +2,7 @@
 // (TasksOperationsNotAllowed: subscriptions on free credits) while azure.yaml builds the images remotely.
 // Otherwise provisioning would run for half an hour and `azd deploy` fail on the first image.
 import { readFileSync } from 'node:fs';
-import { az, required } from './azd-environment.mjs';
+import { az } from './azd-environment.mjs';
 
 /** Subscription offers (quota id prefixes) on which ACR refuses Tasks runs. */
 export const ACR_TASKS_REFUSED = ['FreeTrial_', 'AzureForStudents_', 'AzurePass_'];
@@ -36,9 +36,10 @@ export function acrTasksVerdict({ quotaId, remoteBuildServices: remote, skip = f
 
 function main() {
   const env = process.env;
-  const subscription = required(env, 'AZURE_SUBSCRIPTION_ID');
+  // Advisory: when the offer cannot be read (no az login yet, no subscription chosen), provisioning goes on.
   let quotaId;
   try {
+    const subscription = env.AZURE_SUBSCRIPTION_ID || az(['account', 'show', '--query', 'id', '-o', 'tsv']);
     quotaId = az([
       'rest',
       '--method',
