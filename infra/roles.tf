@@ -144,6 +144,7 @@ resource "time_sleep" "service_rbac" {
     azurerm_role_assignment.service_receive,
     azurerm_role_assignment.service_secret,
     azurerm_cosmosdb_sql_role_assignment.service,
+    azurerm_role_assignment.acs_speech,
   ]
 }
 
