@@ -124,6 +124,17 @@ describe('2. role assignments have propagated before they are used', () => {
   });
 });
 
+describe('3. the whatsapp-adapter starts before WhatsApp is registered', () => {
+  it('given the first deploy (no channel id in the azd environment), when the adapter schema is read, then the id is not required', async () => {
+    const { loadConfigSchema, requiredVariables } = await import('./service-needs.ts');
+    const schema = await loadConfigSchema('whatsapp-adapter');
+    expect(Object.keys(schema.shape)).toContain('WHATSAPP_CHANNEL_REGISTRATION_ID');
+    expect(requiredVariables(schema)).not.toContain('WHATSAPP_CHANNEL_REGISTRATION_ID');
+    const tfvars = JSON.parse(readRepoFile('infra/main.tfvars.json')) as Record<string, unknown>;
+    expect(tfvars.whatsapp_channel_registration_id).toBe(tf('WHATSAPP_CHANNEL_REGISTRATION_ID'));
+  });
+});
+
 describe('4. build arguments reach remote builds', () => {
   it('given services built remotely with buildArgs, when azure.yaml is read, then azd >= 1.24.3 is required', () => {
     const yaml = loadYaml('azure.yaml') as {
