@@ -118,8 +118,7 @@ resource "azurerm_key_vault" "main" {
   sku_name                   = "standard"
   rbac_authorization_enabled = true
   soft_delete_retention_days = 7
-  # On: a deleted vault cannot be purged before its retention ends. Redeploys get a new name (local.token).
-  purge_protection_enabled = true
+  purge_protection_enabled   = true # a deleted vault cannot be purged; redeploys get a new name (local.token)
   tags                       = local.tags
 }
 
@@ -157,6 +156,5 @@ resource "azurerm_key_vault_secret" "main" {
   name         = each.key
   value        = local.key_vault_secrets[each.key]
   key_vault_id = azurerm_key_vault.main.id
-  # Not right after the Secrets Officer assignment: it takes a while to reach Key Vault (ForbiddenByRbac).
-  depends_on = [time_sleep.key_vault_rbac]
+  depends_on   = [time_sleep.key_vault_rbac] # not right after the Secrets Officer assignment (ForbiddenByRbac)
 }

@@ -31,7 +31,7 @@ provider "azurerm" {
   # registered". Register exactly the namespaces this deployment uses (tests/first-deploy.unit.test.ts derives
   # them from the resource types and fails when one is missing).
   resource_provider_registrations = "none"
-  resource_providers_to_register = [
+  resource_providers_to_register  = [
     "Microsoft.App",
     "Microsoft.BotService",
     "Microsoft.Cache",

@@ -72,13 +72,19 @@ locals {
   # Cosmos DB Built-in Data Contributor (a data-plane role definition of the account).
   cosmos_data_contributor = "${azurerm_cosmosdb_account.main.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"
 
-  deployer_planes = var.principal_id == "" ? {} : {
-    for item in flatten([
-      for plane, definition in local.rbac_planes : [
-        for role in definition.roles : { key = "${plane}/${role}", plane = plane, role = role } if plane != "acr"
-      ]
-    ]) : item.key => item
-  }
+  # The developer receives namespace-wide (any service can be run locally); the services per subscription.
+  deployer_planes = var.principal_id == "" ? {} : merge(
+    {
+      for item in flatten([
+        for plane, definition in local.rbac_planes : [
+          for role in definition.roles : { key = "${plane}/${role}", plane = plane, role = role } if plane != "acr"
+        ]
+      ]) : item.key => item
+    },
+    {
+      "servicebus/Azure Service Bus Data Receiver" = { plane = "servicebus", role = "Azure Service Bus Data Receiver" }
+    },
+  )
 }
 
 resource "azurerm_role_assignment" "service" {
@@ -139,7 +145,7 @@ resource "time_sleep" "key_vault_rbac" {
 
 resource "time_sleep" "service_rbac" {
   create_duration = "90s"
-  depends_on = [
+  depends_on      = [
     azurerm_role_assignment.service,
     azurerm_role_assignment.service_receive,
     azurerm_role_assignment.service_secret,

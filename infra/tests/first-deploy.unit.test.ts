@@ -337,6 +337,8 @@ describe('10. least privilege', () => {
     expect(expression).toContain('local.sb.subscriptions');
     expect(expression).toContain('subscription.name == service');
     expect(expression).toContain('azurerm_servicebus_queue.main["escalations"].id');
+    // The developer (AZURE_PRINCIPAL_ID) still receives from any subscription, to run any service locally.
+    expect(String(config.locals.deployer_planes)).toContain('"servicebus/Azure Service Bus Data Receiver"');
     // Each subscription is named after its consumer: the name == service filter gives every consumer its own.
     const subscriptions = (
       JSON.parse(readRepoFile('infra/servicebus_topology.tf.json')) as {
