@@ -50,7 +50,7 @@ provider "azurerm" {
   features {
     key_vault {
       # Purge protection is on (main.tf): a deleted vault stays soft-deleted for its retention period and cannot be
-      # purged. The vault's name changes with every new state (local.token), so it never blocks a redeploy.
+      # purged. The vault's name changes with every new state (local.state_token), so it never blocks a redeploy.
       purge_soft_delete_on_destroy = false
     }
     cognitive_account {

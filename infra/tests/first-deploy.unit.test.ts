@@ -227,18 +227,25 @@ describe('8. azd down, then azd up with the same environment name', () => {
     expect(blockOf(features, 'cognitive_account').purge_soft_delete_on_destroy).toBe(true);
   });
 
-  it('given the resource names, when read, then they change with each new state (a soft-deleted vault never blocks the name)', async () => {
+  it('given the soft-deleted and stale-prone names, when read, then they change with each new state; the others stay stable', async () => {
     const config = await loadTerraform();
-    expect(String(config.locals.token)).toContain('random_string.deployment.result');
+    expect(String(config.locals.state_token)).toContain('random_string.deployment.result');
+    expect(String(config.locals.token)).not.toContain('random');
     const suffix = resourceOf(config, 'random_string', 'deployment');
     expect(suffix.upper).toBe(false);
     expect(suffix.special).toBe(false);
+    expect(suffix.length).toBe(6);
     for (const [type, name] of [
       ['azurerm_key_vault', 'main'],
       ['azurerm_cognitive_account', 'foundry'],
+      ['azurerm_container_registry', 'main'],
     ] as const) {
-      expect(String(resourceOf(config, type, name).name), type).toContain(tf('local.token'));
+      expect(String(resourceOf(config, type, name).name), type).toContain(tf('local.state_token'));
     }
+    // Cosmos DB keeps its name: a new name would replace the account (and its data) of an existing environment.
+    expect(String(resourceOf(config, 'azurerm_cosmosdb_account', 'main').name)).toBe(
+      `cosmos-${tf('local.token')}`,
+    );
   });
 
   it('given the README, when the tear-down is read, then it says azd does not purge with Terraform', () => {
