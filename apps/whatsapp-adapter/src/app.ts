@@ -43,7 +43,7 @@ export interface WhatsAppAdapterDeps {
   /** Links a recipient's BSUID to their number from delivery statuses; without it nothing is linked. */
   identities?: Pick<CustomerContextStore, 'resolveCustomer'>;
   /** Readiness checks (e.g. the consumers' `readinessCheck`), by name. */
-  readiness?: Record<string, () => Promise<void>>;
+  readiness?: Record<string, () => Promise<unknown>>;
   /** Dedupe of Event Grid deliveries; default in memory (service-kit). */
   dedupe?: DedupeStore;
   /** Overrides the auth derived from the config (tests with Entra keys). */
