@@ -424,15 +424,8 @@ export class VoiceCallFlow {
       return;
     }
     if (session.phase === 'collecting-number') {
-      const keyed = (digits ?? '').replace(/#$/, '');
-      const number = keyed.startsWith('00') ? `+${keyed.slice(2)}` : `+${keyed}`;
-      if (!isE164Phone(number)) {
-        await this.#reprompt(session, PROMPTS.badNumber);
-        return;
-      }
-      session.phone = number;
-      session.reprompts = 0;
-      await this.#handoff(session, this.#switchChannel(session));
+      // A call stored in this phase by an earlier version: a keyed-in number is never used unverified.
+      await this.#queue(session, PROMPTS.unverifiedNumber);
       return;
     }
     if (session.phase !== 'talking') return;
@@ -562,9 +555,10 @@ export class VoiceCallFlow {
   async #accept(session: CallSession, channel?: 'webchat'): Promise<void> {
     if (channel !== undefined) session.chosenChannel = channel;
     if (session.phone === undefined) {
-      session.phase = 'collecting-number';
-      session.reprompts = 0;
-      await this.#listen(session, PROMPTS.askNumber, this.#listenFor('collecting-number'), 'number');
+      // A number keyed in on a withheld call is unverified: anyone could key in anyone's number and make us
+      // message it. Until a code sent to it can be read back, the caller waits for a person instead.
+      this.#o.logger.info({ ref: session.ref }, 'switch refused: withheld number, no verified address');
+      await this.#queue(session, PROMPTS.unverifiedNumber);
       return;
     }
     await this.#handoff(session, this.#switchChannel(session));

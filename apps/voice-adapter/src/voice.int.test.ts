@@ -277,26 +277,29 @@ describe('voice-adapter through its webhooks and the ACS Call Automation emulato
     }, WAIT);
   });
 
-  it('given a withheld number, when the caller accepts by voice, then they key in a number and the handoff carries it', async () => {
+  it('given a withheld number, when the caller accepts the switch, then no keyed-in number is used: they are told why and wait for a person', async () => {
     await setQueue(600, 70);
     const id = await dial('anonymous');
     acs.calls.say(id, 'Let me talk to a representative');
     expect(await listening(id)).toBe('speechOrDtmf');
     acs.calls.say(id, 'Yes please');
-    expect(await listening(id)).toBe('dtmf');
-    expect(heard(id).at(-1)).toContain('key in your mobile number');
-    acs.calls.press(id, '12');
-    await vi.waitFor(() => expect(heard(id).at(-1)).toContain("doesn't look right"), WAIT);
-    await listening(id);
-    acs.calls.press(id, '447911123456#');
-    await ended(id);
-    await vi.waitFor(async () => {
-      const requested = (await routerSees('handoff-events')).find(
-        (e) =>
-          e.type === 'handoff.requested' && (e.data.address as { phone?: string })?.phone === '+447911123456',
+    await vi.waitFor(
+      () => expect(heard(id).some((p) => p.includes('only send messages to the number'))).toBe(true),
+      WAIT,
+    );
+    const customerId = await vi.waitFor(async () => {
+      const queued = (await routerSees('queue-events')).find(
+        (e) => e.type === 'call.queued' && e.data.callId === id,
       );
-      expect(requested?.data).toMatchObject({ fromChannel: 'voice', toChannel: 'whatsapp' });
+      expect(queued).toBeDefined();
+      return queued?.data.customerId;
     }, WAIT);
+    // Nothing was asked of a number, and no handoff (no message to anyone) was requested for this caller.
+    expect(heard(id).some((p) => p.includes('key in your mobile number'))).toBe(false);
+    const handoffs = (await routerSees('handoff-events')).filter(
+      (e) => e.type === 'handoff.requested' && e.data.customerId === customerId,
+    );
+    expect(handoffs).toEqual([]);
   });
 
   it('given a failed transfer, then the caller stays on hold and a later hang-up is an abandon', async () => {

@@ -149,6 +149,8 @@ export const PROMPTS = {
   askNumber:
     'Your number is withheld. Please key in your mobile number with the country code, then press the hash key.',
   badNumber: "Sorry, that number doesn't look right.",
+  unverifiedNumber:
+    "Your number is withheld, and for your security we only send messages to the number you're calling from. Please call again without withholding your number to continue on WhatsApp, or stay on the line for a person.",
   queued: (wait: string) => `Thanks. You're in the queue for the next available person. The wait is ${wait}.`,
   hold: (wait: string) => `Thanks for holding. Your estimated wait is ${wait}.`,
   confirm: (channel: string) =>
