@@ -144,6 +144,49 @@ describe('ConversationEngine on the FoundryDriver against the Foundry emulator, 
     expect(fx.foundry.model.pending).toBe(0);
   });
 
+  it('given an anonymous web chat user and a model that calls get_bill for an account, when the gate refuses, then the call is answered with verification_required (no bill), the customer is asked to verify, and after the check the bill comes through the same Foundry conversation', async () => {
+    const customerId = 'cust-foundry-anonymous';
+    await store.updateSummary(customerId, undefined, { [ENGINE_STATE_KEYS.agentId]: 'Billing' });
+    const anonymous = (text: string) =>
+      engine.turn({ customerId, channel: 'webchat', sessionId: 'chat-anon', text, assurance: 'none' });
+    fx.foundry.model.script(
+      {
+        functionCall: {
+          name: 'get_bill',
+          arguments: { accountNumber: PRIYA?.accountNumber },
+          callId: 'call_gate_1',
+        },
+      },
+      { text: 'I will wait for the verification.' },
+      {
+        functionCall: {
+          name: 'get_bill',
+          arguments: { accountNumber: PRIYA?.accountNumber },
+          callId: 'call_gate_2',
+        },
+      },
+      (req) => ({ text: `Your bill: ${req.functionOutputs[0]?.output ?? 'none'}` }),
+    );
+
+    const asked = await anonymous(`How much is my latest bill, ${PRIYA?.accountNumber}?`);
+    const refused = fx.foundry.model.requests[1]?.functionOutputs[0];
+    expect(refused).toMatchObject({ callId: 'call_gate_1', name: 'get_bill' });
+    expect(refused?.output).toContain('verification_required');
+    expect(refused?.output).not.toContain(PRIYA_BILL?.billId ?? '<no bill>');
+    expect(asked.replies.join(' ')).toContain("check it's you");
+    expect(asked.replies.join(' ')).not.toContain('I will wait');
+
+    const verified = await anonymous(`${PRIYA?.postcode}`);
+    expect(verified.replies[0]).toContain('matches our records');
+    expect(verified.replies.join(' ')).toContain(PRIYA_BILL?.billId ?? '<no bill>');
+    // Every function call of the conversation has its output: the next turn would not be refused.
+    expect(fx.foundry.model.pending).toBe(0);
+    const conversation = fx.foundry.inspect.conversationItems(asked.conversationId);
+    const calls = conversation.filter((i) => i.type === 'function_call').length;
+    const outputs = conversation.filter((i) => i.type === 'function_call_output').length;
+    expect(outputs).toBe(calls);
+  });
+
   it('given a customer with one finished turn, when a second turn runs, then it reuses the same Foundry conversation', async () => {
     const customerId = 'cust-two-turns';
     fx.foundry.model.script(
