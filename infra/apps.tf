@@ -94,15 +94,14 @@ locals {
   }
 
   # Environment variable => Key Vault secret name (main.tf). Each service can read only these secrets (roles.tf).
+  # Voice and WhatsApp never issue or redeem handoff tokens, so they do not get the token key.
   app_secrets = {
     "voice-adapter" = {
-      HANDOFF_TOKEN_KEY                     = "handoff-token-key"
       EVENTGRID_WEBHOOK_SECRET              = "eventgrid-webhook-secret"
       REDIS_URL                             = "redis-url"
       APPLICATIONINSIGHTS_CONNECTION_STRING = "applicationinsights-connection-string"
     }
     "whatsapp-adapter" = {
-      HANDOFF_TOKEN_KEY                     = "handoff-token-key"
       EVENTGRID_WEBHOOK_SECRET              = "eventgrid-webhook-secret"
       REDIS_URL                             = "redis-url"
       APPLICATIONINSIGHTS_CONNECTION_STRING = "applicationinsights-connection-string"

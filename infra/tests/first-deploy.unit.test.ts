@@ -356,6 +356,15 @@ describe('10. least privilege', () => {
     expect([...consumers].filter((name) => !(SERVICES as readonly string[]).includes(name))).toEqual([]);
   });
 
+  it('given the secrets each service reads, when read, then only the services that issue or redeem handoff tokens get the token key', async () => {
+    const secrets = (await loadTerraform()).locals.app_secrets as Record<string, Record<string, string>>;
+    expect(
+      Object.keys(secrets)
+        .filter((service) => 'HANDOFF_TOKEN_KEY' in (secrets[service] ?? {}))
+        .sort(),
+    ).toEqual(['channel-router', 'webchat-adapter']);
+  });
+
   it('given the Key Vault, when read, then purge protection is on', async () => {
     const vault = resourceOf(await loadTerraform(), 'azurerm_key_vault', 'main');
     expect(vault.purge_protection_enabled).toBe(true);

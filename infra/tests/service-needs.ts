@@ -67,7 +67,6 @@ const SHARED = [
   'COSMOS_ENDPOINT',
   'COSMOS_DATABASE',
   'REDIS_URL',
-  'HANDOFF_TOKEN_KEY',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
 ];
 const CONVERSATION = ['CONVERSATION_DRIVER', 'FOUNDRY_PROJECT_ENDPOINT', 'FOUNDRY_MODEL', 'SCENARIO'];
@@ -97,6 +96,7 @@ export const AGREED_VARIABLES: Readonly<Record<Service, readonly string[]>> = {
   ],
   'webchat-adapter': [
     ...SHARED,
+    'HANDOFF_TOKEN_KEY',
     ...CONVERSATION,
     'MicrosoftAppId',
     'MicrosoftAppType',
@@ -106,6 +106,7 @@ export const AGREED_VARIABLES: Readonly<Record<Service, readonly string[]>> = {
   ],
   'channel-router': [
     ...SHARED,
+    'HANDOFF_TOKEN_KEY',
     'OPS_API_KEY',
     'WEBCHAT_PUBLIC_URL',
     'HANDOFF_EXPIRY',

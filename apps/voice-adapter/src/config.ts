@@ -1,5 +1,5 @@
 import { checkConversationConfig, conversationConfig } from '@omni/conversation';
-import { customerContextConfig } from '@omni/customer-context';
+import { customerContextConfigWithoutTokens } from '@omni/customer-context';
 import { checkServiceBusConfig, serviceBusConfig } from '@omni/messaging';
 import {
   checkEventGridAuthConfig,
@@ -17,7 +17,7 @@ const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative
 export const configSchema = z
   .object({
     ...serviceBaseConfig,
-    ...customerContextConfig,
+    ...customerContextConfigWithoutTokens,
     PORT: port(7071),
     ...serviceBusConfig,
     ACS_CONNECTION_STRING: z

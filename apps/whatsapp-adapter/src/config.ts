@@ -1,5 +1,5 @@
 import { checkConversationConfig, conversationConfig } from '@omni/conversation';
-import { customerContextConfig } from '@omni/customer-context';
+import { customerContextConfigWithoutTokens } from '@omni/customer-context';
 import { checkServiceBusConfig, serviceBusConfig } from '@omni/messaging';
 import {
   checkEventGridAuthConfig,
@@ -19,7 +19,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 export const configSchema = z
   .object({
     ...serviceBaseConfig,
-    ...customerContextConfig,
+    ...customerContextConfigWithoutTokens,
     PORT: port(7072),
     ...serviceBusConfig,
     ACS_MESSAGES_CONNECTION_STRING: z

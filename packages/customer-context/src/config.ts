@@ -18,21 +18,33 @@ export const MIN_HANDOFF_TOKEN_KEY_BYTES = 32;
  * - `HANDOFF_TOKEN_KEY`: HMAC key of handoff tokens, at least 32 bytes.
  * - `DEFAULT_PHONE_REGION`: region national phone numbers are read in, default `US`.
  */
+/** The handoff token key's schema (HMAC-SHA256, at least 32 bytes). */
+export const handoffTokenKeySchema = z
+  .string()
+  .refine((key) => Buffer.byteLength(key, 'utf8') >= MIN_HANDOFF_TOKEN_KEY_BYTES, {
+    message: `must be at least ${MIN_HANDOFF_TOKEN_KEY_BYTES} bytes (e.g. openssl rand -base64 48)`,
+  });
+
 export const customerContextConfig = {
   COSMOS_ENDPOINT: z.url({ message: 'must be a URL, e.g. https://<account>.documents.azure.com:443/' }),
   COSMOS_KEY: z.string().min(1).optional(),
   COSMOS_DATABASE: z.string().min(1).default('omnichannel'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
-  HANDOFF_TOKEN_KEY: z
-    .string()
-    .refine((key) => Buffer.byteLength(key, 'utf8') >= MIN_HANDOFF_TOKEN_KEY_BYTES, {
-      message: `must be at least ${MIN_HANDOFF_TOKEN_KEY_BYTES} bytes (e.g. openssl rand -base64 48)`,
-    }),
+  HANDOFF_TOKEN_KEY: handoffTokenKeySchema,
   DEFAULT_PHONE_REGION: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'must be a two-letter region code, e.g. US or GB')
     .transform((value) => value.toUpperCase() as PhoneRegion)
     .default('US' as PhoneRegion),
+};
+
+/**
+ * {@link customerContextConfig} for a service that never issues or redeems handoff tokens (voice, WhatsApp):
+ * the key is optional there, so a secret it does not need is never handed to it (least privilege).
+ */
+export const customerContextConfigWithoutTokens = {
+  ...customerContextConfig,
+  HANDOFF_TOKEN_KEY: handoffTokenKeySchema.optional(),
 };
 
 /** The customer context settings as a zod object schema. */

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CachedEntry, ContextCache } from './cache.js';
 import type { CustomerContextContainers } from './cosmos.js';
-import type { CustomerContextStore } from './customer-context-store.js';
+import { CustomerContextStore } from './customer-context-store.js';
 import {
   CorruptDocumentError,
   CustomerNotFoundError,
@@ -452,6 +452,14 @@ describe.each(cacheVariants)('CustomerContextStore with the %s cache', (variant)
   });
 
   describe('handoff tokens', () => {
+    it('given a store without a token key (voice, WhatsApp), when it is asked to issue a token, then it refuses clearly', async () => {
+      const c = await newCustomer();
+      const keyless = new CustomerContextStore({ containers, cache, clock });
+      await expect(keyless.issueHandoffToken(c.customerId, 'webchat')).rejects.toThrow(
+        /no HANDOFF_TOKEN_KEY/,
+      );
+    });
+
     it('given a link issued from an asserted call, when redeemed, then the redeeming session inherits asserted and no more', async () => {
       const c = await newCustomer();
       await store.startSession(c.customerId, 'voice', 'call-x', {

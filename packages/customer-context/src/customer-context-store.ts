@@ -155,8 +155,11 @@ export interface ErasedCustomer {
 export interface CustomerContextStoreOptions {
   /** The Cosmos containers (see `createCosmosContainers`). */
   containers: Omit<CustomerContextContainers, 'client'>;
-  /** HMAC key of handoff tokens (at least 32 bytes), or a ready {@link HandoffTokens}. */
-  handoffTokenKey: string | Buffer | HandoffTokens;
+  /**
+   * HMAC key of handoff tokens (at least 32 bytes), or a ready {@link HandoffTokens}. Absent in services that
+   * never issue or redeem a token: there, doing so throws.
+   */
+  handoffTokenKey?: string | Buffer | HandoffTokens;
   /** Hot cache. Default: an in-memory LRU. */
   cache?: ContextCache;
   /** Region national phone numbers are read in. Default `US`. */
@@ -197,7 +200,7 @@ export class CustomerContextStore {
   readonly #transcripts: Container;
   readonly #docs: CustomerDocuments;
   readonly #sessions: CustomerSessions;
-  readonly #tokens: HandoffTokens;
+  readonly #tokens: HandoffTokens | undefined;
   readonly #region: PhoneRegion;
   readonly #clock: Clock;
   readonly #sleep: Sleep;
@@ -226,7 +229,7 @@ export class CustomerContextStore {
     });
     this.#sessions = new CustomerSessions(this.#docs, clock, options.maxSessions ?? 50);
     this.#tokens =
-      options.handoffTokenKey instanceof HandoffTokens
+      options.handoffTokenKey === undefined || options.handoffTokenKey instanceof HandoffTokens
         ? options.handoffTokenKey
         : new HandoffTokens(options.handoffTokenKey);
     this.#region = options.defaultPhoneRegion ?? ('US' as PhoneRegion);
@@ -711,7 +714,7 @@ export class CustomerContextStore {
     const now = this.#clock();
     const handoffId = options.handoffId ?? `ho_${randomUUID()}`;
     const expiresAt = options.expiresAt?.getTime() ?? now + ttlSeconds * 1000;
-    const token = this.#tokens.sign({ handoffId, customerId: owner, toChannel, expiresAt });
+    const token = this.#handoffTokens().sign({ handoffId, customerId: owner, toChannel, expiresAt });
     const doc: HandoffDocument = {
       id: handoffId,
       type: 'handoff',
@@ -754,7 +757,7 @@ export class CustomerContextStore {
     identity: IdentityInput,
     options: { channel?: Channel; onConflict?: 'fail' | 'merge-anonymous' } = {},
   ): Promise<RedeemedHandoff> {
-    const claims = this.#tokens.verify(token, this.#clock());
+    const claims = this.#handoffTokens().verify(token, this.#clock());
     if (options.channel !== undefined && options.channel !== claims.toChannel) {
       throw new TokenInvalidError('issued for another channel');
     }
@@ -875,6 +878,13 @@ export class CustomerContextStore {
   // -------------------------------------------------------------------------------------------
   // Internals
   // -------------------------------------------------------------------------------------------
+
+  #handoffTokens(): HandoffTokens {
+    if (this.#tokens === undefined) {
+      throw new Error('this service has no HANDOFF_TOKEN_KEY: it cannot issue or redeem handoff tokens');
+    }
+    return this.#tokens;
+  }
 
   /** The customer an identity resolves to (the survivor, after merges), or undefined. Heals dangling identities. */
   async #customerOfIdentity(key: string): Promise<CustomerDocument | undefined> {

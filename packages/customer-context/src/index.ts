@@ -21,6 +21,8 @@ export {
   type CustomerContextConfig,
   customerContextConfig,
   customerContextConfigSchema,
+  customerContextConfigWithoutTokens,
+  handoffTokenKeySchema,
   MIN_HANDOFF_TOKEN_KEY_BYTES,
   type PhoneRegion,
   parseCustomerContextConfig,

@@ -19,7 +19,7 @@ export interface CustomerContextRuntime {
  * credential (Azure), and Redis when `REDIS_URL` is set, else an in-memory cache.
  */
 export function createCustomerContextStore(
-  config: CustomerContextConfig,
+  config: Omit<CustomerContextConfig, 'HANDOFF_TOKEN_KEY'> & { HANDOFF_TOKEN_KEY?: string | undefined },
   options: {
     credential?: TokenCredential;
     logger?: Pick<Logger, 'warn' | 'error'>;
@@ -44,7 +44,7 @@ export function createCustomerContextStore(
     ...storeOptions,
     containers,
     cache,
-    handoffTokenKey: config.HANDOFF_TOKEN_KEY,
+    ...(config.HANDOFF_TOKEN_KEY === undefined ? {} : { handoffTokenKey: config.HANDOFF_TOKEN_KEY }),
   });
   return {
     store,
