@@ -553,15 +553,21 @@ export class ConversationEngine {
     let input: AgentStepRequest['input'] = { kind: 'text', text: run.input.text };
     let context = this.#context(run, initialFrom);
     let previousStepId: string | undefined;
+    // A stopped run still answers every call of its last step (see ConversationDriver.closeToolCalls).
+    const stop = async (reason: string, unsent: readonly ToolOutput[]) => {
+      if (unsent.length > 0) await this.#driver.closeToolCalls(run.conversationId, unsent);
+      this.#escalate(run, reason);
+    };
     for (;;) {
+      const unsent = input.kind === 'text' ? [] : input.outputs;
       if (!this.#budget.canCallModel(run.budget)) {
         run.events.push({ type: 'budget', status: run.budget.status, spentUsd: run.budget.spentUsd });
-        this.#escalate(run, 'conversation budget exhausted');
+        await stop('conversation budget exhausted', unsent);
         return;
       }
       const step = this.#loopGuard.checkStep(run.guard);
       if (step.kind === 'stop') {
-        this.#escalate(run, step.detail);
+        await stop(step.detail, unsent);
         return;
       }
       run.guard = step.state;
@@ -596,13 +602,16 @@ export class ConversationEngine {
 
       const outputs: ToolOutput[] = [];
       let handedOffTo: string | undefined;
+      let escalation: string | undefined;
       for (const call of result.toolCalls) {
-        if (handedOffTo !== undefined) {
-          // A call after an accepted transfer is not run, but it must be answered: the Responses API refuses
-          // a conversation that holds a call without an output.
+        if (handedOffTo !== undefined || escalation !== undefined) {
+          // A call after an accepted transfer (or a refusal that escalates) is not run, but it must be answered:
+          // the Responses API refuses a conversation that holds a call without an output.
           outputs.push({
             callId: call.callId,
-            output: JSON.stringify({ skipped: `handed off to ${handedOffTo}` }),
+            output: JSON.stringify({
+              skipped: handedOffTo !== undefined ? `handed off to ${handedOffTo}` : 'escalated to a human',
+            }),
           });
           continue;
         }
@@ -623,14 +632,11 @@ export class ConversationEngine {
             reason: verdict.reason,
             detail: verdict.detail,
           });
-          if (verdict.fallback === 'escalate') {
-            this.#escalate(run, `handoff loop: ${verdict.detail}`);
-            return;
-          }
           outputs.push({
             callId: call.callId,
             output: JSON.stringify({ error: { code: 'handoff_refused', message: verdict.detail } }),
           });
+          if (verdict.fallback === 'escalate') escalation = `handoff loop: ${verdict.detail}`;
           continue;
         }
         const ctx: ToolContext = {
@@ -661,6 +667,10 @@ export class ConversationEngine {
           callId: call.callId,
           output: JSON.stringify(invocation.ok ? invocation.output : { error: invocation.error }),
         });
+      }
+      if (escalation !== undefined) {
+        await stop(escalation, outputs);
+        return;
       }
       if (handedOffTo !== undefined) {
         input = { kind: 'handoff', text: run.input.text, outputs };

@@ -11,6 +11,7 @@ import {
   type ConversationSummary,
   type SummarizeRequest,
   type ToolCall,
+  type ToolOutput,
   TRANSFER_TOOL_PREFIX,
 } from '../../driver.js';
 import { extractEntities } from '../../entity-extraction.js';
@@ -147,7 +148,14 @@ export class OfflineDriver implements ConversationDriver {
   readonly #pending = new Map<string, PendingTurn>();
   readonly #notes = new Map<string, string[]>();
   /** Calls per method, for tests that prove a path made no model call. */
-  readonly calls = { createConversation: 0, step: 0, classify: 0, summarize: 0, addNote: 0 };
+  readonly calls = {
+    createConversation: 0,
+    step: 0,
+    classify: 0,
+    summarize: 0,
+    addNote: 0,
+    closeToolCalls: 0,
+  };
 
   constructor(options: OfflineDriverOptions = {}) {
     this.#idFactory = options.idFactory ?? randomUUID;
@@ -173,6 +181,11 @@ export class OfflineDriver implements ConversationDriver {
     const notes = this.#notes.get(conversationId) ?? [];
     notes.push(text);
     this.#notes.set(conversationId, notes);
+  }
+
+  async closeToolCalls(conversationId: string, _outputs: readonly ToolOutput[]): Promise<void> {
+    this.calls.closeToolCalls += 1;
+    this.#pending.delete(conversationId);
   }
 
   /** The notes posted into a conversation, oldest first. */
