@@ -28,6 +28,7 @@ import { shouldClassify } from '../handoff-phrases.js';
 import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
 import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
 import { type ConversationSettings, effectiveRouting } from '../settings.js';
+import { internalTextsOf, withholdInternalText } from '../tool-result-text.js';
 import {
   type FunctionToolDefinition,
   invokeTool,
@@ -90,7 +91,9 @@ export type EngineEvent =
       readonly spentUsd: number;
       readonly model?: string;
     }
-  | { readonly type: 'replayed'; readonly turnId: string };
+  | { readonly type: 'replayed'; readonly turnId: string }
+  /** Sentences of an agent reply that repeated a tool's text for the agent, kept from the customer. */
+  | { readonly type: 'internal_text_withheld'; readonly agentId: string; readonly sentences: number };
 
 /** The engine's answer to one user message. */
 export interface TurnResult {
@@ -180,10 +183,14 @@ interface TurnRun {
   readonly at: Date;
   budget: BudgetState;
   clarifications: number;
+  /** What this turn's tool outputs said to the agent only (never shown to the customer). */
+  readonly internalTexts: string[];
 }
 
 const APOLOGY_ESCALATION =
   "I'm sorry, I can't take this further myself. I'm passing you to a member of our team, who will see everything you've told me.";
+
+const WITHHELD_FALLBACK = "Sorry, I couldn't complete that just now. Could you tell me a little more?";
 
 function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
@@ -412,6 +419,7 @@ export class ConversationEngine {
       at,
       budget: state.budget,
       clarifications: state.clarifications,
+      internalTexts: [],
     };
 
     if (!this.#budget.canCallModel(run.budget)) {
@@ -663,10 +671,9 @@ export class ConversationEngine {
         );
         run.emit({ type: 'tool_called', agentId: agent.id, tool: call.name, ok: invocation.ok });
         if (invocation.ok && isEngineAction(invocation.output)) run.actions.push(invocation.output);
-        outputs.push({
-          callId: call.callId,
-          output: JSON.stringify(invocation.ok ? invocation.output : { error: invocation.error }),
-        });
+        const output = JSON.stringify(invocation.ok ? invocation.output : { error: invocation.error });
+        run.internalTexts.push(...internalTextsOf(output));
+        outputs.push({ callId: call.callId, output });
       }
       if (escalation !== undefined) {
         await stop(escalation, outputs);
@@ -682,8 +689,24 @@ export class ConversationEngine {
     }
   }
 
+  /** Tool results are for the agent: a reply sentence that repeats one (or talks about "the customer") is dropped. */
+  #withholdInternalText(run: TurnRun): void {
+    run.replies.forEach((reply, i) => {
+      if (reply.kind !== 'agent') return;
+      const checked = withholdInternalText(reply.text, run.internalTexts);
+      if (checked.withheld === 0) return;
+      run.replies[i] = { kind: 'agent', text: checked.text || WITHHELD_FALLBACK };
+      run.events.push({ type: 'internal_text_withheld', agentId: run.agent.id, sentences: checked.withheld });
+      this.#logger?.warn(
+        { customerId: run.input.customerId, turnId: run.turnId, sentences: checked.withheld },
+        'agent reply repeated internal tool text; withheld from the customer',
+      );
+    });
+  }
+
   async #finish(run: TurnRun): Promise<TurnResult> {
     const style = run.agent.style[run.input.channel];
+    this.#withholdInternalText(run);
     const replies = run.replies
       .map((r) => styleReply(r.text, run.input.channel, style))
       .filter((r) => r !== '');

@@ -17,6 +17,7 @@ import {
 import { extractEntities } from '../../entity-extraction.js';
 import { OfflineClassifier } from '../../offline-classifier.js';
 import type { Agent, Scenario } from '../../scenario.js';
+import { customerFacts } from '../../tool-result-text.js';
 import { intentOf, summarizeExtractively } from './offline-summary.js';
 
 /** Options of the {@link OfflineDriver}. */
@@ -422,18 +423,21 @@ export class OfflineDriver implements ConversationDriver {
       }
       const error = value.error as { code?: string; message?: string } | string | undefined;
       if (error !== undefined && typeof error === 'object') {
+        // The error is for the agent (codes, field issues): the customer gets a sentence written for them.
         parts.push(
           error.code === 'handoff_refused'
             ? `I can't transfer you from here, but I'll help as best I can. How can I help with ${request.agent.topic}?`
             : error.code === 'not_allowed'
               ? "I'm not able to do that myself."
-              : `Sorry, I couldn't do that: ${error.message ?? 'unknown error'}.`,
+              : error.code === 'invalid_arguments'
+                ? "Sorry, I didn't get all the details I need for that. Could you say it again in a few words?"
+                : "Sorry, I couldn't do that just now. Please try again in a moment.",
         );
         continue;
       }
       const next = this.#followUp(request, facts, call, value, offered);
       if (next) return next;
-      parts.push(render(call?.name, value));
+      parts.push(render(call?.name, value, call?.args));
     }
     const ack = acknowledgement(facts);
     const body = parts.join(' ');
@@ -488,10 +492,43 @@ export class OfflineDriver implements ConversationDriver {
   }
 }
 
-/** Renders a tool result as a reply sentence (the offline agent's templates). */
-export function render(tool: string | undefined, v: Record<string, unknown>): string {
+/**
+ * What the offline agent tells the customer when a tool reports an error. The tool's `message` is written for
+ * the agent ("ask the customer for ...") and is never shown: the reply comes from the error code and the call's
+ * own arguments.
+ */
+function renderToolError(code: string, args: Record<string, unknown>): string {
+  const arg = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
+  switch (code) {
+    case 'account_not_found': {
+      const given = arg('accountNumber');
+      return given
+        ? `I couldn't find account ${given}. Could you check the 10-digit account number for me?`
+        : "I couldn't find an account linked to the number you're contacting us from. What is your 10-digit account number? It's at the top of your bill.";
+    }
+    case 'order_not_found': {
+      const given = arg('orderId');
+      return given
+        ? `I can't find order ${given} on your account. Could you check the order number? It looks like ORD-10042.`
+        : 'Could you give me the order number? It looks like ORD-10042.';
+    }
+    case 'bill_not_found':
+      return `I couldn't find a bill${arg('period') ? ` for ${arg('period')}` : ''}. Which month's bill do you mean?`;
+    case 'date_unavailable':
+      return 'That date is not available: visits can be booked from tomorrow onwards. Which later date would suit you?';
+    default:
+      return "Sorry, I couldn't find that. Could you tell me a little more?";
+  }
+}
+
+/** Renders a tool result as a reply sentence (the offline agent's templates), never the tool's own words for the agent. */
+export function render(
+  tool: string | undefined,
+  v: Record<string, unknown>,
+  args: Record<string, unknown> = {},
+): string {
   const s = (key: string) => String(v[key] ?? '');
-  if (typeof v.error === 'string') return `${s('message') || 'I could not find that.'}`;
+  if (typeof v.error === 'string') return renderToolError(v.error, args);
   switch (tool) {
     case 'check_outage': {
       const outages =
@@ -532,17 +569,17 @@ export function render(tool: string | undefined, v: Record<string, unknown>): st
     case 'issue_refund':
       return v.status === 'issued'
         ? `I've issued a refund of ${money(Number(v.amount), '$')} for order ${s('orderId')} (refund ${s('refundId')}). It goes back to your original payment method.`
-        : `I couldn't issue that refund: ${s('reason')}`;
+        : `I couldn't issue that refund: ${customerFacts(s('reason'))}`;
     case 'cancel_order':
       return v.status === 'cancelled'
         ? `Order ${s('orderId')} is cancelled and ${money(Number(v.refundAmount), '$')} will be refunded.`
         : v.status === 'already_cancelled'
           ? `Order ${s('orderId')} was already cancelled.`
-          : `I couldn't cancel it: ${s('reason')}`;
+          : `I couldn't cancel it: ${customerFacts(s('reason'))}`;
     case 'start_return':
       return v.status === 'started'
         ? `Your return ${s('returnId')} is started. Your label: ${s('labelUrl')}`
-        : `I couldn't start the return: ${s('reason')}`;
+        : `I couldn't start the return: ${customerFacts(s('reason'))}`;
     case 'recommend_products': {
       const products = (v.products as { name: string; price: number }[]) ?? [];
       return products.length > 0
