@@ -26,6 +26,7 @@ import {
 } from '../driver.js';
 import { shouldClassify } from '../handoff-phrases.js';
 import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
+import { asksForPerson } from '../person-request.js';
 import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
 import { type ConversationSettings, effectiveRouting } from '../settings.js';
 import { internalTextsOf, withholdInternalText } from '../tool-result-text.js';
@@ -455,6 +456,8 @@ export class ConversationEngine {
       this.#scenario,
     );
     if (!decision.classify) return {};
+    // A request for a person is the holder's to handle (queue check, switch offer, escalation), not a topic.
+    if (asksForPerson(run.input.text)) return {};
     const context = this.#context(run, undefined);
     const classifier: Classifier = {
       classify: (text) => this.#driver.classify({ scenario: this.#scenario, text, context }),

@@ -16,6 +16,7 @@ import {
 } from '../../driver.js';
 import { extractEntities } from '../../entity-extraction.js';
 import { OfflineClassifier } from '../../offline-classifier.js';
+import { asksForPerson } from '../../person-request.js';
 import type { Agent, Scenario } from '../../scenario.js';
 import { customerFacts } from '../../tool-result-text.js';
 import { intentOf, summarizeExtractively } from './offline-summary.js';
@@ -56,8 +57,6 @@ interface PendingTurn {
 const GOODBYE =
   /^(?:(?:ok(?:ay)?|great|perfect|thanks?|thank you|cheers|that'?s all|no(?:thing)? (?:else|more)),?\s*)*(?:bye|goodbye|good bye|that'?s all|that is all|nothing else)\b/i;
 
-const HUMAN =
-  /\b(?:human|real person|a person|someone real|representative|operator|speak to (?:an? )?agent|talk to (?:an? )?agent|live agent)\b/i;
 const OUTAGE_INTENTS = new Set(['a power outage', 'a gas supply problem', 'a suspected gas leak']);
 const AFFIRMATIVE = /^(?:yes|yeah|yep|sure|ok(?:ay)?|please do|go ahead)\b/i;
 
@@ -253,7 +252,7 @@ export class OfflineDriver implements ConversationDriver {
     if (GOODBYE.test(text) && offered.has('end_session')) {
       return this.#call(request, facts, 'end_session', { reason: 'The customer said goodbye.' });
     }
-    if (HUMAN.test(text)) {
+    if (asksForPerson(text)) {
       if (offered.has('check_queue_status')) return this.#call(request, facts, 'check_queue_status', {});
       if (offered.has('escalate_to_human')) {
         return this.#call(request, facts, 'escalate_to_human', {
@@ -275,6 +274,12 @@ export class OfflineDriver implements ConversationDriver {
 
     const tool = this.#specialistTool(request, facts, offered, false);
     if (tool) return tool;
+    // A follow-up with no topic of its own ("When will it be fixed?") is about the issue already on the table:
+    // the agent holding it answers from the context before any word of it is taken as another topic.
+    if (facts.textIntent === undefined && facts.fromContext) {
+      const followUp = this.#specialistTool(request, facts, offered, true);
+      if (followUp) return followUp;
+    }
 
     const route = decideRoute(classification, scenario);
     if (route.kind === 'route' && route.agentId !== agent.id && route.agentId !== scenario.coordinator) {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { engineHarness, queueAt } from '../../engine/test-support/engine-fixtures.js';
+
+/** Finding 5 of issue #18: misroutes of the offline driver (what every local user and the demo meet first). */
+describe('offline routing — the misroutes of issue #18', () => {
+  for (const scenario of ['utilities', 'ecommerce'] as const) {
+    for (const text of ['I need to speak to someone', 'can I talk to somebody please', 'I want a human']) {
+      it(`given ${scenario}, when the customer writes "${text}", then it is a request for a person (queue checked, escalation or switch offer)`, async () => {
+        const h = await engineHarness(scenario);
+        const result = await h.engine.turn({
+          customerId: 'c-person',
+          channel: 'whatsapp',
+          sessionId: 's',
+          text,
+        });
+        expect(result.events).toContainEqual(
+          expect.objectContaining({ type: 'tool_called', tool: 'check_queue_status', ok: true }),
+        );
+        expect(result.actions.map((a) => a.action)).toContain('escalate_to_human');
+      });
+    }
+  }
+
+  it('given a busy queue, when a caller asks for someone, then the switch is offered', async () => {
+    const h = await engineHarness('utilities');
+    h.queue = queueAt('critical');
+    const result = await h.engine.turn({
+      customerId: 'c-busy',
+      channel: 'voice',
+      sessionId: 'call',
+      text: 'I need to speak to someone',
+    });
+    expect(result.actions.map((a) => a.action)).toContain('offer_channel_switch');
+  });
+
+  it('given an outage reported on the phone, when the customer asks "When will it be fixed?" on WhatsApp, then the outage agent answers with the restoration time (no transfer to field service)', async () => {
+    const h = await engineHarness('utilities');
+    const customerId = 'c-outage';
+    await h.engine.turn({
+      customerId,
+      channel: 'voice',
+      sessionId: 'call',
+      text: 'My power is out at 14 Cardigan Road, LS6 1LF',
+    });
+    const result = await h.engine.turn({
+      customerId,
+      channel: 'whatsapp',
+      sessionId: 'wa',
+      text: 'When will it be fixed?',
+    });
+    expect(result.agentId).toBe('Outage');
+    expect(result.events).not.toContainEqual(expect.objectContaining({ type: 'handoff' }));
+    expect(result.replies.join(' ')).toMatch(/power outage/);
+    expect(result.replies.join(' ')).toMatch(/OUT-7781/);
+  });
+
+  for (const text of ['store hours', 'What are your store opening hours?']) {
+    it(`given utilities, when the customer asks "${text}", then it does not go to the outage agent`, async () => {
+      const h = await engineHarness('utilities');
+      const result = await h.engine.turn({ customerId: 'c-hours', channel: 'webchat', sessionId: 's', text });
+      expect(result.agentId).toBe('UtilitiesConcierge');
+      expect(result.events).not.toContainEqual(expect.objectContaining({ type: 'handoff' }));
+    });
+  }
+});
