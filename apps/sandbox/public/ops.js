@@ -124,7 +124,11 @@ export function startOps(config) {
                       'ol',
                       { class: 'desk-turns', dataset: { testid: 'desk-turns' } },
                       ...latest.lastTurns.map((t) =>
-                        el('li', { class: `turn ${t.channel} ${t.role}` }, `${t.channel} · ${t.role}: ${t.text}`),
+                        el(
+                          'li',
+                          { class: `turn ${t.channel} ${t.role}` },
+                          `${t.channel} · ${t.role}: ${t.text}`,
+                        ),
                       ),
                     )
                   : null,
