@@ -57,6 +57,11 @@ export interface TurnInput {
    * first answer and never repeats a side effect; defaults to a fresh id.
    */
   readonly turnId?: string;
+  /**
+   * `false`: the channel records the reply itself, as `<turnId>:assistant`, with the words it really said or
+   * sent (voice may play a switch offer or a hold message instead of the agent's text). Default `true`.
+   */
+  readonly recordReply?: boolean;
 }
 
 /** Something that happened during a turn, for logs, metrics and tests. */
@@ -726,7 +731,7 @@ export class ConversationEngine {
       conversationId: run.conversationId,
       turnId: run.turnId,
     };
-    if (replies.length > 0) {
+    if (replies.length > 0 && run.input.recordReply !== false) {
       await this.#store.recordTurn(run.input.customerId, {
         channel: run.input.channel,
         sessionId: run.input.sessionId,

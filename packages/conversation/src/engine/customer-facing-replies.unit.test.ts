@@ -66,3 +66,20 @@ describe('customer-facing replies never carry what a tool told the agent', () =>
     expect(result.events).toContainEqual(expect.objectContaining({ type: 'internal_text_withheld' }));
   });
 });
+
+describe('the transcript holds what the customer really got', () => {
+  it('given recordReply false, when the turn runs, then the customer turn is recorded and the reply is left to the channel', async () => {
+    const h = await engineHarness('utilities');
+    const result = await h.engine.turn({
+      customerId: 'c-voice',
+      channel: 'voice',
+      sessionId: 'call-1',
+      text: 'Why is my bill so high?',
+      turnId: 'call-1:t1',
+      recordReply: false,
+    });
+    expect(result.replies.length).toBeGreaterThan(0);
+    const turns = await h.store.recentTurns('c-voice', 10);
+    expect(turns.map((t) => t.turnId)).toEqual(['call-1:t1:customer']);
+  });
+});
