@@ -1,4 +1,4 @@
-import type { AgentStatus, Channel, CollectedData, QueueLevel } from '@omni/contracts';
+import type { AgentStatus, Channel, CollectedData } from '@omni/contracts';
 import { shouldPublishStatus } from '../domain/queue-levels.js';
 
 /** Where a waiting item came from: a queued call, or a messaging escalation (including callback offers). */

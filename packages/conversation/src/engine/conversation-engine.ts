@@ -25,8 +25,8 @@ import {
   TRANSFER_TOOL_PREFIX,
 } from '../driver.js';
 import { shouldClassify } from '../handoff-phrases.js';
+import { asksToLeave } from '../leave-requests.js';
 import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
-import { asksForPerson } from '../person-request.js';
 import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
 import { type ConversationSettings, effectiveRouting } from '../settings.js';
 import { internalTextsOf, withholdInternalText } from '../tool-result-text.js';
@@ -449,9 +449,12 @@ export class ConversationEngine {
     const routing = effectiveRouting(this.#scenario, this.#settings);
     if (routing.mode !== 'lazy') return {};
     const lastAssistant = [...stored].reverse().find((t) => t.role === 'assistant');
+    // The announcement that handed the conversation TO this specialist is part of its stored reply; it is not
+    // the specialist handing off.
+    const announcedHere = this.#scenario.handoffAnnouncement.replaceAll('{agent}', run.agent.displayName);
     const lastSpecialistReply =
       lastAssistant && lastAssistant.agentId === run.agent.id && run.agent.id !== this.#scenario.coordinator
-        ? lastAssistant.text
+        ? lastAssistant.text.replace(announcedHere, '').trim()
         : undefined;
     const decision = shouldClassify(
       storedAgentId === undefined ? { userTurns } : { currentAgentId: storedAgentId, userTurns },
@@ -461,8 +464,9 @@ export class ConversationEngine {
       this.#scenario,
     );
     if (!decision.classify) return {};
-    // A request for a person is the holder's to handle (queue check, switch offer, escalation), not a topic.
-    if (asksForPerson(run.input.text)) return {};
+    // A request for a person or another channel is the holder's to handle (queue check, switch offer,
+    // escalation, channel handoff), not a topic to classify.
+    if (asksToLeave(run.input.text)) return {};
     const context = this.#context(run, undefined);
     const classifier: Classifier = {
       classify: (text) => this.#driver.classify({ scenario: this.#scenario, text, context }),
@@ -742,8 +746,10 @@ export class ConversationEngine {
         turnId: `${run.turnId}:assistant`,
       });
     }
+    // A conversation the customer closed starts again with the coordinator (a returning customer's new issue).
+    const closed = run.actions.some((a) => a.action === 'end_session');
     await this.#store.updateSummary(run.input.customerId, undefined, {
-      [ENGINE_STATE_KEYS.agentId]: run.agent.id,
+      [ENGINE_STATE_KEYS.agentId]: closed ? this.#scenario.coordinator : run.agent.id,
       [ENGINE_STATE_KEYS.spentUsd]: run.budget.spentUsd,
       [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
       [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,

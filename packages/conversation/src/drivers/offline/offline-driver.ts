@@ -15,8 +15,8 @@ import {
   TRANSFER_TOOL_PREFIX,
 } from '../../driver.js';
 import { extractEntities } from '../../entity-extraction.js';
+import { asksForPerson, channelAskedFor } from '../../leave-requests.js';
 import { OfflineClassifier } from '../../offline-classifier.js';
-import { asksForPerson } from '../../person-request.js';
 import type { Agent, Scenario } from '../../scenario.js';
 import { customerFacts } from '../../tool-result-text.js';
 import { intentOf, summarizeExtractively } from './offline-summary.js';
@@ -104,12 +104,13 @@ function gatherFacts(text: string, context: readonly TransferMessage[]): Facts {
   const accountNumber = pick('accountNumber');
   const amount = pick('amount');
   const textIntent = intentOf(text);
+  // The latest issue the customer raised in the carried context (older issues of a returning customer are history).
   const contextIntent =
-    collected.intent ??
     context
       .filter((m) => m.role === 'user')
       .map((m) => intentOf(m.text))
-      .find((i) => i !== undefined);
+      .reverse()
+      .find((i) => i !== undefined) ?? collected.intent;
   return {
     text,
     textIntent,
@@ -260,6 +261,10 @@ export class OfflineDriver implements ConversationDriver {
           priority: 5,
         });
       }
+    }
+    const toChannel = channelAskedFor(text);
+    if (toChannel && toChannel !== request.channel && offered.has('execute_channel_handoff')) {
+      return this.#call(request, facts, 'execute_channel_handoff', { toChannel });
     }
     if (AFFIRMATIVE.test(text) && offered.has('execute_channel_handoff')) {
       const lastOffer = [...request.context].reverse().find((m) => m.role === 'assistant');

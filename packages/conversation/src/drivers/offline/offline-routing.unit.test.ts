@@ -63,3 +63,59 @@ describe('offline routing — the misroutes of issue #18', () => {
     });
   }
 });
+
+describe('lazy routing after a handoff (found by the continuity eval)', () => {
+  it("given a specialist took over with an announcement, when the customer follows up on another channel, then the announcement of the specialist's own name is not read as a handoff away (no clarifying question)", async () => {
+    const h = await engineHarness('ecommerce');
+    await h.engine.turn({
+      customerId: 'cust-shop-1',
+      channel: 'whatsapp',
+      sessionId: 'wa',
+      text: 'Where is my order ORD-10057? It has not arrived yet',
+    });
+    const result = await h.engine.turn({
+      customerId: 'cust-shop-1',
+      channel: 'voice',
+      sessionId: 'call',
+      text: "Hi, I'm calling back about this",
+    });
+    expect(result.events).not.toContainEqual(expect.objectContaining({ type: 'clarified' }));
+    expect(result.agentId).toBe('OrderTracking');
+    expect(result.replies.join(' ')).toContain('ORD-10057');
+  });
+});
+
+describe('returning customers, typos and channel requests (found by the continuity eval)', () => {
+  it('given a conversation the customer closed, when they come back with a new issue in a typo, then the coordinator routes it and the reply names the new issue, not the old one', async () => {
+    const h = await engineHarness('utilities');
+    const customerId = 'c-returning';
+    const t = (channel: 'whatsapp' | 'voice', text: string) =>
+      h.engine.turn({ customerId, channel, sessionId: channel, text });
+    await t('whatsapp', 'How much electricity did I use last month?');
+    await t('whatsapp', "That's all, thanks, bye");
+    const result = await t('whatsapp', 'my powr is out at 14 cardigan road LS6 1LF');
+    expect(result.agentId).toBe('Outage');
+    expect(result.replies.join(' ')).toMatch(/outage/i);
+    expect(result.replies.join(' ')).not.toMatch(/usage/i);
+    const summary = await h.engine.summarize(customerId);
+    expect(summary.summary).toMatch(/power outage/);
+  });
+
+  it('given a specialist holds a web chat, when the customer asks to continue on WhatsApp (lazy routing), then the specialist hands the conversation over without a clarifying question', async () => {
+    const h = await engineHarness('ecommerce');
+    await h.engine.turn({
+      customerId: 'cust-shop-1',
+      channel: 'webchat',
+      sessionId: 'chat',
+      text: 'I want to return order ORD-10042, the headphones do not fit',
+    });
+    const result = await h.engine.turn({
+      customerId: 'cust-shop-1',
+      channel: 'webchat',
+      sessionId: 'chat',
+      text: 'can we continue on whatsap insted',
+    });
+    expect(result.events).not.toContainEqual(expect.objectContaining({ type: 'clarified' }));
+    expect(result.actions).toEqual([{ action: 'execute_channel_handoff', toChannel: 'whatsapp' }]);
+  });
+});

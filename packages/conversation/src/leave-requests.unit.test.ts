@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asksForPerson } from './person-request.js';
+import { asksForPerson, channelAskedFor } from './leave-requests.js';
 
 describe('asksForPerson', () => {
   it.each([
@@ -25,4 +25,24 @@ describe('asksForPerson', () => {
   ])('"%s" does not', (text) => {
     expect(asksForPerson(text)).toBe(false);
   });
+});
+
+describe('channelAskedFor', () => {
+  it.each([
+    ['Can we continue on web chat instead? Please send me a link', 'webchat'],
+    ['can we continu on webchat insted', 'webchat'],
+    ['send me a link', 'webchat'],
+    ['Can we continue on WhatsApp instead?', 'whatsapp'],
+    ['can we continue on whatsap insted', 'whatsapp'],
+    ['On peut continuer sur WhatsApp?', 'whatsapp'],
+  ] as const)('"%s" asks for %s', (text, channel) => {
+    expect(channelAskedFor(text)).toBe(channel);
+  });
+
+  it.each(['Where is my order?', 'I chatted to you on the phone about my bill'])(
+    '"%s" asks for none',
+    (text) => {
+      expect(channelAskedFor(text)).toBeUndefined();
+    },
+  );
 });
