@@ -19,7 +19,7 @@ export function asksForPerson(text: string): boolean {
   return PERSON.test(t) || (TALK.test(t) && SOMEONE.test(t));
 }
 
-const CHANNEL = String.raw`(?:whats ?app?|web ?-?chat|webchat|the website)`;
+const CHANNEL = '(?:whats ?app?|web ?-?chat|webchat|the website)';
 const MOVE = new RegExp(
   String.raw`\b(?:continu\w*|carry on|move|switch|go|talk|chat|seguir|continuer)\b[^.?!]*?\b(?:on|to|in|over|via|por|sur)\s+(${CHANNEL})\b`,
 );
