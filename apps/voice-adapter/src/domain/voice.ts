@@ -1,4 +1,4 @@
-import { styleReply } from '@omni/conversation';
+import { quotedWait, styleReply } from '@omni/conversation';
 
 /** The queue thresholds above which the caller is offered another channel instead of waiting. */
 export interface SwitchThresholds {
@@ -86,11 +86,12 @@ export function tonesToDigits(tones: readonly string[]): string {
   return tones.map((tone) => TONE_DIGITS[tone.toLowerCase()] ?? '').join('');
 }
 
-/** A wait read aloud: "less than a minute", "about 1 minute", "about 7 minutes". */
+/**
+ * A wait read aloud: "less than a minute", "about 1 minute", "about 7 minutes" — the conversation package's
+ * `quotedWait`, so the agent's offer and the hold announcements give the same figure for one estimate.
+ */
 export function spokenWait(seconds: number): string {
-  if (seconds < 60) return 'less than a minute';
-  const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
+  return quotedWait(seconds);
 }
 
 /** A channel's name read aloud. */

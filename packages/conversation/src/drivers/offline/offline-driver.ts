@@ -64,6 +64,16 @@ function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
+/**
+ * A wait as every channel quotes it: "less than a minute", "about 1 minute", "about 9 minutes" (rounded to the
+ * nearest minute, like the phone's announcements and the router's quoted wait), so one estimate is one figure.
+ */
+export function quotedWait(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 60) return 'less than a minute';
+  const minutes = Math.round(seconds / 60);
+  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
+}
+
 function money(amount: number, currency: '£' | '$'): string {
   return `${currency}${amount.toFixed(2)}`;
 }
@@ -599,12 +609,12 @@ export function render(
     case 'change_order_price':
       return `I've sent your price change request to our team for review (${s('reviewId')}); you'll hear back within 2 business days.`;
     case 'check_queue_status':
-      return `The wait for our team is about ${Math.ceil(Number(v.estimatedWaitSeconds) / 60)} minutes.`;
+      return `The wait for our team is ${quotedWait(Number(v.estimatedWaitSeconds))}.`;
     case 'offer_channel_switch': {
       const channels = ((v.channels as string[]) ?? []).map((c) =>
         c === 'whatsapp' ? 'WhatsApp' : 'web chat',
       );
-      return `Our team is busy right now and the wait is about ${Math.ceil(Number(v.estimatedWaitSeconds) / 60)} minutes. I can continue with you on ${channels.join(' or ')} instead, so you don't have to wait. Would you like that?`;
+      return `Our team is busy right now and the wait is ${quotedWait(Number(v.estimatedWaitSeconds))}. I can continue with you on ${channels.join(' or ')} instead, so you don't have to wait. Would you like that?`;
     }
     case 'execute_channel_handoff':
       return `I'm moving our conversation to ${s('toChannel') === 'whatsapp' ? 'WhatsApp' : s('toChannel')} now. You won't need to repeat anything.`;

@@ -119,3 +119,29 @@ describe('returning customers, typos and channel requests (found by the continui
     expect(result.actions).toEqual([{ action: 'execute_channel_handoff', toChannel: 'whatsapp' }]);
   });
 });
+
+describe('one wait figure (issue #18 finding 4)', () => {
+  it('given an estimate of 545 s, when the agent offers a switch, then it quotes "about 9 minutes" — rounded as the phone and the router quote it, not rounded up', async () => {
+    const h = await engineHarness('utilities');
+    h.queue = { queue: 'general', depth: 90, estimatedWaitSeconds: 545, level: 'critical' };
+    const result = await h.engine.turn({
+      customerId: 'c-wait',
+      channel: 'whatsapp',
+      sessionId: 's',
+      text: 'I need to speak to someone',
+    });
+    expect(result.replies.join(' ')).toContain('about 9 minutes');
+  });
+
+  it('given an estimate under a minute, when quoted, then it is "less than a minute"', async () => {
+    const h = await engineHarness('utilities');
+    h.queue = { queue: 'general', depth: 90, estimatedWaitSeconds: 40, level: 'critical' };
+    const result = await h.engine.turn({
+      customerId: 'c-wait-short',
+      channel: 'whatsapp',
+      sessionId: 's',
+      text: 'I need to speak to someone',
+    });
+    expect(result.replies.join(' ')).toContain('less than a minute');
+  });
+});
