@@ -171,3 +171,31 @@ describe('voice: a queued caller reaches the desk with context', () => {
     expect(fx.order.indexOf('summarize')).toBeLessThan(fx.order.indexOf('call.queued'));
   });
 });
+
+describe('voice: a wait is quoted only while the estimate is current (issue #18 finding 4)', () => {
+  it('given the newest queue status is 10 minutes old (the router stopped publishing), when the caller is queued, then no figure is quoted', async () => {
+    const stale = new Date(Date.now() - 10 * 60_000).toISOString();
+    const fx = await askForPerson({
+      queue: 'support',
+      depth: 1,
+      estimatedWaitSeconds: 30,
+      level: 'normal',
+      at: stale,
+    });
+    const heard = fx.calls.prompts.at(-1) ?? '';
+    expect(heard).toContain("You're in the queue");
+    expect(heard).not.toMatch(/wait is (?:about|less)/);
+    expect(heard).toContain("don't have an up-to-date wait time");
+  });
+
+  it('given a current queue status, when the caller is queued, then its figure is quoted', async () => {
+    const fx = await askForPerson({
+      queue: 'support',
+      depth: 1,
+      estimatedWaitSeconds: 545,
+      level: 'normal',
+      at: new Date().toISOString(),
+    });
+    expect(fx.calls.prompts.at(-1)).toContain('The wait is about 9 minutes');
+  });
+});

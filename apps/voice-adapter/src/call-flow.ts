@@ -18,10 +18,10 @@ import {
   interpretOfferAnswer,
   PROMPTS,
   type QueueReading,
+  quotableWait,
   type SwitchThresholds,
   spoken,
   spokenChannel,
-  spokenWait,
   tonesToDigits,
 } from './domain/voice.js';
 
@@ -571,7 +571,7 @@ export class VoiceCallFlow {
     const lead =
       reply !== undefined && reply !== ''
         ? reply
-        : `Our team is busy right now. The wait is ${spokenWait(reading.estimatedWaitSeconds)}. I can continue with you on ${names} instead, so you don't have to wait.`;
+        : `Our team is busy right now.${waitSentence(quotableWait(reading, this.#clock()))} I can continue with you on ${names} instead, so you don't have to wait.`;
     const text = `${lead} ${PROMPTS.offerKeys}`;
     await this.#listen(session, text, this.#listenFor('offering'), 'offer');
     return text;
@@ -658,7 +658,7 @@ export class VoiceCallFlow {
       ),
     );
     const lead = reply !== undefined && reply !== '' ? `${reply} ` : '';
-    const text = `${lead}${PROMPTS.queued(spokenWait(reading.estimatedWaitSeconds))}`;
+    const text = `${lead}${PROMPTS.queued(quotableWait(reading, this.#clock()))}`;
     await this.#hold(session, text);
     return text;
   }
@@ -682,7 +682,7 @@ export class VoiceCallFlow {
     }
     if (kind === 'hold' && session.phase === 'queued') {
       const reading = this.#o.queueStatus(this.#o.settings.queue);
-      await this.#hold(session, PROMPTS.hold(spokenWait(reading.estimatedWaitSeconds)));
+      await this.#hold(session, PROMPTS.hold(quotableWait(reading, this.#clock())));
     }
   }
 
@@ -732,6 +732,11 @@ export class VoiceCallFlow {
       ),
     );
   }
+}
+
+/** " The wait is about 9 minutes." or nothing when no current estimate exists. */
+function waitSentence(wait: string | undefined): string {
+  return wait === undefined ? '' : ` The wait is ${wait}.`;
 }
 
 /** The handoff topic from the conversation's collected intent (`a power outage` -> `your power outage`). */
