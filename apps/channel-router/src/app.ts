@@ -15,9 +15,10 @@ import type { HandoffStatus } from './domain/handoff-saga.js';
 import { handoffView } from './handoff/handoff-saga-handler.js';
 import type { SagaRepository } from './handoff/saga-repository.js';
 import type { OpsCredentialCheck } from './ops/auth.js';
+import { channelsUsed, deskView } from './ops/desk.js';
 import { handoffMetrics } from './ops/handoff-metrics.js';
 import type { LiveFeed } from './ops/live-feed.js';
-import { assignmentView, type QueueMonitor } from './queue/queue-monitor.js';
+import type { QueueMonitor } from './queue/queue-monitor.js';
 import type { QueueState } from './queue/queue-state.js';
 
 const SOURCE = '/apps/channel-router';
@@ -148,7 +149,8 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
 
       api.get('/agents/:agentId/assignments', async (request) => {
         const id = parse(z.object({ agentId }), request.params, 'agent id').agentId;
-        return { assignments: (await deps.queueState.assignmentsOf(id)).map(assignmentView) };
+        const assignments = await deps.queueState.assignmentsOf(id);
+        return { assignments: await Promise.all(assignments.map((a) => deskView(a, deps.store))) };
       });
 
       api.get('/handoffs', async (request) => {
@@ -228,7 +230,7 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
             customerId: customer.customerId,
             displayName: customer.displayName,
             identities: customer.identities.map((key) => maskIdentityKey(key)),
-            channels: [...new Set(customer.sessions.map((session) => session.channel))],
+            channels: channelsUsed(customer, turns),
             verifiedAccounts: customer.verifiedAccounts.length,
             summary: customer.summary,
             collectedData: customer.collectedData,

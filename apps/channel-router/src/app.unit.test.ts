@@ -118,6 +118,9 @@ let published: OmniEvent[];
 let sagas: MemorySagas;
 let feed: LiveFeed;
 let state: MemoryQueueState;
+/** What the store answers (reset before each test; a test may change them). */
+let storedCustomer: Customer;
+let storedTurns: Turn[];
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
@@ -128,6 +131,8 @@ beforeAll(async () => {
 beforeEach(() => {
   const config = readConfig(ENV);
   published = [];
+  storedCustomer = customer;
+  storedTurns = turns;
   state = new MemoryQueueState();
   const h = harness(state, { published, start: T0 + 30_000 });
   sagas = new MemorySagas();
@@ -140,9 +145,9 @@ beforeEach(() => {
     store: {
       getCustomer: async (id) => {
         if (id !== CUSTOMER) throw new CustomerNotFoundError(id);
-        return customer;
+        return storedCustomer;
       },
-      recentTurns: async () => turns,
+      recentTurns: async (_id, n) => storedTurns.slice(-n),
       handoffs: async () => [],
     },
     publisher: { publish: async (event) => void published.push(event) },
@@ -413,3 +418,106 @@ function itemOf(callId: string) {
     correlationId: callId,
   };
 }
+
+function turnOf(i: number, channel: Turn['channel'], role: Turn['role'], text: string): Turn {
+  return {
+    customerId: CUSTOMER as Turn['customerId'],
+    turnId: `t${i}`,
+    channel,
+    sessionId: `${channel}-1`,
+    role,
+    text,
+    agentId: role === 'customer' ? null : 'Outage',
+    at: new Date(T0 + i * 1000).toISOString(),
+  };
+}
+
+describe('what the human agent and ops see (issue #18)', () => {
+  it('given a voice caller queued without a summary in the queue item, when an agent takes the call, then the desk shows the summary, the collected data and the last turns', async () => {
+    storedCustomer = {
+      ...customer,
+      summary: 'The customer contacted us about a power outage at 14 Cardigan Road, LS6 1LF.',
+      collectedData: { intent: 'a power outage', postcode: 'LS6 1LF', '_engine.agentId': 'Outage' },
+    };
+    storedTurns = Array.from({ length: 12 }, (_, i) =>
+      turnOf(i, 'voice', i % 2 === 0 ? 'customer' : 'assistant', `turn ${i}`),
+    );
+    await state.enqueue({
+      id: 'call:c1',
+      queue: 'billing',
+      kind: 'voice',
+      customerId: CUSTOMER,
+      channel: 'voice',
+      priority: 5,
+      enqueuedAt: T0,
+      callId: 'c1',
+      correlationId: 'c1',
+    });
+    await app.inject({
+      method: 'PUT',
+      url: '/api/agents/agent-7',
+      headers: withKey,
+      payload: { status: 'available', queues: ['billing'] },
+    });
+    const response = await app.inject({ url: '/api/agents/agent-7/assignments', headers: withKey });
+    const [desk] = response.json().assignments;
+    expect(desk.summary).toBe(storedCustomer.summary);
+    expect(desk.collectedData).toEqual({ intent: 'a power outage', postcode: 'LS6 1LF' });
+    expect(desk.lastTurns.map((t: { text: string }) => t.text)).toEqual([
+      'turn 6',
+      'turn 7',
+      'turn 8',
+      'turn 9',
+      'turn 10',
+      'turn 11',
+    ]);
+    expect(desk.lastTurns[0]).toMatchObject({ channel: 'voice', role: 'customer' });
+  });
+
+  it('given a messaging escalation that carries its own summary, when an agent takes it, then that summary is kept and the last turns are added', async () => {
+    storedTurns = [turnOf(1, 'whatsapp', 'customer', 'I need a person')];
+    await state.enqueue({
+      id: 'escalation:e1',
+      queue: 'billing',
+      kind: 'messaging',
+      customerId: CUSTOMER,
+      channel: 'whatsapp',
+      priority: 5,
+      enqueuedAt: T0,
+      escalationId: 'e1',
+      reason: 'asked for a person',
+      summary: 'Escalated: wants a refund.',
+      collectedData: { orderId: 'ORD-10042' },
+      correlationId: 'e1',
+    });
+    await app.inject({
+      method: 'PUT',
+      url: '/api/agents/agent-8',
+      headers: withKey,
+      payload: { status: 'available', queues: ['billing'] },
+    });
+    const [desk] = (await app.inject({ url: '/api/agents/agent-8/assignments', headers: withKey })).json()
+      .assignments;
+    expect(desk).toMatchObject({
+      summary: 'Escalated: wants a refund.',
+      collectedData: { orderId: 'ORD-10042' },
+    });
+    expect(desk.lastTurns).toEqual([
+      expect.objectContaining({ channel: 'whatsapp', text: 'I need a person' }),
+    ]);
+  });
+
+  it('given a caller switched from voice to WhatsApp (the WhatsApp side records turns, not sessions), when the timeline is read, then the header lists both channels in the order used', async () => {
+    storedCustomer = {
+      ...customer,
+      sessions: [customer.sessions[0] as Customer['sessions'][number]],
+      lastInboundAt: { whatsapp: new Date(T0 + 60_000).toISOString() },
+    };
+    storedTurns = [
+      turnOf(1, 'voice', 'customer', 'My power is out'),
+      turnOf(70, 'whatsapp', 'customer', 'Any update?'),
+    ];
+    const body = (await app.inject({ url: `/api/customers/${CUSTOMER}/timeline`, headers: withKey })).json();
+    expect(body.customer.channels).toEqual(['voice', 'whatsapp']);
+  });
+});

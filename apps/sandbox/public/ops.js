@@ -119,6 +119,19 @@ export function startOps(config) {
                         .join(' · '),
                     )
                   : null,
+                latest.lastTurns && latest.lastTurns.length > 0
+                  ? el(
+                      'ol',
+                      { class: 'desk-turns', dataset: { testid: 'desk-turns' } },
+                      ...latest.lastTurns.map((t) =>
+                        el(
+                          'li',
+                          { class: `turn ${t.channel} ${t.role}` },
+                          `${t.channel} · ${t.role}: ${t.text}`,
+                        ),
+                      ),
+                    )
+                  : null,
               )
             : null,
         );

@@ -18,10 +18,10 @@ import {
   interpretOfferAnswer,
   PROMPTS,
   type QueueReading,
+  quotableWait,
   type SwitchThresholds,
   spoken,
   spokenChannel,
-  spokenWait,
   tonesToDigits,
 } from './domain/voice.js';
 
@@ -36,7 +36,7 @@ export interface Publisher {
 /** The subset of the customer context store the voice flow uses. */
 export type VoiceStore = Pick<
   CustomerContextStore,
-  'resolveCustomer' | 'getCustomer' | 'startSession' | 'endSession'
+  'resolveCustomer' | 'getCustomer' | 'startSession' | 'endSession' | 'recordTurn'
 >;
 
 /** Settings of the voice flow (from the configuration). */
@@ -450,6 +450,8 @@ export class VoiceCallFlow {
         text: clip(text),
         turnId,
         assurance: session.phone === undefined ? 'none' : 'asserted',
+        // The call records what the caller really heard (an offer or a hold message may replace the reply).
+        recordReply: false,
       });
     } catch (error) {
       log.error({ err: error, turnId }, 'agent turn failed');
@@ -458,15 +460,19 @@ export class VoiceCallFlow {
     }
     const reply = spoken(result.replies.join(' '));
     await this.#turnRecorded(session, turnId, 'user', text, undefined);
-    if (reply !== '') await this.#turnRecorded(session, turnId, 'assistant', reply, result.agentId);
     const action = this.#decisive(result.actions);
     log.info({ turnId, agentId: result.agentId, action: action?.action }, 'agent turn');
+    const said = await this.#act(session, action, reply);
+    await this.#spoken(session, turnId, said, result.agentId);
+  }
+
+  /** Carries out the turn's decisive action and returns the words the caller hears. */
+  async #act(session: CallSession, action: EngineAction | undefined, reply: string): Promise<string> {
     switch (action?.action) {
       case 'execute_channel_handoff':
         if (action.toChannel !== 'voice') {
           session.offer = { channels: [action.toChannel], estimatedWaitSeconds: 0 };
-          await this.#accept(session);
-          return;
+          return this.#accept(session);
         }
         break;
       case 'offer_channel_switch':
@@ -477,24 +483,45 @@ export class VoiceCallFlow {
             action.action === 'offer_channel_switch'
               ? action.channels.filter((c) => c !== 'voice')
               : ['whatsapp', 'webchat'];
-          await this.#offer(
+          return this.#offer(
             session,
             channels.length > 0 ? channels : ['whatsapp'],
             reading,
             action.action === 'offer_channel_switch' ? reply : undefined,
           );
-        } else {
-          await this.#queue(session, action.action === 'escalate_to_human' ? reply : undefined);
         }
-        return;
+        return this.#queue(session, action.action === 'escalate_to_human' ? reply : undefined);
       }
-      case 'end_session':
-        await this.#goodbye(session, reply === '' ? 'Thank you for calling. Goodbye.' : reply);
-        return;
+      case 'end_session': {
+        const goodbye = reply === '' ? 'Thank you for calling. Goodbye.' : reply;
+        await this.#goodbye(session, goodbye);
+        return goodbye;
+      }
       default:
         break;
     }
-    await this.#listen(session, reply === '' ? PROMPTS.fallbackTurn : reply, { kind: 'speech' }, 'listen');
+    const prompt = reply === '' ? PROMPTS.fallbackTurn : reply;
+    await this.#listen(session, prompt, { kind: 'speech' }, 'listen');
+    return prompt;
+  }
+
+  /**
+   * Records the assistant's side of a turn as the caller heard it: in the transcript (`<turnId>:assistant`,
+   * the id the engine would have used, so a replay records nothing twice) and as `conversation.turn.recorded`.
+   */
+  async #spoken(session: CallSession, turnId: string, said: string, agentId: string): Promise<void> {
+    if (said === '') return;
+    await this.#o.store.recordTurn(session.customerId, {
+      channel: 'voice',
+      sessionId: session.ref,
+      role: 'assistant',
+      text: clip(said),
+      agentId,
+      // After the caller's turn, which the engine recorded at the same clock.
+      at: new Date(this.#clock() + 1),
+      turnId: `${turnId}:assistant`,
+    });
+    await this.#turnRecorded(session, turnId, 'assistant', said, agentId);
   }
 
   /** Publishes one transcript turn (`conversation.turn.recorded`); its id makes a re-publish a duplicate. */
@@ -535,15 +562,17 @@ export class VoiceCallFlow {
     channels: string[],
     reading: QueueReading,
     reply: string | undefined,
-  ): Promise<void> {
+  ): Promise<string> {
     session.phase = 'offering';
     session.offer = { channels, estimatedWaitSeconds: reading.estimatedWaitSeconds };
     const names = channels.map(spokenChannel).join(' or ');
     const lead =
       reply !== undefined && reply !== ''
         ? reply
-        : `Our team is busy right now. The wait is ${spokenWait(reading.estimatedWaitSeconds)}. I can continue with you on ${names} instead, so you don't have to wait.`;
-    await this.#listen(session, `${lead} ${PROMPTS.offerKeys}`, this.#listenFor('offering'), 'offer');
+        : `Our team is busy right now.${waitSentence(quotableWait(reading, this.#clock()))} I can continue with you on ${names} instead, so you don't have to wait.`;
+    const text = `${lead} ${PROMPTS.offerKeys}`;
+    await this.#listen(session, text, this.#listenFor('offering'), 'offer');
+    return text;
   }
 
   #switchChannel(session: CallSession): string {
@@ -552,19 +581,18 @@ export class VoiceCallFlow {
     return channels.includes('whatsapp') ? 'whatsapp' : (channels[0] ?? 'whatsapp');
   }
 
-  async #accept(session: CallSession, channel?: 'webchat'): Promise<void> {
+  async #accept(session: CallSession, channel?: 'webchat'): Promise<string> {
     if (channel !== undefined) session.chosenChannel = channel;
     if (session.phone === undefined) {
       // A number keyed in on a withheld call is unverified: anyone could key in anyone's number and make us
       // message it. Until a code sent to it can be read back, the caller waits for a person instead.
       this.#o.logger.info({ ref: session.ref }, 'switch refused: withheld number, no verified address');
-      await this.#queue(session, PROMPTS.unverifiedNumber);
-      return;
+      return this.#queue(session, PROMPTS.unverifiedNumber);
     }
-    await this.#handoff(session, this.#switchChannel(session));
+    return this.#handoff(session, this.#switchChannel(session));
   }
 
-  async #handoff(session: CallSession, toChannel: string): Promise<void> {
+  async #handoff(session: CallSession, toChannel: string): Promise<string> {
     let summary: string | undefined;
     try {
       summary = (await this.#o.engine.summarize(session.customerId)).summary;
@@ -596,10 +624,22 @@ export class VoiceCallFlow {
     );
     session.handoff = { handoffId, toChannel: channel };
     session.phase = 'handing-off';
-    await this.#say(session, { text: PROMPTS.confirm(spokenChannel(channel)) }, 'confirm');
+    const confirm = PROMPTS.confirm(spokenChannel(channel));
+    await this.#say(session, { text: confirm }, 'confirm');
+    return confirm;
   }
 
-  async #queue(session: CallSession, reply: string | undefined): Promise<void> {
+  /**
+   * Queues the caller for a person: the conversation is summarised first (stored with the customer), so the
+   * human agent who takes the call sees the summary, the collected data and the last turns, like a messaging
+   * escalation. Returns what the caller hears.
+   */
+  async #queue(session: CallSession, reply: string | undefined): Promise<string> {
+    try {
+      await this.#o.engine.summarize(session.customerId);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, ref: session.ref }, 'summary failed; the desk shows the stored one');
+    }
     const reading = this.#o.queueStatus(this.#o.settings.queue);
     session.queuedAt = this.#now();
     await this.#o.publisher.publish(
@@ -616,7 +656,9 @@ export class VoiceCallFlow {
       ),
     );
     const lead = reply !== undefined && reply !== '' ? `${reply} ` : '';
-    await this.#hold(session, `${lead}${PROMPTS.queued(spokenWait(reading.estimatedWaitSeconds))}`);
+    const text = `${lead}${PROMPTS.queued(quotableWait(reading, this.#clock()))}`;
+    await this.#hold(session, text);
+    return text;
   }
 
   /** Plays one hold segment (an announcement, then a pause); its PlayCompleted plays the next. */
@@ -638,7 +680,7 @@ export class VoiceCallFlow {
     }
     if (kind === 'hold' && session.phase === 'queued') {
       const reading = this.#o.queueStatus(this.#o.settings.queue);
-      await this.#hold(session, PROMPTS.hold(spokenWait(reading.estimatedWaitSeconds)));
+      await this.#hold(session, PROMPTS.hold(quotableWait(reading, this.#clock())));
     }
   }
 
@@ -688,6 +730,11 @@ export class VoiceCallFlow {
       ),
     );
   }
+}
+
+/** " The wait is about 9 minutes." or nothing when no current estimate exists. */
+function waitSentence(wait: string | undefined): string {
+  return wait === undefined ? '' : ` The wait is ${wait}.`;
 }
 
 /** The handoff topic from the conversation's collected intent (`a power outage` -> `your power outage`). */

@@ -39,6 +39,7 @@ function setup(reading = { queue: 'support', depth: 0, estimatedWaitSeconds: 30,
     getCustomer: async () => ({ customerId: CUSTOMER, collectedData: {} }),
     startSession: async () => ({}),
     endSession: async () => ({}),
+    recordTurn: async () => ({}),
   } as unknown as VoiceStore;
   const flow = new VoiceCallFlow({
     settings: {

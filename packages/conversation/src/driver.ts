@@ -36,6 +36,15 @@ export interface ConversationDriver {
 
   /** Posts a note into the driver's conversation (Foundry: an assistant item), e.g. the handoff summary. */
   addNote(conversationId: string, text: string): Promise<void>;
+
+  /**
+   * Records the outputs of tool calls whose run the engine stopped (step limit, budget, a refused handoff that
+   * escalates) WITHOUT asking the model for another step. Every call a step returned gets an output before the
+   * run ends, on every path: the Responses API refuses every later request of a conversation that holds a
+   * call without one (`400 No tool output found for function call ...`), and the customer has one
+   * conversation on every channel. Foundry: `function_call_output` items appended to the conversation.
+   */
+  closeToolCalls(conversationId: string, outputs: readonly ToolOutput[]): Promise<void>;
 }
 
 /** The input of one agent step. */

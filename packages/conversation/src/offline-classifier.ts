@@ -35,6 +35,23 @@ function termCounts(tokens: readonly string[], weight = 1, into: Vector = new Ma
   return into;
 }
 
+/** Whether two words differ by one insertion, deletion, substitution or swap of neighbouring letters. */
+export function oneTypoApart(a: string, b: string): boolean {
+  if (a === b) return false;
+  if (a.length === b.length) {
+    const diffs: number[] = [];
+    for (let i = 0; i < a.length && diffs.length <= 2; i++) if (a[i] !== b[i]) diffs.push(i);
+    if (diffs.length === 1) return true;
+    const [i, j] = diffs;
+    return diffs.length === 2 && i !== undefined && j === i + 1 && a[i] === b[j] && a[j] === b[i];
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  if (long.length - short.length !== 1) return false;
+  let i = 0;
+  while (i < short.length && short[i] === long[i]) i++;
+  return short.slice(i) === long.slice(i + 1);
+}
+
 interface AgentModel {
   readonly agent: Agent;
   readonly centroid: Vector;
@@ -86,9 +103,24 @@ export class OfflineClassifier implements Classifier {
     return out;
   }
 
+  /**
+   * A word the examples do not know, read as the known word one typo away ("retrun" → "return", "speek" →
+   * "speak"): one edit or one swap of neighbours, for words of 4 letters or more; the first known word in
+   * alphabetical order wins a tie, so the result is deterministic.
+   */
+  #corrected(token: string): string {
+    if (this.#idf.has(token) || token.length < 4) return token;
+    let best: string | undefined;
+    for (const known of this.#idf.keys()) {
+      if (known.length < 4 || Math.abs(known.length - token.length) > 1) continue;
+      if (oneTypoApart(token, known) && (best === undefined || known < best)) best = known;
+    }
+    return best ?? token;
+  }
+
   /** Every agent with examples and its score for this text, best first (ties keep scenario order). */
   rank(text: string): CandidateScore[] {
-    const query = this.#weigh(termCounts(contentTokens(text)));
+    const query = this.#weigh(termCounts(contentTokens(text).map((t) => this.#corrected(t))));
     return this.#models
       .map((m) => {
         const best = Math.max(0, ...m.examples.map((e) => cosine(query, e)));

@@ -10,7 +10,7 @@ import {
   InMemoryClassificationCache,
 } from './classification-cache.js';
 import { extractEntities } from './entity-extraction.js';
-import { OfflineClassifier } from './offline-classifier.js';
+import { OfflineClassifier, oneTypoApart } from './offline-classifier.js';
 import { loadScenario, type Scenario } from './scenario.js';
 
 let utilities: Scenario;
@@ -193,5 +193,24 @@ describe('ClassificationCache', () => {
     });
     now = 1000;
     expect(await cache.get('a')).toBeUndefined();
+  });
+});
+
+describe('oneTypoApart (the offline classifier reads a word one typo from a known one as that word)', () => {
+  it.each([
+    ['retrun', 'return'],
+    ['speek', 'speak'],
+    ['powr', 'power'],
+    ['hihg', 'high'],
+  ])('"%s" is one typo from "%s"', (a, b) => {
+    expect(oneTypoApart(a, b)).toBe(true);
+  });
+
+  it.each([
+    ['bill', 'bill'],
+    ['refund', 'return'],
+    ['order', 'outage'],
+  ])('"%s" is not one typo from "%s"', (a, b) => {
+    expect(oneTypoApart(a, b)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import type { AssuranceLevel } from '@omni/contracts';
+import { DEMO_ORDERS } from './demo-data/ecommerce-data.js';
 import { DEMO_ACCOUNTS } from './demo-data/utilities-data.js';
 
 /**
@@ -13,6 +14,8 @@ export interface VerificationRequired {
   readonly verification_required: {
     readonly reason: 'assurance' | 'account_not_linked';
     readonly required: AssuranceLevel;
+    /** What identifies the data: a utility account or an order. */
+    readonly subject?: 'account' | 'order';
     /** The account the call was about (`account:<number>`), when known. */
     readonly accountRef?: string;
     readonly instruction: string;
@@ -27,11 +30,13 @@ export function verificationRequired(
   reason: VerificationRequired['verification_required']['reason'],
   required: AssuranceLevel,
   accountRef?: string,
+  subject: 'account' | 'order' = accountRef?.startsWith('order:') ? 'order' : 'account',
 ): VerificationRequired {
   return {
     verification_required: {
       reason,
       required,
+      subject,
       ...(accountRef === undefined ? {} : { accountRef }),
       instruction: INSTRUCTION,
     },
@@ -50,6 +55,16 @@ export function isVerificationRequired(value: unknown): value is VerificationReq
 /** The reference of a utility account: `account:<10 digits>`. */
 export function accountRef(accountNumber: string): string {
   return `account:${accountNumber}`;
+}
+
+/** The reference of an order: `order:ORD-10042`. */
+export function orderRef(orderId: string): string {
+  return `order:${orderId.toUpperCase()}`;
+}
+
+/** The order id of an `order:` reference, or undefined. */
+export function orderIdOf(ref: string): string | undefined {
+  return ref.startsWith('order:') ? ref.slice('order:'.length) : undefined;
 }
 
 /** The account number of an `account:` reference, or undefined. */
@@ -83,8 +98,10 @@ export const demoAccountDirectory: AccountDirectory = {
 export interface PendingVerification {
   /** The channel session it was asked in: an answer in another session does not count. */
   readonly sessionId: string;
-  /** The account to check, when the gated call named one. */
+  /** The account or order to check, when the gated call named one. */
   readonly accountRef: string | null;
+  /** What the customer is asked for when no reference is known yet. */
+  readonly subject?: 'account' | 'order';
   /** The customer's request that hit the gate; run again once verified, so they need not repeat it. */
   readonly request: string;
   readonly askedAt: number;
@@ -101,6 +118,7 @@ export type VerificationAnswer =
   | { readonly kind: 'not_an_answer' };
 
 const ACCOUNT_NUMBER = /(?<!\d)(\d{10})(?!\d)/;
+const ORDER_ID = /\b(ORD-\d{4,})\b/i;
 const POSTCODE = /\b([A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2})\b/;
 
 /**
@@ -113,9 +131,20 @@ export function answerVerification(
   directory: AccountDirectory,
 ): VerificationAnswer {
   const typedNumber = ACCOUNT_NUMBER.exec(text)?.[1];
+  const typedOrder = ORDER_ID.exec(text)?.[1];
   const postcode = POSTCODE.exec(text)?.[1];
-  if (typedNumber === undefined && postcode === undefined) return { kind: 'not_an_answer' };
-  const ref = typedNumber !== undefined ? accountRef(typedNumber) : pending.accountRef;
+  if (typedNumber === undefined && typedOrder === undefined && postcode === undefined) {
+    return { kind: 'not_an_answer' };
+  }
+  const typed =
+    typedOrder !== undefined && pending.subject === 'order'
+      ? orderRef(typedOrder)
+      : typedNumber !== undefined
+        ? accountRef(typedNumber)
+        : typedOrder !== undefined
+          ? orderRef(typedOrder)
+          : undefined;
+  const ref = typed ?? pending.accountRef;
   if (ref === null) return { kind: 'need', accountRef: null, missing: 'account' };
   if (postcode === undefined) return { kind: 'need', accountRef: ref, missing: 'postcode' };
   if (!directory.has(ref) || !directory.postcodeMatches(ref, postcode)) return { kind: 'mismatch' };
@@ -124,16 +153,22 @@ export function answerVerification(
 
 /** What the engine says to the customer during a verification (plain sentences, fit for voice too). */
 export const verificationPrompts = {
-  challenge(ref: string | null): string {
+  challenge(ref: string | null, subject: 'account' | 'order' = 'account'): string {
+    const lead = "Before I can share or change those details, I need to check it's you.";
+    const order = ref === null ? undefined : orderIdOf(ref);
+    if (order !== undefined) return `${lead} What is the postcode order ${order} is delivered to?`;
     const ending = ref === null ? undefined : accountNumberOf(ref)?.slice(-4);
-    return ending === undefined
-      ? "Before I can share or change account details, I need to check it's you. Please tell me your 10-digit account number and the postcode of the address on the account."
-      : `Before I can share or change account details, I need to check it's you. What is the postcode of the address on the account ending ${ending}?`;
+    if (ending !== undefined)
+      return `${lead} What is the postcode of the address on the account ending ${ending}?`;
+    return subject === 'order'
+      ? `${lead} Please tell me your order number and the postcode it is delivered to.`
+      : `${lead} Please tell me your 10-digit account number and the postcode of the address on the account.`;
   },
-  need(missing: 'account' | 'postcode'): string {
-    return missing === 'account'
-      ? 'Thank you. And what is your 10-digit account number?'
-      : 'Thank you. And what is the postcode of the address on the account?';
+  need(missing: 'account' | 'postcode', subject: 'account' | 'order' = 'account'): string {
+    if (missing === 'postcode') return 'Thank you. And what is the postcode?';
+    return subject === 'order'
+      ? 'Thank you. And what is your order number?'
+      : 'Thank you. And what is your 10-digit account number?';
   },
   verified: 'Thank you, that matches our records.',
   mismatch: "Sorry, those details don't match our records. Please check them and try again.",

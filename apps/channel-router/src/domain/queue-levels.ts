@@ -75,13 +75,26 @@ export function queueLevel(
   return 'normal';
 }
 
+/** The wait as the channels quote it, in whole minutes ("less than a minute" is 0). */
+export function quotedWaitMinutes(estimatedWaitSeconds: number): number {
+  return estimatedWaitSeconds < 60 ? 0 : Math.round(estimatedWaitSeconds / 60);
+}
+
 /**
- * Whether to publish a queue snapshot now: always when the level changed, otherwise at most every
- * `intervalMs` (and never twice for the same unchanged state within it).
+ * What the channels act on and say about a queue: its level and the wait they quote. A status whose key
+ * changed is published at once, so a caller never hears an older figure than the ops console shows.
+ */
+export function statusKey(level: QueueLevel, estimatedWaitSeconds: number): string {
+  return `${level}:${quotedWaitMinutes(estimatedWaitSeconds)}`;
+}
+
+/**
+ * Whether to publish a queue snapshot now: always when its key ({@link statusKey}: level or quoted wait)
+ * changed, otherwise at most every `intervalMs` (and never twice for the same unchanged state within it).
  */
 export function shouldPublishStatus(
-  previous: { readonly level: QueueLevel; readonly publishedAt: number } | undefined,
-  level: QueueLevel,
+  previous: { readonly level: string; readonly publishedAt: number } | undefined,
+  level: string,
   now: number,
   intervalMs: number,
 ): boolean {

@@ -7,7 +7,13 @@ import {
   estimators,
   type WaitInputs,
 } from '../domain/estimators.js';
-import { isMassEvent, type LevelThresholds, type MassEventRule, queueLevel } from '../domain/queue-levels.js';
+import {
+  isMassEvent,
+  type LevelThresholds,
+  type MassEventRule,
+  queueLevel,
+  statusKey,
+} from '../domain/queue-levels.js';
 import type { LiveFeed } from '../ops/live-feed.js';
 import type { AgentState, Assignment, QueueItem, QueueSnapshot, QueueState } from './queue-state.js';
 import type { RouterMetrics } from './router-metrics.js';
@@ -330,7 +336,8 @@ export class QueueMonitor {
   async #publishStatus(queue: string): Promise<void> {
     const status = await this.status(queue);
     const now = this.#clock();
-    if (!(await this.#o.state.claimStatus(queue, status.level, now, this.#o.statusIntervalMs))) return;
+    const key = statusKey(status.level, status.estimatedWaitSeconds);
+    if (!(await this.#o.state.claimStatus(queue, key, now, this.#o.statusIntervalMs))) return;
     this.#o.feed?.publish('queue', status);
     await this.#o.publisher.publish(
       createEvent(

@@ -1,4 +1,4 @@
-import type { AgentStatus, Channel, CollectedData, QueueLevel } from '@omni/contracts';
+import type { AgentStatus, Channel, CollectedData } from '@omni/contracts';
 import { shouldPublishStatus } from '../domain/queue-levels.js';
 
 /** Where a waiting item came from: a queued call, or a messaging escalation (including callback offers). */
@@ -127,7 +127,7 @@ export interface QueueState {
    * Claims the right to publish a status of `level` now: true when the level changed or `intervalMs` passed
    * since the last publication (of any replica).
    */
-  claimStatus(queue: string, level: QueueLevel, now: number, intervalMs: number): Promise<boolean>;
+  claimStatus(queue: string, key: string, now: number, intervalMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -185,7 +185,7 @@ export class MemoryQueueState implements QueueState {
   readonly #handle = new Map<string, number[]>();
   readonly #arrivals = new Map<string, number[]>();
   readonly #assignments = new Map<string, Assignment[]>();
-  readonly #status = new Map<string, { level: QueueLevel; publishedAt: number }>();
+  readonly #status = new Map<string, { level: string; publishedAt: number }>();
   readonly #unannounced = new Map<string, Assignment>();
   readonly #serviceLevel = new Map<string, ServiceLevelCounts>();
   readonly #queues = new Set<string>();
@@ -297,10 +297,10 @@ export class MemoryQueueState implements QueueState {
     this.#unannounced.delete(itemId);
   }
 
-  async claimStatus(queue: string, level: QueueLevel, now: number, intervalMs: number): Promise<boolean> {
+  async claimStatus(queue: string, key: string, now: number, intervalMs: number): Promise<boolean> {
     const previous = this.#status.get(queue);
-    if (!shouldPublishStatus(previous, level, now, intervalMs)) return false;
-    this.#status.set(queue, { level, publishedAt: now });
+    if (!shouldPublishStatus(previous, key, now, intervalMs)) return false;
+    this.#status.set(queue, { level: key, publishedAt: now });
     return true;
   }
 

@@ -1,4 +1,3 @@
-import type { QueueLevel } from '@omni/contracts';
 import { Redis } from 'ioredis';
 import {
   type AgentState,
@@ -87,7 +86,7 @@ redis.call('LTRIM', key, 0, tonumber(ARGV[4]) - 1)
 redis.call('HSET', KEYS[4], itemId, assignment)
 return assignment`;
 
-/** Status publication claim (`shouldPublishStatus`, atomically): KEYS status hash; ARGV level, now, interval. */
+/** Status publication claim (`shouldPublishStatus`, atomically): KEYS status hash; ARGV status key, now, interval. */
 const CLAIM_STATUS = `
 local level = redis.call('HGET', KEYS[1], 'level')
 local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
@@ -260,12 +259,12 @@ export class RedisQueueState implements QueueState {
     await this.#redis.hdel(this.#k('unannounced'), itemId);
   }
 
-  async claimStatus(queue: string, level: QueueLevel, now: number, intervalMs: number): Promise<boolean> {
+  async claimStatus(queue: string, key: string, now: number, intervalMs: number): Promise<boolean> {
     const result = await this.#redis.eval(
       CLAIM_STATUS,
       1,
       this.#k('status', queue),
-      level,
+      key,
       String(now),
       String(intervalMs),
     );

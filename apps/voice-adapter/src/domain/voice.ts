@@ -1,4 +1,4 @@
-import { styleReply } from '@omni/conversation';
+import { quotedWait, styleReply } from '@omni/conversation';
 
 /** The queue thresholds above which the caller is offered another channel instead of waiting. */
 export interface SwitchThresholds {
@@ -14,6 +14,23 @@ export interface QueueReading {
   readonly depth: number;
   readonly estimatedWaitSeconds: number;
   readonly level: 'normal' | 'high' | 'critical';
+  /** When the router computed it (ISO 8601); absent in tests that fix a reading. */
+  readonly at?: string;
+}
+
+/** A queue status older than this is not quoted to a caller (the router publishes every 10 s and on change). */
+export const WAIT_QUOTE_MAX_AGE_SECONDS = 120;
+
+/**
+ * The wait to tell a caller, or `undefined` when the newest estimate is too old to quote (the router has not
+ * published for {@link WAIT_QUOTE_MAX_AGE_SECONDS}): one estimate, one source, never quoted stale.
+ */
+export function quotableWait(reading: QueueReading, now: number): string | undefined {
+  if (reading.at !== undefined) {
+    const age = (now - Date.parse(reading.at)) / 1000;
+    if (!(age <= WAIT_QUOTE_MAX_AGE_SECONDS)) return undefined;
+  }
+  return spokenWait(reading.estimatedWaitSeconds);
 }
 
 /** Whether the queue is long enough that a switch is worth offering. */
@@ -86,11 +103,12 @@ export function tonesToDigits(tones: readonly string[]): string {
   return tones.map((tone) => TONE_DIGITS[tone.toLowerCase()] ?? '').join('');
 }
 
-/** A wait read aloud: "less than a minute", "about 1 minute", "about 7 minutes". */
+/**
+ * A wait read aloud: "less than a minute", "about 1 minute", "about 7 minutes" — the conversation package's
+ * `quotedWait`, so the agent's offer and the hold announcements give the same figure for one estimate.
+ */
 export function spokenWait(seconds: number): string {
-  if (seconds < 60) return 'less than a minute';
-  const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
+  return quotedWait(seconds);
 }
 
 /** A channel's name read aloud. */
@@ -151,8 +169,12 @@ export const PROMPTS = {
   badNumber: "Sorry, that number doesn't look right.",
   unverifiedNumber:
     "Your number is withheld, and for your security we only send messages to the number you're calling from. Please call again without withholding your number to continue on WhatsApp, or stay on the line for a person.",
-  queued: (wait: string) => `Thanks. You're in the queue for the next available person. The wait is ${wait}.`,
-  hold: (wait: string) => `Thanks for holding. Your estimated wait is ${wait}.`,
+  queued: (wait: string | undefined) =>
+    `Thanks. You're in the queue for the next available person. ${wait === undefined ? "I'm sorry, I don't have an up-to-date wait time right now." : `The wait is ${wait}.`}`,
+  hold: (wait: string | undefined) =>
+    wait === undefined
+      ? "Thanks for holding. You're still in the queue."
+      : `Thanks for holding. Your estimated wait is ${wait}.`,
   confirm: (channel: string) =>
     channel === 'WhatsApp'
       ? "Done. Please check your WhatsApp. We'll continue there, and you won't need to repeat anything. Goodbye."

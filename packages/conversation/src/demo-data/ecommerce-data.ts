@@ -15,6 +15,8 @@ export interface DemoOrderLine {
 export interface DemoOrder {
   readonly orderId: string;
   readonly customerId: string;
+  /** The postcode the order is delivered to (what a knowledge check asks for). */
+  readonly deliveryPostcode: string;
   readonly placedAt: string;
   readonly status: 'processing' | 'shipped' | 'delivered';
   readonly lines: readonly DemoOrderLine[];
@@ -41,6 +43,7 @@ export const DEMO_ORDERS: readonly DemoOrder[] = [
   {
     orderId: 'ORD-10042',
     customerId: 'cust-shop-1',
+    deliveryPostcode: 'SW1A 1AA',
     placedAt: '2025-06-01T10:12:00Z',
     status: 'delivered',
     lines: [
@@ -59,6 +62,7 @@ export const DEMO_ORDERS: readonly DemoOrder[] = [
   {
     orderId: 'ORD-10057',
     customerId: 'cust-shop-1',
+    deliveryPostcode: 'SW1A 1AA',
     placedAt: '2025-06-08T19:45:00Z',
     status: 'shipped',
     lines: [{ sku: 'SW-FIT3', name: 'Pulse fitness watch', quantity: 1, unitPrice: 199.0 }],
@@ -74,6 +78,7 @@ export const DEMO_ORDERS: readonly DemoOrder[] = [
   {
     orderId: 'ORD-10063',
     customerId: 'cust-shop-2',
+    deliveryPostcode: 'M1 1AE',
     placedAt: '2025-06-10T08:20:00Z',
     status: 'processing',
     lines: [

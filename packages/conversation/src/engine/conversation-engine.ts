@@ -26,10 +26,12 @@ import {
   TRANSFER_TOOL_PREFIX,
 } from '../driver.js';
 import { shouldClassify } from '../handoff-phrases.js';
+import { asksToLeave } from '../leave-requests.js';
 import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
 import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
 import { type ConversationSettings, effectiveRouting } from '../settings.js';
 import { BUSY_REPLY, MemorySpendBreaker, type SpendBreaker } from '../spend-breaker.js';
+import { internalTextsOf, withholdInternalText } from '../tool-result-text.js';
 import {
   type FunctionToolDefinition,
   invokeTool,
@@ -64,6 +66,11 @@ export interface TurnInput {
    * with caller ID: `asserted`; web chat: `none`). The engine raises it with what is stored for the session.
    */
   readonly assurance?: AssuranceLevel;
+  /**
+   * `false`: the channel records the reply itself, as `<turnId>:assistant`, with the words it really said or
+   * sent (voice may play a switch offer or a hold message instead of the agent's text). Default `true`.
+   */
+  readonly recordReply?: boolean;
 }
 
 /** Something that happened during a turn, for logs, metrics and tests. */
@@ -100,7 +107,9 @@ export type EngineEvent =
       readonly model?: string;
     }
   | { readonly type: 'replayed'; readonly turnId: string }
-  | { readonly type: 'verification'; readonly outcome: VerificationOutcome };
+  | { readonly type: 'verification'; readonly outcome: VerificationOutcome }
+  /** Sentences of an agent reply that repeated a tool's text for the agent, kept from the customer. */
+  | { readonly type: 'internal_text_withheld'; readonly agentId: string; readonly sentences: number };
 
 /** The engine's answer to one user message. */
 export interface TurnResult {
@@ -205,15 +214,19 @@ interface TurnRun {
   assurance: AssuranceLevel;
   readonly verifiedAccounts: string[];
   /** A gated call was refused: the engine asks the customer to verify instead of the agent answering. */
-  challenge: { readonly accountRef: string | null } | undefined;
+  challenge: { readonly accountRef: string | null; readonly subject: 'account' | 'order' } | undefined;
   /** The pending verification to store (undefined keeps it, null clears it). */
   pending: PendingVerification | null | undefined;
   /** What this turn's budget covers (see `BUDGET_SCOPE`). */
   readonly scope: string;
+  /** What this turn's tool outputs said to the agent only (never shown to the customer). */
+  readonly internalTexts: string[];
 }
 
 const APOLOGY_ESCALATION =
   "I'm sorry, I can't take this further myself. I'm passing you to a member of our team, who will see everything you've told me.";
+
+const WITHHELD_FALLBACK = "Sorry, I couldn't complete that just now. Could you tell me a little more?";
 
 function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
@@ -476,6 +489,7 @@ export class ConversationEngine {
       challenge: undefined,
       pending: undefined,
       scope,
+      internalTexts: [],
     };
 
     if ((await this.#gate.resume(run, customer)) === 'answered') return this.#finish(run);
@@ -506,9 +520,12 @@ export class ConversationEngine {
     const routing = effectiveRouting(this.#scenario, this.#settings);
     if (routing.mode !== 'lazy') return {};
     const lastAssistant = [...stored].reverse().find((t) => t.role === 'assistant');
+    // The announcement that handed the conversation TO this specialist is part of its stored reply; it is not
+    // the specialist handing off.
+    const announcedHere = this.#scenario.handoffAnnouncement.replaceAll('{agent}', run.agent.displayName);
     const lastSpecialistReply =
       lastAssistant && lastAssistant.agentId === run.agent.id && run.agent.id !== this.#scenario.coordinator
-        ? lastAssistant.text
+        ? lastAssistant.text.replace(announcedHere, '').trim()
         : undefined;
     const decision = shouldClassify(
       storedAgentId === undefined ? { userTurns } : { currentAgentId: storedAgentId, userTurns },
@@ -518,6 +535,9 @@ export class ConversationEngine {
       this.#scenario,
     );
     if (!decision.classify) return {};
+    // A request for a person or another channel is the holder's to handle (queue check, switch offer,
+    // escalation, channel handoff), not a topic to classify.
+    if (asksToLeave(run.input.text)) return {};
     const context = this.#context(run, undefined);
     const classifier: Classifier = {
       classify: async (text) => {
@@ -636,15 +656,21 @@ export class ConversationEngine {
     let input: AgentStepRequest['input'] = { kind: 'text', text: run.text };
     let context = this.#context(run, initialFrom);
     let previousStepId: string | undefined;
+    // A stopped run still answers every call of its last step (see ConversationDriver.closeToolCalls).
+    const stop = async (reason: string, unsent: readonly ToolOutput[]) => {
+      if (unsent.length > 0) await this.#driver.closeToolCalls(run.conversationId, unsent);
+      this.#escalate(run, reason);
+    };
     for (;;) {
+      const unsent = input.kind === 'text' ? [] : input.outputs;
       if (!this.#budget.canCallModel(run.budget)) {
         run.events.push({ type: 'budget', status: run.budget.status, spentUsd: run.budget.spentUsd });
-        this.#escalate(run, 'conversation budget exhausted');
+        await stop('conversation budget exhausted', unsent);
         return;
       }
       const step = this.#loopGuard.checkStep(run.guard);
       if (step.kind === 'stop') {
-        this.#escalate(run, step.detail);
+        await stop(step.detail, unsent);
         return;
       }
       run.guard = step.state;
@@ -684,13 +710,16 @@ export class ConversationEngine {
 
       const outputs: ToolOutput[] = [];
       let handedOffTo: string | undefined;
+      let escalation: string | undefined;
       for (const call of result.toolCalls) {
-        if (handedOffTo !== undefined) {
-          // A call after an accepted transfer is not run, but it must be answered: the Responses API refuses
-          // a conversation that holds a call without an output.
+        if (handedOffTo !== undefined || escalation !== undefined) {
+          // A call after an accepted transfer (or a refusal that escalates) is not run, but it must be answered:
+          // the Responses API refuses a conversation that holds a call without an output.
           outputs.push({
             callId: call.callId,
-            output: JSON.stringify({ skipped: `handed off to ${handedOffTo}` }),
+            output: JSON.stringify({
+              skipped: handedOffTo !== undefined ? `handed off to ${handedOffTo}` : 'escalated to a human',
+            }),
           });
           continue;
         }
@@ -711,14 +740,11 @@ export class ConversationEngine {
             reason: verdict.reason,
             detail: verdict.detail,
           });
-          if (verdict.fallback === 'escalate') {
-            this.#escalate(run, `handoff loop: ${verdict.detail}`);
-            return;
-          }
           outputs.push({
             callId: call.callId,
             output: JSON.stringify({ error: { code: 'handoff_refused', message: verdict.detail } }),
           });
+          if (verdict.fallback === 'escalate') escalation = `handoff loop: ${verdict.detail}`;
           continue;
         }
         const ctx: ToolContext = {
@@ -752,10 +778,13 @@ export class ConversationEngine {
         );
         run.emit({ type: 'tool_called', agentId: agent.id, tool: call.name, ok: invocation.ok });
         if (invocation.ok && isEngineAction(invocation.output)) run.actions.push(invocation.output);
-        outputs.push({
-          callId: call.callId,
-          output: JSON.stringify(invocation.ok ? invocation.output : { error: invocation.error }),
-        });
+        const output = JSON.stringify(invocation.ok ? invocation.output : { error: invocation.error });
+        run.internalTexts.push(...internalTextsOf(output));
+        outputs.push({ callId: call.callId, output });
+      }
+      if (escalation !== undefined) {
+        await stop(escalation, outputs);
+        return;
       }
       if (handedOffTo !== undefined) {
         input = { kind: 'handoff', text: run.text, outputs };
@@ -767,8 +796,24 @@ export class ConversationEngine {
     }
   }
 
+  /** Tool results are for the agent: a reply sentence that repeats one (or talks about "the customer") is dropped. */
+  #withholdInternalText(run: TurnRun): void {
+    run.replies.forEach((reply, i) => {
+      if (reply.kind !== 'agent') return;
+      const checked = withholdInternalText(reply.text, run.internalTexts);
+      if (checked.withheld === 0) return;
+      run.replies[i] = { kind: 'agent', text: checked.text || WITHHELD_FALLBACK };
+      run.events.push({ type: 'internal_text_withheld', agentId: run.agent.id, sentences: checked.withheld });
+      this.#logger?.warn(
+        { customerId: run.input.customerId, turnId: run.turnId, sentences: checked.withheld },
+        'agent reply repeated internal tool text; withheld from the customer',
+      );
+    });
+  }
+
   async #finish(run: TurnRun): Promise<TurnResult> {
     const style = run.agent.style[run.input.channel];
+    this.#withholdInternalText(run);
     const replies = run.replies
       .map((r) => styleReply(r.text, run.input.channel, style))
       .filter((r) => r !== '');
@@ -785,7 +830,7 @@ export class ConversationEngine {
       conversationId: run.conversationId,
       turnId: run.turnId,
     };
-    if (replies.length > 0) {
+    if (replies.length > 0 && run.input.recordReply !== false) {
       await this.#store.recordTurn(run.input.customerId, {
         channel: run.input.channel,
         sessionId: run.input.sessionId,
@@ -796,8 +841,10 @@ export class ConversationEngine {
         turnId: `${run.turnId}:assistant`,
       });
     }
+    // A conversation the customer closed starts again with the coordinator (a returning customer's new issue).
+    const closed = run.actions.some((a) => a.action === 'end_session');
     await this.#store.updateSummary(run.input.customerId, undefined, {
-      [ENGINE_STATE_KEYS.agentId]: run.agent.id,
+      [ENGINE_STATE_KEYS.agentId]: closed ? this.#scenario.coordinator : run.agent.id,
       [ENGINE_STATE_KEYS.spentUsd]: run.budget.spentUsd,
       [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
       [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,

@@ -5,6 +5,7 @@ import {
   accountRef,
   answerVerification,
   isVerificationRequired,
+  orderRef,
   PENDING_VERIFICATION_MS,
   type PendingVerification,
   type VerificationRequired,
@@ -29,7 +30,7 @@ export interface GateRun {
   assurance: AssuranceLevel;
   readonly verifiedAccounts: string[];
   /** Set when a gated call was refused in this turn: the engine asks the customer to verify. */
-  challenge: { readonly accountRef: string | null } | undefined;
+  challenge: { readonly accountRef: string | null; readonly subject: 'account' | 'order' } | undefined;
   /** The pending verification to store: undefined keeps the stored one, null clears it. */
   pending: PendingVerification | null | undefined;
   readonly replies: { text: string; kind: 'announcement' | 'agent' }[];
@@ -71,13 +72,19 @@ export class VerificationGate {
   /** The refusal a call gets when the session is below the tool's level; undefined when it may run. */
   refusal(run: GateRun, tool: AnyTool | undefined, rawArgs: string): VerificationRequired | undefined {
     if (tool?.assurance === undefined || assuranceAtLeast(run.assurance, tool.assurance)) return undefined;
-    return verificationRequired('assurance', tool.assurance, accountRefIn(rawArgs));
+    const ref = accountRefIn(rawArgs);
+    const subject =
+      ref?.startsWith('order:') || /_order|order_|refund|return/.test(tool.name) ? 'order' : 'account';
+    return verificationRequired('assurance', tool.assurance, ref, subject);
   }
 
   /** Notes a refused call's output: the first one in a turn decides what the customer is asked. */
   observe(run: GateRun, output: unknown): void {
     if (run.challenge !== undefined || !isVerificationRequired(output)) return;
-    run.challenge = { accountRef: output.verification_required.accountRef ?? null };
+    run.challenge = {
+      accountRef: output.verification_required.accountRef ?? null,
+      subject: output.verification_required.subject ?? 'account',
+    };
   }
 
   /**
@@ -107,7 +114,7 @@ export class VerificationGate {
         return 'continue';
       case 'need':
         run.pending = { ...pending, accountRef: answer.accountRef };
-        this.#say(run, verificationPrompts.need(answer.missing), 'asked');
+        this.#say(run, verificationPrompts.need(answer.missing, pending.subject), 'asked');
         return 'answered';
       case 'mismatch': {
         const failure = await this.#store.recordVerificationFailure(run.input.customerId);
@@ -148,10 +155,11 @@ export class VerificationGate {
     run.pending = {
       sessionId: run.input.sessionId,
       accountRef: challenge.accountRef,
+      subject: challenge.subject,
       request: run.text,
       askedAt: this.#clock(),
     };
-    this.#say(run, verificationPrompts.challenge(challenge.accountRef), 'challenged');
+    this.#say(run, verificationPrompts.challenge(challenge.accountRef, challenge.subject), 'challenged');
   }
 
   #lockedUntil(customer: StoredCustomer): number | undefined {
@@ -179,10 +187,13 @@ export function pendingIn(data: CollectedData): PendingVerification | undefined 
   }
 }
 
-/** The `account:` reference of a call's `accountNumber` argument, when it has one. */
+/** The `account:` or `order:` reference of a call's arguments, when it has one. */
 function accountRefIn(rawArgs: string): string | undefined {
   try {
-    const args = JSON.parse(rawArgs) as { accountNumber?: unknown };
+    const args = JSON.parse(rawArgs) as { accountNumber?: unknown; orderId?: unknown };
+    if (typeof args.orderId === 'string' && /^ORD-\d{4,}$/i.test(args.orderId.trim())) {
+      return orderRef(args.orderId.trim());
+    }
     return typeof args.accountNumber === 'string' && /^\d{10}$/.test(args.accountNumber)
       ? accountRef(args.accountNumber)
       : undefined;

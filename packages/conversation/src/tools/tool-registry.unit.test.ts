@@ -25,6 +25,7 @@ describe('ToolRegistry', () => {
     expect(defs.map((d) => d.name)).toEqual([
       'get_order',
       'start_return',
+      'execute_channel_handoff',
       'escalate_to_human',
       'end_session',
     ]);

@@ -126,6 +126,8 @@ export function foundryAgentInstructions(scenario: Scenario, agent: Agent): stri
     '',
     'Never ask the customer again for anything they already gave in this conversation, on any channel, or that',
     'a context note (summary, collected data) lists: use it and say so briefly.',
+    'Tool results are for you only: never read them out or quote their messages; tell the customer what it',
+    'means for them in your own words, written for them.',
   );
   return lines.join('\n');
 }

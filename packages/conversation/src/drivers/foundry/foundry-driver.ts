@@ -18,6 +18,7 @@ import type {
   ConversationSummary,
   SummarizeRequest,
   ToolCall,
+  ToolOutput,
 } from '../../driver.js';
 import type { ConversationChannel } from '../../scenario.js';
 import {
@@ -345,6 +346,17 @@ export class FoundryDriver implements ConversationDriver {
     await this.openai.conversations.items.create(conversationId, {
       items: [{ type: 'message', role: 'assistant', content: text }],
     });
+  }
+
+  async closeToolCalls(conversationId: string, outputs: readonly ToolOutput[]): Promise<void> {
+    if (outputs.length === 0) return;
+    await this.openai.conversations.items.create(conversationId, {
+      items: outputs.map((o) => ({ type: 'function_call_output', call_id: o.callId, output: o.output })),
+    });
+    this.#logger.debug(
+      { conversationId, calls: outputs.map((o) => o.callId) },
+      'foundry tool calls closed after a stopped run',
+    );
   }
 
   /** The context messages the conversation does not hold yet (compared by role and text). */

@@ -38,6 +38,7 @@ describe('syncAgents / agents:sync against the Foundry emulator', () => {
     expect(await storedTools('utilities-billing')).toEqual([
       'get_account',
       'get_bill',
+      'execute_channel_handoff',
       'escalate_to_human',
       'end_session',
       'transfer_to_Usage',

@@ -11,11 +11,14 @@ import {
   type ConversationSummary,
   type SummarizeRequest,
   type ToolCall,
+  type ToolOutput,
   TRANSFER_TOOL_PREFIX,
 } from '../../driver.js';
 import { extractEntities } from '../../entity-extraction.js';
+import { asksForPerson, channelAskedFor } from '../../leave-requests.js';
 import { OfflineClassifier } from '../../offline-classifier.js';
 import type { Agent, Scenario } from '../../scenario.js';
+import { customerFacts } from '../../tool-result-text.js';
 import { intentOf, summarizeExtractively } from './offline-summary.js';
 
 /** Options of the {@link OfflineDriver}. */
@@ -54,8 +57,6 @@ interface PendingTurn {
 const GOODBYE =
   /^(?:(?:ok(?:ay)?|great|perfect|thanks?|thank you|cheers|that'?s all|no(?:thing)? (?:else|more)),?\s*)*(?:bye|goodbye|good bye|that'?s all|that is all|nothing else)\b/i;
 
-const HUMAN =
-  /\b(?:human|real person|a person|someone real|representative|operator|speak to (?:an? )?agent|talk to (?:an? )?agent|live agent)\b/i;
 const OUTAGE_INTENTS = new Set(['a power outage', 'a gas supply problem', 'a suspected gas leak']);
 const AFFIRMATIVE = /^(?:yes|yeah|yep|sure|ok(?:ay)?|please do|go ahead)\b/i;
 
@@ -64,6 +65,16 @@ const OFFLINE_CLASSIFIER_MODEL = 'gpt-4.1-mini';
 
 function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/**
+ * A wait as every channel quotes it: "less than a minute", "about 1 minute", "about 9 minutes" (rounded to the
+ * nearest minute, like the phone's announcements and the router's quoted wait), so one estimate is one figure.
+ */
+export function quotedWait(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 60) return 'less than a minute';
+  const minutes = Math.round(seconds / 60);
+  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
 }
 
 function money(amount: number, currency: '£' | '$'): string {
@@ -106,12 +117,13 @@ function gatherFacts(text: string, context: readonly TransferMessage[]): Facts {
   const accountNumber = pick('accountNumber');
   const amount = pick('amount');
   const textIntent = intentOf(text);
+  // The latest issue the customer raised in the carried context (older issues of a returning customer are history).
   const contextIntent =
-    collected.intent ??
     context
       .filter((m) => m.role === 'user')
       .map((m) => intentOf(m.text))
-      .find((i) => i !== undefined);
+      .reverse()
+      .find((i) => i !== undefined) ?? collected.intent;
   return {
     text,
     textIntent,
@@ -150,7 +162,14 @@ export class OfflineDriver implements ConversationDriver {
   readonly #pending = new Map<string, PendingTurn>();
   readonly #notes = new Map<string, string[]>();
   /** Calls per method, for tests that prove a path made no model call. */
-  readonly calls = { createConversation: 0, step: 0, classify: 0, summarize: 0, addNote: 0 };
+  readonly calls = {
+    createConversation: 0,
+    step: 0,
+    classify: 0,
+    summarize: 0,
+    addNote: 0,
+    closeToolCalls: 0,
+  };
 
   constructor(options: OfflineDriverOptions = {}) {
     this.#idFactory = options.idFactory ?? randomUUID;
@@ -184,6 +203,11 @@ export class OfflineDriver implements ConversationDriver {
     const notes = this.#notes.get(conversationId) ?? [];
     notes.push(text);
     this.#notes.set(conversationId, notes);
+  }
+
+  async closeToolCalls(conversationId: string, _outputs: readonly ToolOutput[]): Promise<void> {
+    this.calls.closeToolCalls += 1;
+    this.#pending.delete(conversationId);
   }
 
   /** The notes posted into a conversation, oldest first. */
@@ -250,7 +274,7 @@ export class OfflineDriver implements ConversationDriver {
     if (GOODBYE.test(text) && offered.has('end_session')) {
       return this.#call(request, facts, 'end_session', { reason: 'The customer said goodbye.' });
     }
-    if (HUMAN.test(text)) {
+    if (asksForPerson(text)) {
       if (offered.has('check_queue_status')) return this.#call(request, facts, 'check_queue_status', {});
       if (offered.has('escalate_to_human')) {
         return this.#call(request, facts, 'escalate_to_human', {
@@ -258,6 +282,10 @@ export class OfflineDriver implements ConversationDriver {
           priority: 5,
         });
       }
+    }
+    const toChannel = channelAskedFor(text);
+    if (toChannel && toChannel !== request.channel && offered.has('execute_channel_handoff')) {
+      return this.#call(request, facts, 'execute_channel_handoff', { toChannel });
     }
     if (AFFIRMATIVE.test(text) && offered.has('execute_channel_handoff')) {
       const lastOffer = [...request.context].reverse().find((m) => m.role === 'assistant');
@@ -272,6 +300,12 @@ export class OfflineDriver implements ConversationDriver {
 
     const tool = this.#specialistTool(request, facts, offered, false);
     if (tool) return tool;
+    // A follow-up with no topic of its own ("When will it be fixed?") is about the issue already on the table:
+    // the agent holding it answers from the context before any word of it is taken as another topic.
+    if (facts.textIntent === undefined && facts.fromContext) {
+      const followUp = this.#specialistTool(request, facts, offered, true);
+      if (followUp) return followUp;
+    }
 
     const route = decideRoute(classification, scenario);
     if (route.kind === 'route' && route.agentId !== agent.id && route.agentId !== scenario.coordinator) {
@@ -420,18 +454,21 @@ export class OfflineDriver implements ConversationDriver {
       }
       const error = value.error as { code?: string; message?: string } | string | undefined;
       if (error !== undefined && typeof error === 'object') {
+        // The error is for the agent (codes, field issues): the customer gets a sentence written for them.
         parts.push(
           error.code === 'handoff_refused'
             ? `I can't transfer you from here, but I'll help as best I can. How can I help with ${request.agent.topic}?`
             : error.code === 'not_allowed'
               ? "I'm not able to do that myself."
-              : `Sorry, I couldn't do that: ${error.message ?? 'unknown error'}.`,
+              : error.code === 'invalid_arguments'
+                ? "Sorry, I didn't get all the details I need for that. Could you say it again in a few words?"
+                : "Sorry, I couldn't do that just now. Please try again in a moment.",
         );
         continue;
       }
       const next = this.#followUp(request, facts, call, value, offered);
       if (next) return next;
-      parts.push(render(call?.name, value));
+      parts.push(render(call?.name, value, call?.args));
     }
     const ack = acknowledgement(facts);
     const body = parts.join(' ');
@@ -486,10 +523,43 @@ export class OfflineDriver implements ConversationDriver {
   }
 }
 
-/** Renders a tool result as a reply sentence (the offline agent's templates). */
-export function render(tool: string | undefined, v: Record<string, unknown>): string {
+/**
+ * What the offline agent tells the customer when a tool reports an error. The tool's `message` is written for
+ * the agent ("ask the customer for ...") and is never shown: the reply comes from the error code and the call's
+ * own arguments.
+ */
+function renderToolError(code: string, args: Record<string, unknown>): string {
+  const arg = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
+  switch (code) {
+    case 'account_not_found': {
+      const given = arg('accountNumber');
+      return given
+        ? `I couldn't find account ${given}. Could you check the 10-digit account number for me?`
+        : "I couldn't find an account linked to the number you're contacting us from. What is your 10-digit account number? It's at the top of your bill.";
+    }
+    case 'order_not_found': {
+      const given = arg('orderId');
+      return given
+        ? `I can't find order ${given} on your account. Could you check the order number? It looks like ORD-10042.`
+        : 'Could you give me the order number? It looks like ORD-10042.';
+    }
+    case 'bill_not_found':
+      return `I couldn't find a bill${arg('period') ? ` for ${arg('period')}` : ''}. Which month's bill do you mean?`;
+    case 'date_unavailable':
+      return 'That date is not available: visits can be booked from tomorrow onwards. Which later date would suit you?';
+    default:
+      return "Sorry, I couldn't find that. Could you tell me a little more?";
+  }
+}
+
+/** Renders a tool result as a reply sentence (the offline agent's templates), never the tool's own words for the agent. */
+export function render(
+  tool: string | undefined,
+  v: Record<string, unknown>,
+  args: Record<string, unknown> = {},
+): string {
   const s = (key: string) => String(v[key] ?? '');
-  if (typeof v.error === 'string') return `${s('message') || 'I could not find that.'}`;
+  if (typeof v.error === 'string') return renderToolError(v.error, args);
   switch (tool) {
     case 'check_outage': {
       const outages =
@@ -530,17 +600,17 @@ export function render(tool: string | undefined, v: Record<string, unknown>): st
     case 'issue_refund':
       return v.status === 'issued'
         ? `I've issued a refund of ${money(Number(v.amount), '$')} for order ${s('orderId')} (refund ${s('refundId')}). It goes back to your original payment method.`
-        : `I couldn't issue that refund: ${s('reason')}`;
+        : `I couldn't issue that refund: ${customerFacts(s('reason'))}`;
     case 'cancel_order':
       return v.status === 'cancelled'
         ? `Order ${s('orderId')} is cancelled and ${money(Number(v.refundAmount), '$')} will be refunded.`
         : v.status === 'already_cancelled'
           ? `Order ${s('orderId')} was already cancelled.`
-          : `I couldn't cancel it: ${s('reason')}`;
+          : `I couldn't cancel it: ${customerFacts(s('reason'))}`;
     case 'start_return':
       return v.status === 'started'
         ? `Your return ${s('returnId')} is started. Your label: ${s('labelUrl')}`
-        : `I couldn't start the return: ${s('reason')}`;
+        : `I couldn't start the return: ${customerFacts(s('reason'))}`;
     case 'recommend_products': {
       const products = (v.products as { name: string; price: number }[]) ?? [];
       return products.length > 0
@@ -550,12 +620,12 @@ export function render(tool: string | undefined, v: Record<string, unknown>): st
     case 'change_order_price':
       return `I've sent your price change request to our team for review (${s('reviewId')}); you'll hear back within 2 business days.`;
     case 'check_queue_status':
-      return `The wait for our team is about ${Math.ceil(Number(v.estimatedWaitSeconds) / 60)} minutes.`;
+      return `The wait for our team is ${quotedWait(Number(v.estimatedWaitSeconds))}.`;
     case 'offer_channel_switch': {
       const channels = ((v.channels as string[]) ?? []).map((c) =>
         c === 'whatsapp' ? 'WhatsApp' : 'web chat',
       );
-      return `Our team is busy right now and the wait is about ${Math.ceil(Number(v.estimatedWaitSeconds) / 60)} minutes. I can continue with you on ${channels.join(' or ')} instead, so you don't have to wait. Would you like that?`;
+      return `Our team is busy right now and the wait is ${quotedWait(Number(v.estimatedWaitSeconds))}. I can continue with you on ${channels.join(' or ')} instead, so you don't have to wait. Would you like that?`;
     }
     case 'execute_channel_handoff':
       return `I'm moving our conversation to ${s('toChannel') === 'whatsapp' ? 'WhatsApp' : s('toChannel')} now. You won't need to repeat anything.`;

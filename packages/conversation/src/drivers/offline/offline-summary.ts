@@ -7,15 +7,16 @@ export const OFFLINE_INTENTS: readonly { readonly pattern: RegExp; readonly inte
   { pattern: /\bgas\b.*\b(?:smell|leak)|\b(?:smell|leak)\w*\b.*\bgas\b/i, intent: 'a suspected gas leak' },
   {
     pattern:
-      /\b(?:power (?:cut|outage|is out|went)|outage|blackout|no (?:power|electricity)|lights? (?:went|are) (?:out|off))\b/i,
+      /\b(?:(?:power|powr|pwer|powre) (?:cut|outage|is out|went|is off)|outage|outtage|blackout|no (?:power|electricity|electricty)|lights? (?:went|are) (?:out|off)|no tengo luz|plus de courant)\b/i,
     intent: 'a power outage',
   },
   { pattern: /\bno gas\b|\bgas supply\b/i, intent: 'a gas supply problem' },
   { pattern: /\brefund|money back|overcharged\b/i, intent: 'a refund request' },
   { pattern: /\bcancel/i, intent: 'an order cancellation' },
-  { pattern: /\breturn|send (?:it )?back|exchange\b/i, intent: 'a return' },
+  { pattern: /\b(?:return|retrun|retrn|send (?:it )?back|exchange|devolver)/i, intent: 'a return' },
   {
-    pattern: /\b(?:where is|track|tracking|parcel|package|delivery|deliver)\b/i,
+    pattern:
+      /\b(?:where is|wher is|where'?s|track|tracking|parcel|package|delivery|deliver|not arrived|hasn'?t arrived|hasnt arived|has not arrived|d[oó]nde est[aá])\b/i,
     intent: 'an order delivery question',
   },
   {
@@ -23,7 +24,10 @@ export const OFFLINE_INTENTS: readonly { readonly pattern: RegExp; readonly inte
     intent: 'a device problem',
   },
   { pattern: /\b(?:recommend|suggest|gift|looking for)\b/i, intent: 'a product recommendation' },
-  { pattern: /\b(?:bill|invoice|charged?|payment|direct debit|balance)\b/i, intent: 'a billing question' },
+  {
+    pattern: /\b(?:bill|bil|invoice|charged?|payment|direct debit|balance|facture)\b/i,
+    intent: 'a billing question',
+  },
   {
     pattern: /\b(?:engineer|technician|meter|appointment|visit)\b/i,
     intent: 'an engineer visit or meter issue',
@@ -58,8 +62,12 @@ export function summarizeExtractively(request: SummarizeRequest): ConversationSu
   // A summary written elsewhere (a human, another model) is kept word for word; one of ours is rebuilt from the
   // collected data it left behind, so summaries do not nest.
   const earlier = previous && !previous.startsWith(OWN_SUMMARY_OPENING) ? previous : undefined;
+  // The latest issue the customer raised (a returning customer's older issue is history, not today's).
   const intent =
-    userTexts.map(intentOf).find((i) => i !== undefined) ??
+    userTexts
+      .map(intentOf)
+      .reverse()
+      .find((i) => i !== undefined) ??
     (typeof collected.intent === 'string' ? collected.intent : undefined) ??
     (earlier === undefined ? undefined : intentOf(earlier));
   if (intent) collected.intent = intent;
