@@ -85,13 +85,20 @@ export interface AccountDirectory {
 
 const compactPostcode = (value: string) => value.replace(/\s+/g, '').toUpperCase();
 
-/** The utilities demo accounts as an {@link AccountDirectory}. */
+/** The postcode on record for a reference: the account's address, or where the order is delivered. */
+function demoPostcodeOf(ref: string): string | undefined {
+  const account = DEMO_ACCOUNTS.find((a) => accountRef(a.accountNumber) === ref);
+  if (account !== undefined) return account.postcode;
+  return DEMO_ORDERS.find((o) => orderRef(o.orderId) === ref)?.deliveryPostcode;
+}
+
+/** The demo utility accounts and orders as an {@link AccountDirectory}. */
 export const demoAccountDirectory: AccountDirectory = {
-  has: (ref) => DEMO_ACCOUNTS.some((a) => accountRef(a.accountNumber) === ref),
-  postcodeMatches: (ref, postcode) =>
-    DEMO_ACCOUNTS.some(
-      (a) => accountRef(a.accountNumber) === ref && compactPostcode(a.postcode) === compactPostcode(postcode),
-    ),
+  has: (ref) => demoPostcodeOf(ref) !== undefined,
+  postcodeMatches: (ref, postcode) => {
+    const known = demoPostcodeOf(ref);
+    return known !== undefined && compactPostcode(known) === compactPostcode(postcode);
+  },
 };
 
 /** A verification the engine asked for and the customer has not answered yet (kept in the engine state). */

@@ -137,4 +137,17 @@ describe('verification gate: account data', () => {
     expect(moved.events).toContainEqual({ type: 'verification', outcome: 'abandoned' });
     expectNoDisclosure(said(moved));
   });
+
+  it('given an anonymous web chat user asking about an order, when they give its delivery postcode, then the order is theirs to see from then on', async () => {
+    const h = await engineHarness('ecommerce');
+    const asked = await turn(h, 'cust-web-shopper', 'Where is my order ORD-10057? It has not arrived yet');
+    expect(said(asked)).toContain('postcode order ORD-10057 is delivered to');
+    expect(said(asked)).not.toMatch(/FedEx|612999AA10123|2025-06-12/);
+    const wrong = await turn(h, 'cust-web-shopper', 'M1 1AE');
+    expect(said(wrong)).toContain("don't match");
+    const right = await turn(h, 'cust-web-shopper', 'SW1A 1AA');
+    expect(said(right)).toContain('matches our records');
+    expect(said(right)).toMatch(/FedEx|612999AA10123/);
+    expect(right.events).toContainEqual({ type: 'verification', outcome: 'verified' });
+  });
 });
