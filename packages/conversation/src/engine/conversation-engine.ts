@@ -55,6 +55,11 @@ export interface TurnInput {
    * first answer and never repeats a side effect; defaults to a fresh id.
    */
   readonly turnId?: string;
+  /**
+   * Receives the model's text as it is generated (drivers that stream: Foundry, offline word by word), for
+   * showing a reply as it grows. A preview only: the turn's `replies` are what the channel keeps and sends.
+   */
+  readonly onTextDelta?: (delta: string) => void;
 }
 
 /** Something that happened during a turn, for logs, metrics and tests. */
@@ -579,6 +584,7 @@ export class ConversationEngine {
         context,
         tools: this.#toolsFor(agent),
         ...(previousStepId ? { previousStepId } : {}),
+        ...(run.input.onTextDelta ? { onTextDelta: run.input.onTextDelta } : {}),
       });
       const before = run.budget.status;
       run.budget = this.#budget.record(run.budget, result.model, result.usage);
