@@ -109,6 +109,10 @@ export class ConnectorReplySender implements ReplySender {
     await this.#continue(replyTo, userId, async (context) => {
       const streaming = context.streamingResponse;
       streaming.setDelayInMs(this.#streamIntervalMs);
+      context.onSendActivities(async (_context, activities, next) => {
+        for (const activity of activities) mirrorStreamInfo(activity);
+        return next();
+      });
       let started = false;
       const stream: ReplyStream = {
         started: () => started,
@@ -147,6 +151,24 @@ export const STREAM_FAILED_REPLY =
   'Sorry, my answer was interrupted by an error and is incomplete. Please send your message again.';
 /** What a stream ends with when the turn had nothing to say after all. */
 const STREAM_EMPTY_REPLY = '…';
+
+/**
+ * Copies the SDK's `streaminfo` entity (streamType, streamSequence, streamId) into `channelData`, where
+ * BotFramework-WebChat 4.18 reads livestreaming metadata (the Teams form); the entity stays for newer clients.
+ */
+export function mirrorStreamInfo(activity: Activity): void {
+  const info = activity.entities?.find((entity) => entity.type?.toLowerCase() === 'streaminfo') as
+    | { streamType?: unknown; streamSequence?: unknown; streamId?: unknown }
+    | undefined;
+  if (info === undefined) return;
+  const channelData = (activity.channelData ?? {}) as Record<string, unknown>;
+  activity.channelData = {
+    ...channelData,
+    ...(info.streamType !== undefined ? { streamType: info.streamType } : {}),
+    ...(info.streamSequence !== undefined ? { streamSequence: info.streamSequence } : {}),
+    ...(info.streamId !== undefined ? { streamId: info.streamId } : {}),
+  };
+}
 
 function activityOf(message: OutgoingMessage): Record<string, unknown> {
   const activity: Record<string, unknown> = { type: message.type };
