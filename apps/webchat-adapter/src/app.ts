@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { TurnOutcome, WebchatBot } from './bot.js';
 import type { Config } from './config.js';
 import type { DirectLineTokens } from './directline.js';
-import { contentSecurityPolicy, PAGE_ASSETS, PAGE_HTML, readAsset } from './page.js';
+import { contentSecurityPolicy, negotiateAsset, PAGE_ASSETS, PAGE_HTML } from './page.js';
 import type { AdapterStore } from './ports.js';
 import { WebUsers } from './web-user.js';
 
@@ -185,18 +185,24 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
       .send(PAGE_HTML),
   );
   for (const [path, asset] of Object.entries(PAGE_ASSETS)) {
-    app.get(path, async (_request, reply) => {
-      const content = await readAsset(asset.file);
-      if (content === undefined) {
+    app.get(path, async (request, reply) => {
+      const served = await negotiateAsset(
+        asset.file,
+        request.headers['accept-encoding'],
+        asset.precompressed === true,
+      );
+      if (served === undefined) {
         throw new HttpProblem(503, 'Service Unavailable', {
           detail: 'the web chat page is not built: run `pnpm --filter @omni/webchat-adapter build`',
         });
       }
+      if (served.encoding !== undefined) reply.header('content-encoding', served.encoding);
+      if (asset.precompressed) reply.header('vary', 'accept-encoding');
       return reply
         .type(asset.type)
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'public, max-age=300')
-        .send(content);
+        .send(served.content);
     });
   }
   return app;

@@ -69,7 +69,9 @@ async function open(): Promise<{ page: Page; session: TokenResponse }> {
 async function lastBotText(page: Page): Promise<string> {
   const bubbles = page.locator(BOT_BUBBLES);
   const count = await bubbles.count();
-  return count === 0 ? '' : ((await bubbles.nth(count - 1).innerText()) ?? '').trim();
+  if (count === 0) return '';
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText (the rendered text), not a DOM node
+  return (await bubbles.nth(count - 1).innerText()).trim();
 }
 
 describe('streamed replies in the web chat page (headless Chromium)', () => {
