@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { WebchatBot } from './bot.js';
 import { readConfig } from './config.js';
-import { createBotAdapter } from './connector.js';
+import { ConnectorReplySender, createBotAdapter } from './connector.js';
 
 const BASE_ENV = {
   SERVICEBUS_CONNECTION_STRING:
@@ -153,6 +153,26 @@ describe('POST /api/messages authentication', () => {
       expect(published).toEqual([]);
     } finally {
       await channel.close();
+    }
+  });
+
+  it("given Azure mode, when a queued message asks for a reply to a host that is not Microsoft's, then nothing is posted there", async () => {
+    const attacker = Fastify({ logger: false });
+    let hits = 0;
+    attacker.all('/*', async () => {
+      hits += 1;
+      return { id: 'x' };
+    });
+    const serviceUrl = `${await attacker.listen({ host: '127.0.0.1', port: 0 })}/`;
+    try {
+      const config = readConfig(AZURE_ENV);
+      const replies = new ConnectorReplySender(createBotAdapter(config), config.MicrosoftAppId);
+      await expect(
+        replies.send({ serviceUrl, conversationId: 'conv-1' }, 'dl_user-1', { type: 'message', text: 'hi' }),
+      ).rejects.toThrow(/not in the configured allowed hosts/);
+      expect(hits).toBe(0);
+    } finally {
+      await attacker.close();
     }
   });
 

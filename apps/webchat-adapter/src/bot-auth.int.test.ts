@@ -82,6 +82,13 @@ describe('POST /api/messages: the Azure Bot token, checked for real (local OpenI
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  it('given a valid token for another serviceUrl, when posted, then it is refused 400 (the reply address must be the one the channel vouched for)', async () => {
+    const response = await post(
+      `Bearer ${stack.directLine.channelToken({ serviceurl: 'https://attacker.example/' })}`,
+    );
+    expect(response.status).toBe(400);
+  });
+
   it('given the emulator as the channel, when the bot replies, then its connector token came from the client credentials of its app (the emulator refuses any other)', async () => {
     const generated = await fetch(`${stack.directLine.domain}/tokens/generate`, {
       method: 'POST',

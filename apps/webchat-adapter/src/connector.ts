@@ -1,5 +1,11 @@
 import { Activity, ActivityTypes, type ConversationReference } from '@microsoft/agents-activity';
-import { type AuthConfiguration, AuthType, CloudAdapter, type TurnContext } from '@microsoft/agents-hosting';
+import {
+  type AuthConfiguration,
+  AuthType,
+  CloudAdapter,
+  createOutboundHostValidator,
+  type TurnContext,
+} from '@microsoft/agents-hosting';
 import type { Config } from './config.js';
 import { LocalClientCredentials } from './local-client-credentials.js';
 import type { OutgoingMessage, ReplySender, ReplyStream, ReplyTo } from './ports.js';
@@ -27,12 +33,23 @@ export function authConfigurationOf(config: Config): AuthConfiguration {
 }
 
 /**
- * The Agents SDK's `CloudAdapter` for the configuration. Errors of a turn propagate to the caller (the SDK's
+ * The Agents SDK's `CloudAdapter` for the configuration. In Azure, outbound calls are limited to Microsoft's
+ * channel hosts, and every incoming token's serviceurl claim must match the activity. Errors of a turn propagate to the caller (the SDK's
  * default would post "The agent encountered an error" into the chat); connector tokens come from MSAL, or,
  * with an `http:` authority (the local emulator, which MSAL refuses), from a plain client-credentials request.
  */
 export function createBotAdapter(config: Config): CloudAdapter {
-  const adapter = new CloudAdapter(authConfigurationOf(config));
+  // In Azure the bot only ever posts to Microsoft's channel hosts (*.botframework.com, ...): a serviceUrl from a
+  // forged or replayed message.received on the bus cannot make it post elsewhere (docs/adr/0020). The token's
+  // serviceurl claim must match the activity's serviceUrl everywhere.
+  const azure = !config.BOT_AUTH_DISABLED && !config.BOT_AUTH_AUTHORITY?.startsWith('http:');
+  const adapter = new CloudAdapter(
+    authConfigurationOf(config),
+    undefined,
+    undefined,
+    { validateServiceUrl: true },
+    createOutboundHostValidator({ enabled: azure }),
+  );
   adapter.onTurnError = async (_context, error) => {
     throw error;
   };
