@@ -4,6 +4,7 @@ import {
   AuthType,
   CloudAdapter,
   createOutboundHostValidator,
+  StreamingResponseResult,
   type TurnContext,
 } from '@microsoft/agents-hosting';
 import type { Config } from './config.js';
@@ -126,9 +127,17 @@ export class ConnectorReplySender implements ReplySender {
     await this.#continue(replyTo, userId, async (context) => {
       const streaming = context.streamingResponse;
       streaming.setDelayInMs(this.#streamIntervalMs);
+      // The SDK swallows a failed send (it only stops streaming): remember it, so a reply the user never got is
+      // not recorded as sent but retried.
+      let failure: unknown;
       context.onSendActivities(async (_context, activities, next) => {
         for (const activity of activities) mirrorStreamInfo(activity);
-        return next();
+        try {
+          return await next();
+        } catch (error) {
+          failure ??= error;
+          throw error;
+        }
       });
       let started = false;
       const stream: ReplyStream = {
@@ -155,7 +164,10 @@ export class ConnectorReplySender implements ReplySender {
       }
       if (started) {
         streaming.setFinalMessage(finalActivity(outcome.final ?? STREAM_EMPTY_REPLY));
-        await streaming.endStream();
+        const ended = await streaming.endStream();
+        if (failure !== undefined || ended !== StreamingResponseResult.Success) {
+          throw new Error(`the streamed reply did not reach the channel (${ended})`, { cause: failure });
+        }
       }
     });
     if (outcome === undefined) throw new Error('the reply stream produced nothing');
