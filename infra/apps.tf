@@ -18,6 +18,20 @@ locals {
 
   servicebus_namespace = "${azurerm_servicebus_namespace.main.name}.servicebus.windows.net"
 
+  # What runs until `azd deploy` pushes a service's image. With ingress on and no probes declared, Container Apps
+  # probes the target port over TCP, so the placeholder must listen there: the ASP.NET sample listens on
+  # ASPNETCORE_HTTP_PORTS (dotnet/dotnet-docker samples/aspnetapp/README.md), the quickstart image only on 80.
+  placeholder_image = "mcr.microsoft.com/dotnet/samples:aspnetapp"
+
+  # The services whose real image runs already: azd deploy pushed it to this state's registry (a name left in the
+  # azd environment by an older state points at another registry and does not count). Only those get the HTTP
+  # probes on /healthz and /readyz: on the provision after the first deploy (`azd up` again, README step 7).
+  http_probes = {
+    for service, _ in local.services : service => startswith(
+      try(var.deployed_images[service], ""), "${azurerm_container_registry.main.login_server}/"
+    )
+  }
+
   app_settings = {
     "voice-adapter" = {
       PORT                                = "7071"
@@ -154,9 +168,15 @@ resource "azurerm_container_app" "service" {
     container {
       name = each.key
       # Placeholder until `azd deploy` pushes the service's image (ignored below, so Terraform does not roll it back).
-      image  = "mcr.microsoft.com/k8se/quickstart:latest"
+      image  = local.placeholder_image
       cpu    = 0.5
       memory = "1Gi"
+
+      # The placeholder's port; unused by the services themselves.
+      env {
+        name  = "ASPNETCORE_HTTP_PORTS"
+        value = tostring(each.value.port)
+      }
 
       dynamic "env" {
         for_each = local.app_settings[each.key]
@@ -173,17 +193,25 @@ resource "azurerm_container_app" "service" {
           secret_name = env.value
         }
       }
-
-      liveness_probe {
-        transport = "HTTP"
-        port      = each.value.port
-        path      = "/healthz"
+      # No HTTP probes on the placeholder: it has no /healthz or /readyz, and a revision that never gets ready
+      # expires the provisioning. Until then the platform's default TCP probes on the target port apply.
+      dynamic "liveness_probe" {
+        for_each = local.http_probes[each.key] ? [each.value.port] : []
+        content {
+          transport     = "HTTP"
+          port          = liveness_probe.value
+          path          = "/healthz"
+          initial_delay = 10
+        }
       }
 
-      readiness_probe {
-        transport = "HTTP"
-        port      = each.value.port
-        path      = "/readyz"
+      dynamic "readiness_probe" {
+        for_each = local.http_probes[each.key] ? [each.value.port] : []
+        content {
+          transport = "HTTP"
+          port      = readiness_probe.value
+          path      = "/readyz"
+        }
       }
     }
 
@@ -216,6 +244,7 @@ resource "azurerm_container_app" "service" {
     ignore_changes = [template[0].container[0].image]
   }
 
-  # The identity must be able to read its secrets and pull images before the first revision starts.
-  depends_on = [azurerm_role_assignment.service, azurerm_role_assignment.service_secret]
+  # The identity must be able to read its secrets and pull images before the first revision starts, and the
+  # assignments must have reached Key Vault and the registry ("Unable to get value using Managed identity").
+  depends_on = [time_sleep.service_rbac]
 }

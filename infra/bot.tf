@@ -19,7 +19,7 @@ resource "azurerm_bot_channel_directline" "main" {
   location            = azurerm_bot_service_azure_bot.main.location
   resource_group_name = azurerm_resource_group.main.name
   site {
-    name                            = "webchat"
+    name                            = local.directline_site_name
     enabled                         = true
     v1_allowed                      = false
     v3_allowed                      = true
@@ -39,5 +39,11 @@ resource "azapi_resource_action" "directline_keys" {
 }
 
 locals {
-  directline_secret = azapi_resource_action.directline_keys.sensitive_output.properties.properties.sites[0].key
+  directline_site_name = "webchat"
+  # By the site's name, not sites[0]: right after the channel is created Azure can still list its transient
+  # "Default Site" first. one() fails the apply when the site is missing instead of storing another site's key.
+  directline_secret = one([
+    for site in azapi_resource_action.directline_keys.sensitive_output.properties.properties.sites : site.key
+    if site.siteName == local.directline_site_name
+  ])
 }

@@ -13,7 +13,7 @@ resource "azurerm_cosmosdb_account" "main" {
   offer_type          = "Standard"
   kind                = "GlobalDocumentDB"
   # Entra ID only: the services use their managed identity (no COSMOS_KEY in Azure).
-  local_authentication_disabled = true
+  local_authentication_enabled = false
 
   capabilities {
     name = "EnableServerless"

@@ -2,12 +2,12 @@
 # agents live in, and the model deployment they run on. Entra ID only (no keys).
 
 resource "azurerm_cognitive_account" "foundry" {
-  name                       = "ais-${local.token}"
+  name                       = "ais-${local.state_token}"
   location                   = azurerm_resource_group.main.location
   resource_group_name        = azurerm_resource_group.main.name
   kind                       = "AIServices"
   sku_name                   = "S0"
-  custom_subdomain_name      = "ais-${local.token}"
+  custom_subdomain_name      = "ais-${local.state_token}"
   local_auth_enabled         = false
   project_management_enabled = true
   identity {

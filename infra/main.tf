@@ -5,11 +5,24 @@
 
 data "azurerm_client_config" "current" {}
 
+# A new suffix for every new Terraform state, on the names that must not be reused after `azd down`: the Key Vault
+# and the AI Services account (a soft-deleted one blocks its name: purge protection, FlagMustBeSetForRestore) and
+# the registry (an image name azd kept from an older state must not look deployed: apps.tf, http_probes).
+resource "random_string" "deployment" {
+  length  = 6
+  upper   = false
+  special = false
+}
+
 locals {
   # A short, stable suffix: globally unique names without random state.
-  token    = substr(sha256("${data.azurerm_client_config.current.subscription_id}/${var.environment_name}/${var.location}"), 0, 8)
-  scenario       = var.scenario == "" ? "utilities" : var.scenario
-  principal_type = var.principal_type == "" ? "User" : var.principal_type
+  token = substr(sha256("${data.azurerm_client_config.current.subscription_id}/${var.environment_name}/${var.location}"), 0, 8)
+  # The token plus the per-state suffix, for the three names above.
+  state_token = "${local.token}${random_string.deployment.result}"
+  scenario    = var.scenario == "" ? "utilities" : var.scenario
+  # azd's Terraform provider fills AZURE_PRINCIPAL_ID but not AZURE_PRINCIPAL_TYPE: when it is unknown, send none
+  # and let ARM look the principal up (a hard-coded "User" fails under a service principal: UnmatchedPrincipalType).
+  principal_type = var.principal_type == "" ? null : var.principal_type
   tags = {
     "azd-env-name" = var.environment_name
     "app"          = "omnichannel-handoff"
@@ -52,7 +65,8 @@ locals {
 }
 
 resource "azurerm_resource_group" "main" {
-  name     = "rg-${var.environment_name}"
+  # azd accepts letters of either case, digits, -, _, ., ( and ): all valid here except a trailing period.
+  name     = "rg-${trimsuffix(var.environment_name, ".")}"
   location = var.location
   tags     = local.tags
 }
@@ -89,7 +103,7 @@ resource "azurerm_application_insights" "main" {
 # --- Container registry (azd pushes the images; the apps pull with their identity) -------------
 
 resource "azurerm_container_registry" "main" {
-  name                = "cr${local.token}"
+  name                = "cr${local.state_token}"
   location            = azurerm_resource_group.main.location
   resource_group_name = azurerm_resource_group.main.name
   sku                 = "Basic"
@@ -100,14 +114,14 @@ resource "azurerm_container_registry" "main" {
 # --- Key Vault: the secrets no managed identity can replace ------------------------------------
 
 resource "azurerm_key_vault" "main" {
-  name                       = "kv-${local.token}"
+  name                       = "kv-${local.state_token}"
   location                   = azurerm_resource_group.main.location
   resource_group_name        = azurerm_resource_group.main.name
   tenant_id                  = data.azurerm_client_config.current.tenant_id
   sku_name                   = "standard"
   rbac_authorization_enabled = true
   soft_delete_retention_days = 7
-  purge_protection_enabled   = false
+  purge_protection_enabled   = true # a deleted vault cannot be purged; redeploys get a new name (state_token)
   tags                       = local.tags
 }
 
@@ -145,5 +159,5 @@ resource "azurerm_key_vault_secret" "main" {
   name         = each.key
   value        = local.key_vault_secrets[each.key]
   key_vault_id = azurerm_key_vault.main.id
-  depends_on   = [azurerm_role_assignment.deployer_key_vault_officer]
+  depends_on   = [time_sleep.key_vault_rbac] # not right after the Secrets Officer assignment (ForbiddenByRbac)
 }

@@ -11,15 +11,37 @@ locals {
     "channel-router"   = ["acr", "servicebus", "cosmos"]
   }
 
-  # Azure RBAC roles per plane, with their scope. Cosmos DB has its own data-plane RBAC (below).
-  # ACS has no data-plane role for Call Automation or Advanced Messaging: Entra ID callers need Contributor
-  # on the Communication Services resource itself (scoped to that one resource).
+  # Azure RBAC roles per plane, with their scope. Cosmos DB has its own data-plane RBAC (below); Service Bus
+  # receive rights are per subscription (servicebus_receives).
+  # ACS has no data-plane role for Call Automation or Advanced Messaging: Entra ID callers are authorised by a
+  # built-in role on the Communication Services resource itself (scoped to that one resource). ACS does not honour
+  # custom roles, and every built-in role it honours (Contributor, Owner, Communication and Email Service Owner)
+  # includes ListKeys: the adapters can read the access key, and no narrower grant exists (docs/adr/0041-acs-role-stays-contributor.md).
   rbac_planes = {
     acr        = { scope = azurerm_container_registry.main.id, roles = ["AcrPull"] }
-    servicebus = { scope = azurerm_servicebus_namespace.main.id, roles = ["Azure Service Bus Data Sender", "Azure Service Bus Data Receiver"] }
+    servicebus = { scope = azurerm_servicebus_namespace.main.id, roles = ["Azure Service Bus Data Sender"] }
     foundry    = { scope = azurerm_cognitive_account.foundry.id, roles = ["Cognitive Services OpenAI User", "Azure AI User"] }
     acs        = { scope = azapi_resource.acs.id, roles = ["Contributor"] }
   }
+
+  # Service Bus receive rights, per entity: each service's own subscriptions (named after it in the generated
+  # topology), and the escalations queue for the router. Its KEDA scale rules read the same subscriptions.
+  servicebus_receives = merge(
+    {
+      for item in flatten([
+        for service, planes in local.service_data_planes : [
+          for key, subscription in local.sb.subscriptions : {
+            key     = "${service}/${key}"
+            service = service
+            scope   = azurerm_servicebus_subscription.main[key].id
+          } if subscription.name == service
+        ] if contains(planes, "servicebus")
+      ]) : item.key => item
+    },
+    {
+      "channel-router/escalations" = { service = "channel-router", scope = azurerm_servicebus_queue.main["escalations"].id }
+    },
+  )
 
   service_role_assignments = {
     for item in flatten([
@@ -50,19 +72,33 @@ locals {
   # Cosmos DB Built-in Data Contributor (a data-plane role definition of the account).
   cosmos_data_contributor = "${azurerm_cosmosdb_account.main.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"
 
-  deployer_planes = var.principal_id == "" ? {} : {
-    for item in flatten([
-      for plane, definition in local.rbac_planes : [
-        for role in definition.roles : { key = "${plane}/${role}", plane = plane, role = role } if plane != "acr"
-      ]
-    ]) : item.key => item
-  }
+  # The developer receives namespace-wide (any service can be run locally); the services per subscription.
+  deployer_planes = var.principal_id == "" ? {} : merge(
+    {
+      for item in flatten([
+        for plane, definition in local.rbac_planes : [
+          for role in definition.roles : { key = "${plane}/${role}", plane = plane, role = role } if plane != "acr"
+        ]
+      ]) : item.key => item
+    },
+    {
+      "servicebus/Azure Service Bus Data Receiver" = { plane = "servicebus", role = "Azure Service Bus Data Receiver" }
+    },
+  )
 }
 
 resource "azurerm_role_assignment" "service" {
   for_each             = local.service_role_assignments
   scope                = local.rbac_planes[each.value.plane].scope
   role_definition_name = each.value.role
+  principal_id         = azurerm_user_assigned_identity.service[each.value.service].principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_role_assignment" "service_receive" {
+  for_each             = local.servicebus_receives
+  scope                = each.value.scope
+  role_definition_name = "Azure Service Bus Data Receiver"
   principal_id         = azurerm_user_assigned_identity.service[each.value.service].principal_id
   principal_type       = "ServicePrincipal"
 }
@@ -97,6 +133,25 @@ resource "azurerm_role_assignment" "deployer_key_vault_officer" {
   scope                = azurerm_key_vault.main.id
   role_definition_name = "Key Vault Secrets Officer"
   principal_id         = data.azurerm_client_config.current.object_id
+}
+
+# Azure RBAC is eventually consistent: an assignment can take a minute (documented: up to 10) to reach the data
+# plane that checks it. Without these waits the first apply fails with ForbiddenByRbac (Key Vault secrets written
+# by the deployer) or "Unable to get value using Managed identity" (container apps reading their secrets).
+resource "time_sleep" "key_vault_rbac" {
+  create_duration = "90s"
+  depends_on      = [azurerm_role_assignment.deployer_key_vault_officer]
+}
+
+resource "time_sleep" "service_rbac" {
+  create_duration = "90s"
+  depends_on      = [
+    azurerm_role_assignment.service,
+    azurerm_role_assignment.service_receive,
+    azurerm_role_assignment.service_secret,
+    azurerm_cosmosdb_sql_role_assignment.service,
+    azurerm_role_assignment.acs_speech,
+  ]
 }
 
 # The developer (AZURE_PRINCIPAL_ID) gets the services' data planes to run them locally (postprovision .env).

@@ -2,8 +2,9 @@ variable "environment_name" {
   description = "The azd environment name (AZURE_ENV_NAME); names and tags every resource."
   type        = string
   validation {
-    condition     = can(regex("^[a-z0-9-]{2,40}$", var.environment_name))
-    error_message = "environment_name: 2-40 lowercase letters, digits or hyphens."
+    # The names azd accepts (azure-dev cli/azd/pkg/environment/environment.go, EnvironmentNameRegexp).
+    condition     = can(regex("^[a-zA-Z0-9()_.-]{1,64}$", var.environment_name))
+    error_message = "environment_name: 1-64 letters, digits, -, (, ), _ or . (as azd env new accepts)."
   }
 }
 
@@ -19,9 +20,13 @@ variable "principal_id" {
 }
 
 variable "principal_type" {
-  description = "User or ServicePrincipal (AZURE_PRINCIPAL_TYPE), for the deployer's role assignments; empty means User."
+  description = "User or ServicePrincipal (AZURE_PRINCIPAL_TYPE), for the deployer's role assignments; empty lets ARM look it up (azd's Terraform provider does not fill it)."
   type        = string
-  default     = "User"
+  default     = ""
+  validation {
+    condition     = contains(["", "User", "ServicePrincipal", "Group"], var.principal_type)
+    error_message = "principal_type: empty, User, ServicePrincipal or Group."
+  }
 }
 
 variable "scenario" {
@@ -49,7 +54,7 @@ variable "foundry_model_capacity" {
 }
 
 variable "whatsapp_channel_registration_id" {
-  description = "WHATSAPP_CHANNEL_REGISTRATION_ID: the channel id shown after connecting a WhatsApp Business account to the Communication Services resource (see infra/README.md). The whatsapp-adapter does not start until it is set."
+  description = "WHATSAPP_CHANNEL_REGISTRATION_ID: the channel id shown after connecting a WhatsApp Business account to the Communication Services resource (see infra/README.md). Until it is set the whatsapp-adapter runs degraded: ready, but handoffs to WhatsApp fail over."
   type        = string
   default     = ""
 }
@@ -82,4 +87,10 @@ variable "handoff_expiry" {
   description = "HANDOFF_EXPIRY: how long a handoff token stays valid (ISO 8601 duration)."
   type        = string
   default     = "PT15M"
+}
+
+variable "deployed_images" {
+  description = "The image azd last deployed per service (SERVICE_<NAME>_IMAGE_NAME, written by azd deploy); empty before the first deploy. An app whose image is in this state's registry gets its HTTP probes on the next provision."
+  type        = map(string)
+  default     = {}
 }

@@ -26,3 +26,6 @@ export declare function waitForHandshake(
   url: string,
   options?: { deadlineMs?: number; intervalMs?: number },
 ): Promise<void>;
+
+/** Why `pnpm agents:sync` cannot run from `root` (the repository), or undefined when it can. */
+export declare function agentsSyncBlocker(root: string): string | undefined;

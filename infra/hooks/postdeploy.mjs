@@ -5,6 +5,8 @@
 // 2. runs `pnpm agents:sync`, creating or updating the Foundry agents of the scenario.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { az, required } from './azd-environment.mjs';
 
 /** The Event Grid subscriptions: service URL output, webhook path, event types. */
@@ -18,7 +20,7 @@ export const EVENT_SUBSCRIPTIONS = [
   {
     name: 'whatsapp-messages',
     urlOutput: 'SERVICE_WHATSAPP_ADAPTER_URI',
-    // The adapter does not start without it (see "Register the WhatsApp channel" in infra/README.md).
+    // No WhatsApp event exists before the channel is registered ("Register the WhatsApp channel" in infra/README.md).
     requires: 'WHATSAPP_CHANNEL_REGISTRATION_ID',
     path: '/api/events',
     eventTypes: [
@@ -27,6 +29,14 @@ export const EVENT_SUBSCRIPTIONS = [
     ],
   },
 ];
+
+/** Why `pnpm agents:sync` cannot run from `root` (the repository), or undefined when it can. */
+export function agentsSyncBlocker(root) {
+  if (!existsSync(join(root, 'node_modules', '.modules.yaml'))) {
+    return 'pnpm agents:sync needs the workspace installed: run `pnpm install` in the repository root, then `azd hooks run postdeploy`';
+  }
+  return undefined;
+}
 
 /** The webhook URL Event Grid delivers to, with the shared secret as `code`. */
 export function webhookUrl(baseUrl, path, secret) {
@@ -138,7 +148,9 @@ async function main() {
   }
 
   // FOUNDRY_PROJECT_ENDPOINT and SCENARIO come from the azd environment; the signed-in user needs Azure AI User.
-  execFileSync('pnpm', ['agents:sync'], { stdio: 'inherit', shell: process.platform === 'win32' });
+  const blocker = agentsSyncBlocker(process.cwd());
+  if (blocker !== undefined) failures.push(blocker);
+  else execFileSync('pnpm', ['agents:sync'], { stdio: 'inherit', shell: process.platform === 'win32' });
 
   if (failures.length > 0) {
     for (const failure of failures) process.stderr.write(`${failure}\n`);

@@ -47,8 +47,8 @@ function main() {
     for (const name of settings) {
       // PORT is per service and not an output: the service's own default applies locally.
       if (name === 'PORT') continue;
-      // Written even when empty (e.g. WHATSAPP_CHANNEL_REGISTRATION_ID before the channel is registered):
-      // the service then names what is missing when it starts.
+      // Written even when empty (e.g. WHATSAPP_CHANNEL_REGISTRATION_ID before the channel is registered): a
+      // required one is then named when the service starts; that one only degrades the whatsapp-adapter.
       values[name] = env[name] ?? '';
       if (values[name] === '') unset.add(name);
     }

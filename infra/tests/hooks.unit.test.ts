@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForHandshake } from '../hooks/postdeploy.mjs';
+import { agentsSyncBlocker, waitForHandshake } from '../hooks/postdeploy.mjs';
+import { repoRoot } from './support.ts';
 
 /** A local endpoint: answers like an Event Grid webhook once `ready` is true, 503 before. */
 async function endpoint(answer: (body: { data: { validationCode: string } }[]) => unknown) {
@@ -51,5 +55,17 @@ describe('postdeploy handshake wait', () => {
     await expect(waitForHandshake(url, { deadlineMs: 200, intervalMs: 20 })).rejects.toThrow(
       /\/api\/events did not answer the Event Grid handshake/,
     );
+  });
+});
+
+describe('postdeploy: agents:sync prerequisite', () => {
+  it('given a checkout without pnpm install, when postdeploy checks, then it names pnpm install; given this workspace, it goes on', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'omni-checkout-'));
+    try {
+      expect(agentsSyncBlocker(bare)).toContain('pnpm install');
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+    expect(agentsSyncBlocker(repoRoot)).toBeUndefined();
   });
 });

@@ -5,9 +5,10 @@ import { loadTerraform, resourceOf, SERVICES, tf } from './support.ts';
 /** The Azure RBAC roles each data plane needs (least privilege); Cosmos DB uses its own data-plane RBAC. */
 const PLANE_ROLES: Readonly<Record<string, readonly string[]>> = {
   acr: ['AcrPull'],
-  servicebus: ['Azure Service Bus Data Sender', 'Azure Service Bus Data Receiver'],
+  // Receive rights are per subscription (servicebus_receives, tests/first-deploy.unit.test.ts).
+  servicebus: ['Azure Service Bus Data Sender'],
   foundry: ['Cognitive Services OpenAI User', 'Azure AI User'],
-  // No data-plane role exists for ACS Call Automation / Advanced Messaging with Entra ID.
+  // No data-plane role exists for ACS Call Automation / Advanced Messaging with Entra ID, and ACS ignores custom roles.
   acs: ['Contributor'],
 };
 
@@ -61,7 +62,7 @@ describe('role assignments', () => {
     const triples = Object.entries(granted).flatMap(([service, list]) =>
       list.flatMap((plane) => (planes[plane]?.roles ?? []).map((role) => `${service}/${plane}/${role}`)),
     );
-    expect(triples).toContain('channel-router/servicebus/Azure Service Bus Data Receiver');
+    expect(triples).toContain('channel-router/servicebus/Azure Service Bus Data Sender');
     expect(triples).toContain('voice-adapter/acs/Contributor');
     expect(triples).toContain('webchat-adapter/foundry/Azure AI User');
     expect(triples).not.toContain('channel-router/foundry/Azure AI User');
@@ -78,7 +79,7 @@ describe('role assignments', () => {
     );
     expect(String(config.locals.cosmos_users)).toContain('if contains(planes, "cosmos")');
     const account = resourceOf(config, 'azurerm_cosmosdb_account', 'main');
-    expect(account.local_authentication_disabled).toBe(true);
+    expect(account.local_authentication_enabled).toBe(false);
   });
 
   it('given the secrets each app references, when roles are read, then each identity may read exactly those secrets', async () => {

@@ -31,6 +31,10 @@ export interface TerraformConfig {
   readonly variables: Record<string, Block>;
   /** The raw text of each .tf file, by file name. */
   readonly sources: Record<string, string>;
+  /** provider name => body (the first block of that provider). */
+  readonly providers: Record<string, Block>;
+  /** The `terraform` settings block (required_version, required_providers). */
+  readonly settings: Block;
 }
 
 let cached: Promise<TerraformConfig> | undefined;
@@ -41,6 +45,8 @@ async function readTerraform(): Promise<TerraformConfig> {
   const outputs: Record<string, Block> = {};
   const variables: Record<string, Block> = {};
   const sources: Record<string, string> = {};
+  const providers: Record<string, Block> = {};
+  let settings: Block = {};
   for (const file of readdirSync(infraDir).filter((name) => name.endsWith('.tf'))) {
     const text = readFileSync(join(infraDir, file), 'utf8');
     sources[file] = text;
@@ -56,8 +62,11 @@ async function readTerraform(): Promise<TerraformConfig> {
       outputs[name] = body ?? {};
     for (const [name, [body]] of Object.entries((parsed.variable as Record<string, Block[]>) ?? {}))
       variables[name] = body ?? {};
+    for (const [name, [body]] of Object.entries((parsed.provider as Record<string, Block[]>) ?? {}))
+      providers[name] = body ?? {};
+    for (const block of (parsed.terraform as Block[] | undefined) ?? []) settings = { ...settings, ...block };
   }
-  return { locals, resources, outputs, variables, sources };
+  return { locals, resources, outputs, variables, sources, providers, settings };
 }
 
 /** Parses every .tf file of infra/ once per test file. */

@@ -83,6 +83,9 @@ export type TimelineEntry =
       sessionId: string;
       status: string;
       endedAt: string | null;
+      /** How sure we are who the person in the session is, and how that level was reached. */
+      assurance: string;
+      assuranceMethod: string | null;
     }
   | {
       kind: 'turn';
@@ -192,6 +195,8 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
               sessionId: session.sessionId,
               status: session.status,
               endedAt: session.endedAt,
+              assurance: session.assurance,
+              assuranceMethod: session.assuranceMethod,
             }),
           ),
           ...turns.map(
@@ -224,6 +229,7 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
             displayName: customer.displayName,
             identities: customer.identities.map((key) => maskIdentityKey(key)),
             channels: [...new Set(customer.sessions.map((session) => session.channel))],
+            verifiedAccounts: customer.verifiedAccounts.length,
             summary: customer.summary,
             collectedData: customer.collectedData,
           },

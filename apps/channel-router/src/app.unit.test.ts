@@ -11,6 +11,7 @@ import { createOpsCredentialCheck } from './ops/auth.js';
 import { LiveFeed } from './ops/live-feed.js';
 import { MemoryQueueState } from './queue/queue-state.js';
 import { CUSTOMER, harness, queued, T0 } from './test-support/queue-harness.js';
+import { opsAuthOf } from './wiring.js';
 
 const KEY = 'ops-key-0123456789abcdef';
 const ISSUER = 'https://login.example.test/tenant/v2.0';
@@ -68,6 +69,8 @@ const customer: Customer = {
       startedAt: '2026-11-23T09:59:00.000Z',
       endedAt: null,
       status: 'handed-off',
+      assurance: 'asserted',
+      assuranceMethod: 'caller-id',
     },
     {
       channel: 'whatsapp',
@@ -75,10 +78,14 @@ const customer: Customer = {
       startedAt: '2026-11-23T10:01:00.000Z',
       endedAt: null,
       status: 'active',
+      assurance: 'channel-verified',
+      assuranceMethod: 'whatsapp',
     },
   ],
   consent: {},
   lastInboundAt: {},
+  verifiedAccounts: [],
+  verificationFailures: null,
   version: 1,
   createdAt: '2026-11-23T09:59:00.000Z',
   updatedAt: '2026-11-23T10:01:00.000Z',
@@ -97,6 +104,13 @@ const turns: Turn[] = [
   },
 ];
 
+const ENV = {
+  SERVICEBUS_CONNECTION_STRING: 'Endpoint=sb://127.0.0.1/;SharedAccessKeyName=x;SharedAccessKey=y',
+  COSMOS_ENDPOINT: 'http://127.0.0.1:1',
+  HANDOFF_TOKEN_KEY: 'k'.repeat(48),
+  LOG_LEVEL: 'silent',
+};
+
 let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let jwks: ReturnType<typeof createLocalJWKSet>;
 let app: FastifyInstance;
@@ -112,12 +126,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  const config = readConfig({
-    SERVICEBUS_CONNECTION_STRING: 'Endpoint=sb://127.0.0.1/;SharedAccessKeyName=x;SharedAccessKey=y',
-    COSMOS_ENDPOINT: 'http://127.0.0.1:1',
-    HANDOFF_TOKEN_KEY: 'k'.repeat(48),
-    LOG_LEVEL: 'silent',
-  });
+  const config = readConfig(ENV);
   published = [];
   state = new MemoryQueueState();
   const h = harness(state, { published, start: T0 + 30_000 });
@@ -140,7 +149,7 @@ beforeEach(() => {
     feed,
     auth: createOpsCredentialCheck({
       apiKeys: [KEY],
-      entra: { issuer: ISSUER, audience: AUDIENCE, keys: jwks },
+      entra: { issuer: ISSUER, audience: AUDIENCE, keys: jwks, requiredRoles: ['Omni.Ops'] },
     }),
     clock: () => T0 + 30_000,
   });
@@ -150,8 +159,8 @@ afterEach(async () => {
   await app.close();
 });
 
-async function token(audience = AUDIENCE): Promise<string> {
-  return new SignJWT({ sub: 'ops-user' })
+async function token(audience = AUDIENCE, roles: string[] = ['Omni.Ops']): Promise<string> {
+  return new SignJWT({ sub: 'ops-user', roles })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(ISSUER)
     .setAudience(audience)
@@ -184,6 +193,28 @@ describe('ops API authentication', () => {
     expect(
       (await app.inject({ url: '/api/queues', headers: { authorization: `Bearer ${foreign}` } })).statusCode,
     ).toBe(401);
+  });
+
+  it('given a valid token of the tenant for the audience but without the ops app role (any other app), when called, then 401', async () => {
+    for (const roles of [[], ['Something.Else']]) {
+      const other = await token(AUDIENCE, roles);
+      const response = await app.inject({
+        url: '/api/queues',
+        headers: { authorization: `Bearer ${other}` },
+      });
+      expect(response.statusCode).toBe(401);
+    }
+  });
+
+  it('given the Entra settings, when the ops auth is built from the config, then it requires the ops app role', () => {
+    const auth = opsAuthOf(
+      readConfig({
+        ...ENV,
+        OPS_ENTRA_TENANT_ID: '72f988bf-0000-4000-8000-000000000001',
+        OPS_ENTRA_AUDIENCE: 'api://ops',
+      }),
+    );
+    expect(auth.entra?.requiredRoles).toEqual(['Omni.Ops']);
   });
 
   it('given the key as x-api-key or Authorization ApiKey, or a valid Entra token, when called, then 200', async () => {
@@ -319,6 +350,15 @@ describe('ops API', () => {
       'handoff@10:00:00',
       'handoff@10:00:05',
       'session@10:01:00',
+    ]);
+    // Each session shows how sure we are who the person was.
+    expect(body.entries.filter((e: { kind: string }) => e.kind === 'session')).toEqual([
+      expect.objectContaining({ channel: 'voice', assurance: 'asserted', assuranceMethod: 'caller-id' }),
+      expect.objectContaining({
+        channel: 'whatsapp',
+        assurance: 'channel-verified',
+        assuranceMethod: 'whatsapp',
+      }),
     ]);
     const missing = await app.inject({ url: '/api/customers/cust_nobody/timeline', headers: withKey });
     expect(missing.statusCode).toBe(404);

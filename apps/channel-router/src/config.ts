@@ -33,6 +33,13 @@ export const configSchema = z
     OPS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     OPS_ENTRA_TENANT_ID: z.string().min(1).optional(),
     OPS_ENTRA_AUDIENCE: z.string().min(1).optional(),
+    /**
+     * The app role an Entra token must hold to use the ops API (assigned to operators and the apps they use);
+     * any other app of the tenant with a token for the audience is refused.
+     */
+    OPS_ENTRA_ROLE: z.string().min(1).default('Omni.Ops'),
+    /** Client ids (`azp` / `appid`) allowed to call the ops API, comma-separated; unset: any holder of the role. */
+    OPS_ENTRA_ALLOWED_CLIENTS: z.string().optional(),
     /** Base of web chat handoff links: `${WEBCHAT_PUBLIC_URL}/?handoff=<token>`. */
     WEBCHAT_PUBLIC_URL: z
       .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })

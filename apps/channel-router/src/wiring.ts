@@ -32,7 +32,13 @@ export interface RouterOverrides {
   clock?: () => number;
 }
 
-/** The ops API auth from the configuration. */
+const clientsOf = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+
+/** The ops API auth from the configuration: API keys, and Entra tokens holding the ops app role. */
 export function opsAuthOf(config: Config): OpsAuth {
   return {
     ...(config.OPS_API_KEY !== undefined ? { apiKeys: [config.OPS_API_KEY] } : {}),
@@ -41,6 +47,10 @@ export function opsAuthOf(config: Config): OpsAuth {
           entra: entraAuthForTenant({
             tenantId: config.OPS_ENTRA_TENANT_ID,
             audience: config.OPS_ENTRA_AUDIENCE,
+            requiredRoles: [config.OPS_ENTRA_ROLE],
+            ...(clientsOf(config.OPS_ENTRA_ALLOWED_CLIENTS).length > 0
+              ? { authorizedParties: clientsOf(config.OPS_ENTRA_ALLOWED_CLIENTS) }
+              : {}),
           }),
         }
       : {}),

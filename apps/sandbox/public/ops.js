@@ -233,6 +233,13 @@ export function startOps(config) {
           el('time', {}, clock(entry.at)),
           el('span', { class: `chip ${entry.channel}` }, entry.channel),
           ` session ${entry.status}`,
+          entry.assurance
+            ? el(
+                'span',
+                { class: `assurance ${entry.assurance}`, title: entry.assuranceMethod ?? '' },
+                ` · identity: ${entry.assurance}${entry.assuranceMethod ? ` (${entry.assuranceMethod})` : ''}`,
+              )
+            : null,
         );
       }),
     );

@@ -5,7 +5,7 @@ import {
   type DedupeStore,
   discoverOidcAuth,
   type EventGridAuth,
-  entraAuthForTenant,
+  eventGridAuthFrom,
   eventGridWebhook,
   HttpProblem,
 } from '@omni/service-kit';
@@ -62,17 +62,7 @@ export function acsCallbackAuth(
 
 /** The IncomingCall webhook's auth from the configuration: shared secret and / or Entra. */
 export function eventGridAuthOf(config: Config): EventGridAuth {
-  const auth: EventGridAuth = {};
-  if (config.EVENTGRID_WEBHOOK_SECRET !== undefined) {
-    auth.sharedSecret = { secret: config.EVENTGRID_WEBHOOK_SECRET };
-  }
-  if (config.EVENTGRID_ENTRA_TENANT_ID !== undefined && config.EVENTGRID_ENTRA_AUDIENCE !== undefined) {
-    auth.entra = entraAuthForTenant({
-      tenantId: config.EVENTGRID_ENTRA_TENANT_ID,
-      audience: config.EVENTGRID_ENTRA_AUDIENCE,
-    });
-  }
-  return auth;
+  return eventGridAuthFrom(config);
 }
 
 /**

@@ -229,7 +229,11 @@ export class VoiceCallFlow {
         session.callConnectionId = await this.#o.calls.answer(call.incomingCallContext, callbackUrl);
         session.updatedAt = this.#now();
         await this.#o.states.put(session);
-        await this.#o.store.startSession(session.customerId, 'voice', ref);
+        // Caller ID is asserted by the network, never proof: account data still needs a verification.
+        await this.#o.store.startSession(session.customerId, 'voice', ref, {
+          assurance: session.phone === undefined ? 'none' : 'asserted',
+          method: session.phone === undefined ? 'withheld' : 'caller-id',
+        });
         await this.#o.publisher.publish(
           createEvent(
             'conversation.session.started',
@@ -452,6 +456,7 @@ export class VoiceCallFlow {
         sessionId: session.ref,
         text: clip(text),
         turnId,
+        assurance: session.phone === undefined ? 'none' : 'asserted',
       });
     } catch (error) {
       log.error({ err: error, turnId }, 'agent turn failed');

@@ -61,13 +61,15 @@ async function start(): Promise<void> {
   const status = element('status');
   const params = new URLSearchParams(window.location.search);
   const handoff = params.get('handoff');
-  const url =
-    handoff === null
-      ? '/api/directline/token'
-      : `/api/directline/token?handoff=${encodeURIComponent(handoff)}`;
   let response: Response;
   try {
-    response = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    // A POST from this page only: the server refuses cross-site requests and never redeems a link on a GET.
+    response = await fetch('/api/directline/token', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(handoff === null ? {} : { handoff }),
+    });
   } catch {
     showProblem('We could not reach the chat service. Check your connection and reload the page.', false);
     return;

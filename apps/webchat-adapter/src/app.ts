@@ -6,11 +6,12 @@ import type {
 } from '@microsoft/agents-hosting';
 import {
   IdentityConflictError,
+  type RedeemedHandoff,
   TokenExpiredError,
   TokenInvalidError,
   TokenUsedError,
 } from '@omni/customer-context';
-import { badRequest, createServiceApp, HttpProblem } from '@omni/service-kit';
+import { badRequest, createServiceApp, HttpProblem, RequestRateLimiter } from '@omni/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -29,12 +30,14 @@ export interface WebchatAdapterDeps {
   botAdapter: CloudAdapter;
   bot: WebchatBot;
   directLine: DirectLineTokens;
-  store: Pick<AdapterStore, 'redeemHandoffToken'>;
+  store: Pick<AdapterStore, 'redeemHandoffToken' | 'startSession'>;
   /** Readiness checks (e.g. the consumers' `readinessCheck`), by name. */
   readiness?: Record<string, () => Promise<void>>;
+  /** Epoch ms, for the rate limits; default `Date.now`. */
+  clock?: () => number;
 }
 
-/** What the page gets from `GET /api/directline/token`. */
+/** What the page gets from `POST /api/directline/token`. */
 export interface TokenResponse {
   token: string;
   conversationId: string;
@@ -78,6 +81,54 @@ export function handoffProblem(error: unknown): HttpProblem | undefined {
 }
 
 const HANDOFF_TOKEN = /^[A-Za-z0-9_.~-]{16,2048}$/;
+
+/** Redeems a link for a web user; only an anonymous web-chat-only customer of that user may be folded in. */
+function redeemFor(
+  store: Pick<AdapterStore, 'redeemHandoffToken'>,
+  handoff: string,
+  userId: string,
+): Promise<RedeemedHandoff> {
+  return store.redeemHandoffToken(
+    handoff,
+    { kind: 'webchat', value: userId },
+    { channel: 'webchat', onConflict: 'merge-anonymous' },
+  );
+}
+
+function refusedLink(request: FastifyRequest, error: unknown): unknown {
+  const problem = handoffProblem(error);
+  if (problem === undefined) return error;
+  request.log.warn({ problem: problem.title }, 'handoff link refused');
+  return problem;
+}
+
+/**
+ * Why a browser request comes from another site, or undefined when it does not. Browsers send
+ * `Sec-Fetch-Site` (and `Origin` on every POST); a request from the page itself is `same-origin`. A request
+ * with neither header is not from a browser, so it carries no victim's cookie: it is allowed.
+ */
+export function crossSiteRefusal(
+  request: Pick<FastifyRequest, 'headers'>,
+  allowedOrigins: ReadonlySet<string>,
+): string | undefined {
+  const site = request.headers['sec-fetch-site'];
+  const origin = request.headers.origin;
+  const host = request.headers.host;
+  const sameHost = (value: string): boolean => {
+    try {
+      return host !== undefined && new URL(value).host === host;
+    } catch {
+      return false;
+    }
+  };
+  if (typeof origin === 'string' && origin !== '' && !allowedOrigins.has(origin) && !sameHost(origin)) {
+    return `origin ${origin} is not allowed`;
+  }
+  if (site === 'cross-site' || site === 'same-site') {
+    if (typeof origin !== 'string' || !allowedOrigins.has(origin)) return `sec-fetch-site ${site}`;
+  }
+  return undefined;
+}
 
 const channelAccount = z.looseObject({
   id: z.string().optional(),
@@ -124,50 +175,114 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
     (config.WEBCHAT_PUBLIC_URL ?? '').startsWith('https:'),
   );
   const csp = contentSecurityPolicy(deps.directLine.domain, deps.config.WEBCHAT_FRAME_ANCESTORS);
+  const clock = deps.clock ?? Date.now;
+  const limiter = new RequestRateLimiter();
+  const perUserMessages = {
+    burst: config.WEBCHAT_MESSAGE_BURST_PER_USER,
+    perMinute: config.WEBCHAT_MESSAGES_PER_MINUTE_PER_USER,
+  };
+  const allowedOrigins = new Set(
+    [config.WEBCHAT_PUBLIC_URL, ...config.WEBCHAT_ALLOWED_ORIGINS].flatMap((url) =>
+      url === undefined ? [] : [new URL(url).origin],
+    ),
+  );
 
   app.post('/api/messages', async (request, reply) => {
     const body = request.body;
     if (body === null || typeof body !== 'object' || typeof (body as { type?: unknown }).type !== 'string') {
       throw badRequest('the body must be a Bot Framework activity (an object with a type)');
     }
-    if (!ACTIVITY_SHAPE.safeParse(body).success) {
+    const shape = ACTIVITY_SHAPE.safeParse(body);
+    if (!shape.success) {
       throw badRequest('the activity has fields of the wrong type (strings expected)');
+    }
+    // Each message costs a model turn: one web user cannot flood the agents (429 tells the channel to slow down).
+    const from = shape.data.from?.id;
+    if (shape.data.type === 'message' && from !== undefined && from !== '') {
+      limiter.enforce([{ key: `webuser-message:${from}`, config: perUserMessages }], clock());
     }
     return processActivity(deps, request, reply);
   });
 
-  app.get<{ Querystring: { handoff?: string } }>('/api/directline/token', async (request, reply) => {
-    const handoff = request.query.handoff;
-    if (handoff !== undefined && !HANDOFF_TOKEN.test(handoff)) {
+  // A GET never changes state: the token endpoint (which may redeem a handoff link) is a POST only.
+  app.get('/api/directline/token', async (_request, reply) => {
+    throw new HttpProblem(405, 'Method Not Allowed', {
+      detail: 'ask for a Direct Line token with POST (the web chat page does)',
+      headers: { allow: 'POST' },
+    });
+  });
+
+  app.post<{ Body: { handoff?: unknown } | undefined }>('/api/directline/token', async (request, reply) => {
+    const refusal = crossSiteRefusal(request, allowedOrigins);
+    if (refusal !== undefined) {
+      request.log.warn({ reason: refusal }, 'cross-site token request refused');
+      throw new HttpProblem(403, 'Forbidden', {
+        detail: 'the web chat token can only be requested by the web chat page itself',
+      });
+    }
+    const cookieUser = webUsers.fromCookieHeader(request.headers.cookie);
+    limiter.enforce(
+      [
+        {
+          key: `token-ip:${request.ip}`,
+          config: {
+            burst: config.WEBCHAT_TOKEN_BURST_PER_IP,
+            perMinute: config.WEBCHAT_TOKEN_PER_MINUTE_PER_IP,
+          },
+        },
+        ...(cookieUser === undefined
+          ? []
+          : [
+              {
+                key: `token-user:${cookieUser}`,
+                config: {
+                  burst: config.WEBCHAT_TOKEN_BURST_PER_USER,
+                  perMinute: config.WEBCHAT_TOKEN_PER_MINUTE_PER_USER,
+                },
+              },
+            ]),
+      ],
+      clock(),
+    );
+    const handoff = (request.body ?? {}).handoff;
+    if (handoff !== undefined && (typeof handoff !== 'string' || !HANDOFF_TOKEN.test(handoff))) {
       throw handoffProblem(new TokenInvalidError('malformed')) ?? badRequest('invalid handoff');
     }
-    const userId = webUsers.fromCookieHeader(request.headers.cookie) ?? webUsers.mint();
-    const token = await deps.directLine.generate(userId);
-    let customerName: string | undefined;
+    let userId = cookieUser ?? webUsers.mint();
+    let redeemed: RedeemedHandoff | undefined;
     if (handoff !== undefined) {
       try {
-        const customer = await deps.store.redeemHandoffToken(
-          handoff,
-          { kind: 'webchat', value: userId },
-          // The browser's earlier anonymous web chat customer (if any) is folded into the handed-off one.
-          { channel: 'webchat', onConflict: 'merge' },
-        );
-        customerName = customer.displayName ?? undefined;
-        request.log.info({ customerId: customer.customerId }, 'handoff link redeemed');
+        redeemed = await redeemFor(deps.store, handoff, userId);
       } catch (error) {
-        const problem = handoffProblem(error);
-        if (problem === undefined) throw error;
-        request.log.warn({ problem: problem.title }, 'handoff link refused');
-        throw problem;
+        if (!(error instanceof IdentityConflictError)) throw refusedLink(request, error);
+        // This browser's web user belongs to another known customer: never merge the two. The browser
+        // continues as a fresh web user bound to the link's customer only.
+        userId = webUsers.mint();
+        request.log.info('handoff link opened in a browser of another customer; a fresh web user is used');
+        try {
+          redeemed = await redeemFor(deps.store, handoff, userId);
+        } catch (retryError) {
+          throw refusedLink(request, retryError);
+        }
       }
+      request.log.info({ customerId: redeemed.customerId }, 'handoff link redeemed');
     }
+    const token = await deps.directLine.generate(userId);
+    if (redeemed !== undefined) {
+      // The web chat session inherits the level of the session that asked for the handoff, for this customer.
+      await deps.store.startSession(redeemed.customerId, 'webchat', token.conversationId, {
+        assurance: redeemed.handoff.assurance,
+        method: 'handoff-link',
+      });
+    }
+    const customerName = redeemed?.displayName ?? undefined;
     const response: TokenResponse = {
       token: token.token,
       conversationId: token.conversationId,
       userId,
       domain: deps.directLine.domain,
       expiresIn: token.expiresIn,
-      ...(handoff !== undefined ? { handoff: customerName ? { customerName } : {} } : {}),
+      ...(redeemed !== undefined ? { handoff: customerName ? { customerName } : {} } : {}),
     };
     return reply
       .header('set-cookie', webUsers.cookieFor(userId))

@@ -16,6 +16,9 @@ const BASE_ENV = {
   LOG_LEVEL: 'silent',
 };
 
+/** The local Direct Line emulator: the only place Bot Framework auth may be off. */
+const LOCAL_ENV = { ...BASE_ENV, DIRECTLINE_ENDPOINT: 'http://127.0.0.1:7080', BOT_AUTH_DISABLED: 'true' };
+
 const AZURE_ENV = {
   ...BASE_ENV,
   MicrosoftAppId: '00000000-0000-0000-0000-0000000000a1',
@@ -71,6 +74,9 @@ function appFor(env: Record<string, string>) {
       redeemHandoffToken: async () => {
         throw new Error('not used');
       },
+      startSession: async () => {
+        throw new Error('not used');
+      },
     },
   });
   apps.push(app);
@@ -99,7 +105,7 @@ describe('POST /api/messages authentication', () => {
   });
 
   it('given the local emulator mode, when a message has no sender, then it is answered 400 and nothing is enqueued', async () => {
-    const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+    const app = appFor(LOCAL_ENV);
     const response = await app.inject({
       method: 'POST',
       url: '/api/messages',
@@ -123,7 +129,7 @@ describe('POST /api/messages authentication', () => {
   ])(
     'given the local emulator mode, when %s (a 500 before the fuzz found it), then it is answered 400 problem+json and nothing is enqueued',
     async (_name, change) => {
-      const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+      const app = appFor(LOCAL_ENV);
       const response = await app.inject({
         method: 'POST',
         url: '/api/messages',
@@ -142,7 +148,7 @@ describe('POST /api/messages authentication', () => {
     );
     const serviceUrl = `${await channel.listen({ host: '127.0.0.1', port: 0 })}/`;
     try {
-      const app = appFor({ ...BASE_ENV, BOT_AUTH_DISABLED: 'true' });
+      const app = appFor(LOCAL_ENV);
       const response = await app.inject({
         method: 'POST',
         url: '/api/messages',
@@ -182,6 +188,23 @@ describe('POST /api/messages authentication', () => {
 });
 
 describe('readConfig', () => {
+  it.each([
+    ['a bot app id', { MicrosoftAppId: '00000000-0000-0000-0000-0000000000a1', MicrosoftAppTenantId: 't' }],
+    ["Azure's Direct Line (the default endpoint)", { DIRECTLINE_ENDPOINT: undefined }],
+    ['a Cosmos account in Azure', { COSMOS_ENDPOINT: 'https://omni.documents.azure.com:443/' }],
+    [
+      'a Service Bus namespace',
+      { SERVICEBUS_NAMESPACE: 'omni.servicebus.windows.net', SERVICEBUS_CONNECTION_STRING: undefined },
+    ],
+  ])(
+    'given BOT_AUTH_DISABLED=true with %s, when read, then the adapter refuses to start',
+    (_name, change) => {
+      expect(() => readConfig({ ...LOCAL_ENV, ...change })).toThrow(
+        /BOT_AUTH_DISABLED[\s\S]*must not be true with Azure settings/,
+      );
+    },
+  );
+
   it('given the local emulator settings, when read, then auth is off and no app id is needed', () => {
     const config = readConfig({
       ...BASE_ENV,
@@ -203,5 +226,54 @@ describe('readConfig', () => {
 
   it('given neither a Direct Line secret nor an endpoint, when read, then it says which to set', () => {
     expect(() => readConfig({ ...AZURE_ENV, DIRECTLINE_SECRET: undefined })).toThrow(/DIRECTLINE_SECRET/);
+  });
+});
+
+describe('anonymous abuse: rate limits', () => {
+  it('given one web user flooding messages, when the burst is spent, then the next is answered 429 with Retry-After and not enqueued; another user is unaffected', async () => {
+    // A local channel that accepts the typing indicators the bot sends before enqueueing.
+    const channel = Fastify({ logger: false });
+    channel.post('/v3/conversations/*', async () => ({ id: 'typing-1' }));
+    const serviceUrl = `${await channel.listen({ host: '127.0.0.1', port: 0 })}/`;
+    try {
+      const app = appFor({
+        ...LOCAL_ENV,
+        WEBCHAT_MESSAGE_BURST_PER_USER: '3',
+        WEBCHAT_MESSAGES_PER_MINUTE_PER_USER: '6',
+      });
+      const send = (from: string, id: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/messages',
+          payload: { ...MESSAGE, id, serviceUrl, from: { id: from } },
+        });
+      for (const n of [1, 2, 3]) expect((await send('dl_flooder-1', `a${n}`)).statusCode).toBe(200);
+      const enqueued = published.length;
+      expect(enqueued).toBe(3);
+      const refused = await send('dl_flooder-1', 'a4');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(published.length).toBe(enqueued);
+      expect((await send('dl_someone-else', 'b1')).statusCode).toBe(200);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  it('given one IP asking for tokens in a loop, when the burst is spent, then it gets 429 with Retry-After', async () => {
+    const app = appFor({
+      ...LOCAL_ENV,
+      WEBCHAT_TOKEN_BURST_PER_IP: '4',
+      WEBCHAT_TOKEN_PER_MINUTE_PER_IP: '1',
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const response = await app.inject({ method: 'POST', url: '/api/directline/token', payload: {} });
+      statuses.push(response.statusCode);
+      if (response.statusCode === 429)
+        expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 });

@@ -34,6 +34,29 @@ export const configSchema = z
     DIRECTLINE_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     /** The public base URL of the web chat page (handoff links are `${WEBCHAT_PUBLIC_URL}/?handoff=...`). */
     WEBCHAT_PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    /**
+     * Origins (comma-separated) allowed to ask for a Direct Line token and redeem handoff links from a browser,
+     * besides the page's own origin (`WEBCHAT_PUBLIC_URL`, or the request's host). Cross-site requests are refused.
+     */
+    WEBCHAT_ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part.length > 0),
+      )
+      .pipe(z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) origins' }))),
+    /** Token requests (new chats, handoff links) one client IP may make back to back, then per minute. */
+    WEBCHAT_TOKEN_BURST_PER_IP: z.coerce.number().int().min(1).default(20),
+    WEBCHAT_TOKEN_PER_MINUTE_PER_IP: z.coerce.number().positive().default(30),
+    /** Token requests one browser (web user cookie) may make back to back, then per minute. */
+    WEBCHAT_TOKEN_BURST_PER_USER: z.coerce.number().int().min(1).default(5),
+    WEBCHAT_TOKEN_PER_MINUTE_PER_USER: z.coerce.number().positive().default(10),
+    /** Messages one web user may send back to back, then per minute (each costs a model turn). */
+    WEBCHAT_MESSAGE_BURST_PER_USER: z.coerce.number().int().min(1).default(10),
+    WEBCHAT_MESSAGES_PER_MINUTE_PER_USER: z.coerce.number().positive().default(20),
     /** How many earlier turns the page shows when a known customer comes back. */
     WEBCHAT_RECENT_TURNS: z.coerce.number().int().min(0).max(50).default(6),
     /** Origins allowed to show the page in a frame (comma-separated), e.g. the local sandbox; none by default. */
@@ -53,6 +76,14 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     checkServiceBusConfig(config, ctx);
+    const azure = azureSettingsIn(config);
+    if (config.BOT_AUTH_DISABLED && azure.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOT_AUTH_DISABLED'],
+        message: `must not be true with Azure settings (${azure.join(', ')}): it would accept unauthenticated activities in production. It is only for the local Direct Line emulator`,
+      });
+    }
     if (!config.BOT_AUTH_DISABLED && config.MicrosoftAppId === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -91,6 +122,38 @@ export const configSchema = z
     }
     checkConversationConfig(config, ctx);
   });
+
+const AZURE_HOST = /(^|\.)(azure\.com|windows\.net|botframework\.com|azure\.us|azure\.cn)$/i;
+
+function azureHost(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  try {
+    return AZURE_HOST.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The settings that show the adapter runs against Azure rather than the local emulators: a bot app
+ * registration, or an endpoint on an Azure host (Direct Line's public endpoint is the default).
+ */
+export function azureSettingsIn(config: {
+  MicrosoftAppId?: string | undefined;
+  MicrosoftAppPassword?: string | undefined;
+  DIRECTLINE_ENDPOINT?: string | undefined;
+  SERVICEBUS_NAMESPACE?: string | undefined;
+  COSMOS_ENDPOINT?: string | undefined;
+}): string[] {
+  const found: string[] = [];
+  if (config.MicrosoftAppId !== undefined) found.push('MicrosoftAppId');
+  if (config.MicrosoftAppPassword !== undefined) found.push('MicrosoftAppPassword');
+  if (config.DIRECTLINE_ENDPOINT === undefined) found.push('DIRECTLINE_ENDPOINT (unset: Azure Direct Line)');
+  else if (azureHost(config.DIRECTLINE_ENDPOINT)) found.push('DIRECTLINE_ENDPOINT');
+  if (config.SERVICEBUS_NAMESPACE !== undefined) found.push('SERVICEBUS_NAMESPACE');
+  if (azureHost(config.COSMOS_ENDPOINT)) found.push('COSMOS_ENDPOINT');
+  return found;
+}
 
 /** The webchat-adapter's validated configuration. */
 export type Config = z.infer<typeof configSchema>;

@@ -14,7 +14,13 @@ export interface Publisher {
 /** The subset of the customer context store the adapter uses. */
 export type AdapterStore = Pick<
   CustomerContextStore,
-  'resolveCustomer' | 'getCustomer' | 'recentTurns' | 'handoffs' | 'runOnce' | 'redeemHandoffToken'
+  | 'resolveCustomer'
+  | 'getCustomer'
+  | 'recentTurns'
+  | 'handoffs'
+  | 'runOnce'
+  | 'redeemHandoffToken'
+  | 'startSession'
 >;
 
 /** Where a web chat reply goes: the Bot Framework conversation reference carried by `message.received`. */

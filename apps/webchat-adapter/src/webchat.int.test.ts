@@ -16,11 +16,21 @@ interface Session extends TokenResponse {
   cookie: string;
 }
 
-async function session(options: { handoff?: string; cookie?: string } = {}): Promise<Session> {
-  const query = options.handoff === undefined ? '' : `?handoff=${encodeURIComponent(options.handoff)}`;
-  const response = await fetch(`${stack.url}/api/directline/token${query}`, {
-    headers: options.cookie ? { cookie: options.cookie } : {},
+/** Asks for a token as the page does: a same-origin POST, with the handoff link in the body. */
+function tokenRequest(options: { handoff?: string; cookie?: string } = {}): Promise<Response> {
+  return fetch(`${stack.url}/api/directline/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'sec-fetch-site': 'same-origin',
+      ...(options.cookie ? { cookie: options.cookie } : {}),
+    },
+    body: JSON.stringify(options.handoff === undefined ? {} : { handoff: options.handoff }),
   });
+}
+
+async function session(options: { handoff?: string; cookie?: string } = {}): Promise<Session> {
+  const response = await tokenRequest(options);
   expect(response.status).toBe(200);
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   return { ...((await response.json()) as TokenResponse), cookie };
@@ -232,7 +242,7 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     );
     const issued = await stack.context.store.issueHandoffToken(customer.customerId, 'webchat');
     await session({ handoff: issued.token });
-    const replay = await fetch(`${stack.url}/api/directline/token?handoff=${issued.token}`);
+    const replay = await tokenRequest({ handoff: issued.token });
     expect(replay.status).toBe(409);
     expect(replay.headers.get('content-type')).toContain('application/problem+json');
     expect(((await replay.json()) as { detail: string }).detail).toContain('already been used');
@@ -241,13 +251,13 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     const past = createCustomerContextStore(readConfig(stack.env), { clock: () => Date.now() - 3_600_000 });
     try {
       const old = await past.store.issueHandoffToken(customer.customerId, 'webchat', 60);
-      const expired = await fetch(`${stack.url}/api/directline/token?handoff=${old.token}`);
+      const expired = await tokenRequest({ handoff: old.token });
       expect(expired.status).toBe(410);
       expect(((await expired.json()) as { detail: string }).detail).toContain('expired');
     } finally {
       await past.close();
     }
-    const forged = await fetch(`${stack.url}/api/directline/token?handoff=${'x'.repeat(40)}`);
+    const forged = await tokenRequest({ handoff: 'x'.repeat(40) });
     expect(forged.status).toBe(400);
     expect(((await forged.json()) as { detail: string }).detail).toContain('not valid');
   });

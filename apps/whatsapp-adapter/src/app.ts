@@ -5,7 +5,7 @@ import {
   type DedupeStore,
   type EventGridAuth,
   type EventHandler,
-  entraAuthForTenant,
+  eventGridAuthFrom,
   eventGridWebhook,
 } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -43,7 +43,7 @@ export interface WhatsAppAdapterDeps {
   /** Links a recipient's BSUID to their number from delivery statuses; without it nothing is linked. */
   identities?: Pick<CustomerContextStore, 'resolveCustomer'>;
   /** Readiness checks (e.g. the consumers' `readinessCheck`), by name. */
-  readiness?: Record<string, () => Promise<void>>;
+  readiness?: Record<string, () => Promise<unknown>>;
   /** Dedupe of Event Grid deliveries; default in memory (service-kit). */
   dedupe?: DedupeStore;
   /** Overrides the auth derived from the config (tests with Entra keys). */
@@ -52,17 +52,7 @@ export interface WhatsAppAdapterDeps {
 
 /** The webhook's auth from the configuration: shared secret and / or Entra. */
 export function eventGridAuthOf(config: Config): EventGridAuth {
-  const auth: EventGridAuth = {};
-  if (config.EVENTGRID_WEBHOOK_SECRET !== undefined) {
-    auth.sharedSecret = { secret: config.EVENTGRID_WEBHOOK_SECRET };
-  }
-  if (config.EVENTGRID_ENTRA_TENANT_ID !== undefined && config.EVENTGRID_ENTRA_AUDIENCE !== undefined) {
-    auth.entra = entraAuthForTenant({
-      tenantId: config.EVENTGRID_ENTRA_TENANT_ID,
-      audience: config.EVENTGRID_ENTRA_AUDIENCE,
-    });
-  }
-  return auth;
+  return eventGridAuthFrom(config);
 }
 
 /**

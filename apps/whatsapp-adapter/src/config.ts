@@ -29,7 +29,11 @@ export const configSchema = z
     ACS_ENDPOINT: z
       .url({ message: 'must be a URL, e.g. https://<resource>.communication.azure.com' })
       .optional(),
-    WHATSAPP_CHANNEL_REGISTRATION_ID: z.string().min(1),
+    /**
+     * The WhatsApp channel of the ACS resource. Unset until someone registers WhatsApp (infra/README.md): the
+     * adapter then runs degraded (ready, readiness notes it, handoffs to WhatsApp fail over) so a first deploy works.
+     */
+    WHATSAPP_CHANNEL_REGISTRATION_ID: z.string().min(1).optional(),
     ...eventGridAuthConfig,
     WHATSAPP_TEMPLATE_NAME: z.string().min(1).default('continue_conversation'),
     WHATSAPP_TEMPLATE_LANGUAGE: z.string().min(2).default('en_US'),
@@ -106,6 +110,16 @@ export const configHints: Partial<Record<keyof Config, string>> = {
 /** Reads the configuration, failing with one message that lists every missing or invalid variable. */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(configSchema, { service: 'whatsapp-adapter', env, hints: configHints });
+}
+
+/** The readiness note while WhatsApp is not registered. */
+export const WHATSAPP_NOT_REGISTERED =
+  'WhatsApp not registered: set WHATSAPP_CHANNEL_REGISTRATION_ID (infra/README.md, "Register the WhatsApp channel")';
+
+/** A readiness check that passes, with a note while the WhatsApp channel is not registered. */
+export function channelRegistrationCheck(config: Config): () => Promise<string | undefined> {
+  return async () =>
+    config.WHATSAPP_CHANNEL_REGISTRATION_ID === undefined ? WHATSAPP_NOT_REGISTERED : undefined;
 }
 
 /** The handoff template settings from the configuration. */

@@ -1,4 +1,4 @@
-import { createEvent, type OmniEvent } from '@omni/contracts';
+import { createEvent, type EventOfType, type OmniEvent } from '@omni/contracts';
 import type { MessageContext } from '@omni/messaging';
 import type { WhatsAppSender } from './acs.js';
 import { type Publisher, SOURCE } from './app.js';
@@ -10,7 +10,8 @@ import type { AdapterStore } from './inbound-handler.js';
 export interface HandoffDispatchHandlerOptions {
   readonly store: Pick<AdapterStore, 'lastInbound' | 'runOnce'>;
   readonly sender: WhatsAppSender;
-  readonly channelRegistrationId: string;
+  /** Unset while WhatsApp is not registered: every notice then fails over at once. */
+  readonly channelRegistrationId: string | undefined;
   readonly template: HandoffTemplateConfig;
   /** The template that carries a web chat link (a handoff to web chat told by WhatsApp). */
   readonly webchatTemplate?: HandoffTemplateConfig;
@@ -39,6 +40,15 @@ export class HandoffDispatchHandler {
   readonly handle = async (event: OmniEvent, context: MessageContext): Promise<void> => {
     if (event.type !== 'handoff.dispatched' || event.data.deliveryChannel !== 'whatsapp') return;
     const dispatched = event.data;
+    const channelRegistrationId = this.#o.channelRegistrationId;
+    if (channelRegistrationId === undefined) {
+      context.log.warn(
+        { handoffId: dispatched.handoffId },
+        'WhatsApp not registered: handoff notice not sent',
+      );
+      await this.#fail(event, 'WhatsApp not registered (WHATSAPP_CHANNEL_REGISTRATION_ID is not set)');
+      return;
+    }
     const lastInboundAt = await this.#o.store.lastInbound(dispatched.customerId, 'whatsapp');
     const template =
       dispatched.toChannel === 'webchat' ? (this.#o.webchatTemplate ?? this.#o.template) : this.#o.template;
@@ -50,28 +60,11 @@ export class HandoffDispatchHandler {
       );
       if (notice.reason !== 'not-whatsapp') {
         // Nothing will ever be delivered: tell the router now rather than let the handoff expire.
-        await this.#o.publisher?.publish(
-          createEvent(
-            'handoff.failed',
-            {
-              handoffId: dispatched.handoffId,
-              customerId: dispatched.customerId,
-              toChannel: dispatched.toChannel,
-              reason: `no WhatsApp notice could be sent (${notice.reason})`,
-              retryable: false,
-              failedAt: new Date(this.#clock()).toISOString(),
-            },
-            {
-              source: SOURCE,
-              correlationId: event.correlationId,
-              id: `whatsapp:handoff.failed:${dispatched.handoffId}`,
-            },
-          ),
-        );
+        await this.#fail(event, `no WhatsApp notice could be sent (${notice.reason})`);
       }
       return;
     }
-    const body = noticeRequestBody(notice, this.#o.channelRegistrationId);
+    const body = noticeRequestBody(notice, channelRegistrationId);
     const record = {
       handoffId: dispatched.handoffId,
       customerId: dispatched.customerId,
@@ -101,4 +94,27 @@ export class HandoffDispatchHandler {
       'handoff notice sent',
     );
   };
+
+  /** Publishes `handoff.failed` (not retryable), so the router falls back at once instead of waiting for expiry. */
+  async #fail(event: EventOfType<'handoff.dispatched'>, reason: string): Promise<void> {
+    const dispatched = event.data;
+    await this.#o.publisher?.publish(
+      createEvent(
+        'handoff.failed',
+        {
+          handoffId: dispatched.handoffId,
+          customerId: dispatched.customerId,
+          toChannel: dispatched.toChannel,
+          reason,
+          retryable: false,
+          failedAt: new Date(this.#clock()).toISOString(),
+        },
+        {
+          source: SOURCE,
+          correlationId: event.correlationId,
+          id: `whatsapp:handoff.failed:${dispatched.handoffId}`,
+        },
+      ),
+    );
+  }
 }

@@ -25,7 +25,7 @@ const WEBCHAT: HandoffTemplateConfig = {
   bodyParameters: ['customerName', 'topic', 'link'],
 };
 
-function fixture(webchatTemplate: HandoffTemplateConfig) {
+function fixture(webchatTemplate: HandoffTemplateConfig, { registered = true } = {}) {
   const sent: NotificationBody[] = [];
   const published: OmniEvent[] = [];
   const done = new Map<string, unknown>();
@@ -43,7 +43,7 @@ function fixture(webchatTemplate: HandoffTemplateConfig) {
         return `msg-${sent.length}`;
       },
     },
-    channelRegistrationId: 'channel-1',
+    channelRegistrationId: registered ? 'channel-1' : undefined,
     template: CONTINUE,
     webchatTemplate,
     publisher: {
@@ -98,5 +98,19 @@ describe('HandoffDispatchHandler', () => {
       type: 'handoff.failed',
       data: { handoffId: 'ho_web_1', toChannel: 'webchat', retryable: false },
     });
+  });
+
+  it('given WhatsApp not registered yet (no channel registration id), when a handoff is dispatched, then nothing is sent and handoff.failed lets the router fall back', async () => {
+    const f = fixture(WEBCHAT, { registered: false });
+    await f.handler.handle(webchatHandoff(), context);
+    expect(f.sent).toEqual([]);
+    expect(f.published).toHaveLength(1);
+    expect(f.published[0]).toMatchObject({
+      type: 'handoff.failed',
+      id: 'whatsapp:handoff.failed:ho_web_1',
+      data: { handoffId: 'ho_web_1', retryable: false },
+    });
+    const failed = f.published[0];
+    expect(failed?.type === 'handoff.failed' ? failed.data.reason : '').toContain('WhatsApp not registered');
   });
 });

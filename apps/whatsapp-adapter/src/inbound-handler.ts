@@ -8,6 +8,7 @@ import {
 } from '@omni/conversation';
 import type { CustomerContextStore } from '@omni/customer-context';
 import type { MessageContext } from '@omni/messaging';
+import { SenderRateLimiter } from '@omni/service-kit';
 import type { WhatsAppSender } from './acs.js';
 import { type Publisher, SOURCE } from './app.js';
 import {
@@ -15,7 +16,6 @@ import {
   type MessageReceivedData,
   RATE_LIMITED_REPLY,
   replyForInboundKind,
-  SenderRateLimiter,
   splitForWhatsApp,
   textRequestBodies,
 } from './domain/index.js';
@@ -124,7 +124,13 @@ export class InboundMessageHandler {
     }
 
     const text = data.text ?? '';
-    const result = await this.#o.engine.turn({ ...turnBase, text, turnId: data.providerMessageId });
+    // WhatsApp verified the number the message comes from: the session is channel-verified.
+    const result = await this.#o.engine.turn({
+      ...turnBase,
+      text,
+      turnId: data.providerMessageId,
+      assurance: 'channel-verified',
+    });
     await this.#reply(data, to, result.replies, 'turn');
     const at = new Date(this.#clock()).toISOString();
     const events: OmniEvent[] = [userTurn(text)];

@@ -11,7 +11,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AcsWhatsAppSender, createMessagesClient, type WhatsAppSender } from './acs.js';
 import { buildApp } from './app.js';
-import { type Config, templateConfigOf, webchatTemplateConfigOf } from './config.js';
+import {
+  type Config,
+  channelRegistrationCheck,
+  templateConfigOf,
+  WHATSAPP_NOT_REGISTERED,
+  webchatTemplateConfigOf,
+} from './config.js';
 import { HandoffDispatchHandler } from './handoff-dispatch-handler.js';
 import { DispatchedHandoffs, HandoffMessageLog } from './handoff-messages.js';
 import { InboundMessageHandler } from './inbound-handler.js';
@@ -73,7 +79,8 @@ export async function createAdapter(
     engine,
     store,
     sender,
-    channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID,
+    // No WhatsApp message can arrive before the channel is registered (no Event Grid subscription until then).
+    channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID ?? '',
     rateLimit: { burst: config.WHATSAPP_RATE_BURST, perMinute: config.WHATSAPP_RATE_PER_MINUTE },
     dispatched,
     clock,
@@ -115,6 +122,9 @@ export async function createAdapter(
   app.readiness.register('queue-status', consumers[0]?.readinessCheck ?? (async () => {}));
   app.readiness.register('inbound-messages', consumers[1]?.readinessCheck ?? (async () => {}));
   app.readiness.register('handoff-events', consumers[2]?.readinessCheck ?? (async () => {}));
+  // Ready either way (a first deploy must come up before anyone registers WhatsApp); /readyz notes the gap.
+  app.readiness.register('whatsapp-channel', channelRegistrationCheck(config));
+  if (config.WHATSAPP_CHANNEL_REGISTRATION_ID === undefined) logger.warn(WHATSAPP_NOT_REGISTERED);
   app.addHook('onReady', async () => {
     for (const consumer of consumers) consumer.start();
   });

@@ -108,7 +108,7 @@ export const oneTurnOverhead: Benchmark = {
     bare.post('/api/events', async (request) => {
       const [event] = request.body as { data: { from: string } }[];
       await sender.send({
-        channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID,
+        channelRegistrationId: acs.channelRegistrationId,
         to: [`+${digits(event?.data.from ?? '')}`],
         kind: 'text',
         content: 'Thanks, noted.',

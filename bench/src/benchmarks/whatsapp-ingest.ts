@@ -8,7 +8,7 @@ import { LoadGenerator } from '../load/client.js';
 import type { ClosedLoopJob, LoadReport } from '../load/protocol.js';
 import { summarize } from '../load/stats.js';
 import { entityCounts, peekMessages, resetBus } from '../support/bus-inspection.js';
-import { WEBHOOK_SECRET, whatsappConfig } from '../support/whatsapp-config.js';
+import { BENCH_CHANNEL_REGISTRATION_ID, WEBHOOK_SECRET, whatsappConfig } from '../support/whatsapp-config.js';
 import { type Benchmark, type Check, figure } from '../types.js';
 
 const INBOUND = 'inbound-messages/Subscriptions/whatsapp-adapter';
@@ -68,7 +68,7 @@ export const whatsappIngest: Benchmark = {
           phoneOffset: 0,
           run,
           customers: 1000,
-          channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID,
+          channelRegistrationId: BENCH_CHANNEL_REGISTRATION_ID,
         },
       });
       progress(`bare fastify route: warm-up, then ${durationMs} ms at ${CONCURRENCY} concurrent`);

@@ -47,6 +47,8 @@ function webchatTarget(mode: 'azure' | 'local'): FuzzTarget {
         HANDOFF_TOKEN_KEY: 'w'.repeat(48),
         DIRECTLINE_ENDPOINT: directLine.endpoint,
         LOG_LEVEL: 'silent',
+        // The fuzz is about malformed bodies, not floods: the per-user message limit is out of its way.
+        WEBCHAT_MESSAGE_BURST_PER_USER: '100000',
         ...auth,
       });
       const logger = pino({ level: 'silent' });

@@ -333,3 +333,32 @@ export function identityKeysOf(address: ContactAddress): IdentityKey[] {
   if (address.webchatUserId !== undefined) keys.push(`webchat:${address.webchatUserId}`);
   return keys;
 }
+
+/**
+ * How sure the platform is who a person is, lowest first:
+ * - `none`: nothing was checked (an anonymous web chat);
+ * - `asserted`: the person or their network claims an identity nobody verified (caller ID, a keyed-in number);
+ * - `channel-verified`: the channel verified it (WhatsApp verified the number; a web chat reached through a
+ *   redeemed handoff link inherits the issuing session's level, for that customer only);
+ * - `verified`: a check passed in this session (a one-time code read back, or a knowledge check).
+ */
+export const AssuranceLevel = z.enum(['none', 'asserted', 'channel-verified', 'verified']);
+/** `'none' | 'asserted' | 'channel-verified' | 'verified'`. */
+export type AssuranceLevel = z.infer<typeof AssuranceLevel>;
+
+const ASSURANCE_RANK: Readonly<Record<AssuranceLevel, number>> = {
+  none: 0,
+  asserted: 1,
+  'channel-verified': 2,
+  verified: 3,
+};
+
+/** Whether `level` is at least `required`. */
+export function assuranceAtLeast(level: AssuranceLevel, required: AssuranceLevel): boolean {
+  return ASSURANCE_RANK[level] >= ASSURANCE_RANK[required];
+}
+
+/** The higher of two levels. */
+export function maxAssurance(a: AssuranceLevel, b: AssuranceLevel): AssuranceLevel {
+  return ASSURANCE_RANK[a] >= ASSURANCE_RANK[b] ? a : b;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TokenUsage } from './budget.js';
 
 /**
  * What a classifier says about a user message: the agent that should handle it, how sure it is, whether
@@ -25,7 +26,13 @@ export interface CandidateScore {
 }
 
 /** A classification with, when the classifier knows them, the ranked candidates (best first). */
-export type Classification = ClassificationResult & { readonly candidates?: readonly CandidateScore[] };
+export type Classification = ClassificationResult & {
+  readonly candidates?: readonly CandidateScore[];
+  /** The tokens the classifying model call used (every model call counts against the budget). */
+  readonly usage?: TokenUsage;
+  /** The model that classified. */
+  readonly model?: string;
+};
 
 /** Why a classification produced no usable result. */
 export type ClassificationFailureReason = 'error' | 'timeout' | 'malformed' | 'no-match';
@@ -35,6 +42,8 @@ export interface ClassificationFailure {
   readonly kind: 'failure';
   readonly reason: ClassificationFailureReason;
   readonly detail: string;
+  readonly usage?: TokenUsage;
+  readonly model?: string;
 }
 
 /** Whether a classifier answer is a failure. */

@@ -127,6 +127,9 @@ export interface SummarizeRequest {
 export interface ConversationSummary {
   readonly summary: string;
   readonly collectedData: Record<string, string | number | boolean | null>;
+  /** The tokens the summarising model call used, when one was made. */
+  readonly usage?: TokenUsage;
+  readonly model?: string;
 }
 
 /** The prefix of handoff tools: `transfer_to_<agentId>`. */

@@ -87,7 +87,11 @@ export async function createConversationEngine(
     settings,
     driver: runtime.driver ?? conversationDriverFor(config),
     store: runtime.store,
-    tools: createBuiltInToolRegistry(),
+    tools: createBuiltInToolRegistry(
+      settings.refundApprovalThresholdUsd === undefined
+        ? {}
+        : { refundApprovalThresholdUsd: settings.refundApprovalThresholdUsd },
+    ),
     queueStatus: runtime.queueStatus,
     ...(runtime.clock ? { clock: runtime.clock } : {}),
   });

@@ -4,6 +4,9 @@ import type { Scenario } from './scenario.js';
 /** The default per-conversation budget in USD when BUDGET_LIMIT_PER_CONVERSATION is unset. */
 export const DEFAULT_BUDGET_LIMIT_USD = 0.5;
 
+/** The default spend breaker limit: model tokens per minute across all conversations of one process. */
+export const DEFAULT_TOKENS_PER_MINUTE = 400_000;
+
 /**
  * Conversation settings from the environment. Routing fields are overrides: when absent, the
  * scenario's own value applies (see {@link effectiveRouting}).
@@ -22,6 +25,15 @@ export interface ConversationSettings {
   readonly contextTransferTurns?: number;
   /** BUDGET_LIMIT_PER_CONVERSATION in USD. */
   readonly budgetLimitUsd: number;
+  /**
+   * BUDGET_SCOPE: what one budget covers: `session` (one call, one chat; default) or `day` (a customer's UTC
+   * day across channels). Never a customer's whole life: a returning customer gets a fresh budget.
+   */
+  readonly budgetScope?: 'session' | 'day';
+  /** MODEL_TOKENS_PER_MINUTE: the spend breaker's limit on model tokens per minute across every conversation. */
+  readonly tokensPerMinute?: number;
+  /** REFUND_APPROVAL_THRESHOLD_USD: refunds above it go to a person for approval. */
+  readonly refundApprovalThresholdUsd?: number;
 }
 
 /** Thrown when the environment holds invalid conversation settings; the message names each variable. */
@@ -70,6 +82,19 @@ const envSchema = z.object({
       .positive('must be more than 0 (USD)')
       .default(DEFAULT_BUDGET_LIMIT_USD),
   ),
+  REFUND_APPROVAL_THRESHOLD_USD: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number({ message: 'must be a number of USD' }).nonnegative().optional(),
+  ),
+  BUDGET_SCOPE: z.preprocess(emptyAsUndefined, z.enum(['session', 'day']).default('session')),
+  MODEL_TOKENS_PER_MINUTE: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be a number of tokens' })
+      .int()
+      .positive()
+      .default(DEFAULT_TOKENS_PER_MINUTE),
+  ),
 });
 
 /**
@@ -90,6 +115,11 @@ export function conversationSettingsFromEnv(
   return {
     scenario: e.SCENARIO,
     budgetLimitUsd: e.BUDGET_LIMIT_PER_CONVERSATION,
+    budgetScope: e.BUDGET_SCOPE,
+    tokensPerMinute: e.MODEL_TOKENS_PER_MINUTE,
+    ...(e.REFUND_APPROVAL_THRESHOLD_USD === undefined
+      ? {}
+      : { refundApprovalThresholdUsd: e.REFUND_APPROVAL_THRESHOLD_USD }),
     ...(e.HANDOFF_LAZY_CLASSIFICATION === undefined
       ? {}
       : { lazyClassification: e.HANDOFF_LAZY_CLASSIFICATION }),

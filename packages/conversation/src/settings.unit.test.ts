@@ -4,7 +4,12 @@ import { ConversationSettingsError, conversationSettingsFromEnv, effectiveRoutin
 
 describe('conversationSettingsFromEnv', () => {
   it('given an empty environment, when read, then the utilities scenario and the default budget apply with no overrides', () => {
-    expect(conversationSettingsFromEnv({})).toEqual({ scenario: 'utilities', budgetLimitUsd: 0.5 });
+    expect(conversationSettingsFromEnv({})).toEqual({
+      scenario: 'utilities',
+      budgetLimitUsd: 0.5,
+      budgetScope: 'session',
+      tokensPerMinute: 400_000,
+    });
   });
 
   it('given every variable, when read, then each is parsed', () => {
@@ -15,6 +20,8 @@ describe('conversationSettingsFromEnv', () => {
         HANDOFF_DEFAULT_DOMAIN: 'Returns',
         HANDOFF_CONTEXT_TRANSFER_TURNS: '-1',
         BUDGET_LIMIT_PER_CONVERSATION: '0.25',
+        BUDGET_SCOPE: 'day',
+        MODEL_TOKENS_PER_MINUTE: '90000',
       }),
     ).toEqual({
       scenario: 'ecommerce',
@@ -22,6 +29,8 @@ describe('conversationSettingsFromEnv', () => {
       defaultDomain: 'Returns',
       contextTransferTurns: -1,
       budgetLimitUsd: 0.25,
+      budgetScope: 'day',
+      tokensPerMinute: 90_000,
     });
   });
 

@@ -233,22 +233,75 @@ describe.each(cacheVariants)('CustomerContextStore with the %s cache', (variant)
       expect((await store.getCustomer(merge.customerId)).customerId).toBe(keep.customerId);
     });
 
-    it('given a conflicting identity, when linked with onConflict merge, then the owner is merged into the target', async () => {
+    it('given an identity of another known customer, when linked with merge-anonymous, then nothing is merged and the conflict is refused', async () => {
       const a = await newCustomer('A');
       const b = await newCustomer('B');
       const bPhone = b.identities[0]?.slice(6) as string;
+      await expect(
+        store.linkIdentity(a.customerId, { kind: 'phone', value: bPhone }, { onConflict: 'merge-anonymous' }),
+      ).rejects.toBeInstanceOf(IdentityConflictError);
+      expect((await store.getCustomer(b.customerId)).customerId).toBe(b.customerId);
+      expect((await store.getCustomer(a.customerId)).identities).not.toContain(`phone:${bPhone}`);
+      expect(await store.mergeAudit(a.customerId)).toEqual([]);
+    });
+
+    it('given a web user of an anonymous web chat customer, when linked with merge-anonymous, then that customer is folded in', async () => {
+      const a = await newCustomer('A');
+      const webUser = `web-${randomUUID()}`;
+      const anonymous = (await store.resolveCustomer({ kind: 'webchat', value: webUser })).customer;
       const merged = await store.linkIdentity(
         a.customerId,
-        { kind: 'phone', value: bPhone },
-        { onConflict: 'merge' },
+        { kind: 'webchat', value: webUser },
+        { onConflict: 'merge-anonymous' },
       );
       expect(merged.customerId).toBe(a.customerId);
-      expect(merged.identities).toContain(`phone:${bPhone}`);
-      expect((await store.mergeAudit(a.customerId))[0]?.reason).toBe('identity-link');
+      expect(merged.identities).toContain(`webchat:${webUser}`);
+      expect((await store.getCustomer(anonymous.customerId)).customerId).toBe(a.customerId);
+    });
+
+    it('given a web chat customer whose session was verified, when linked with merge-anonymous, then it is not anonymous and is not merged', async () => {
+      const a = await newCustomer('A');
+      const webUser = `web-${randomUUID()}`;
+      const known = (await store.resolveCustomer({ kind: 'webchat', value: webUser })).customer;
+      await store.raiseAssurance(known.customerId, 'webchat', 'conv-1', 'verified', 'knowledge-check');
+      await expect(
+        store.linkIdentity(
+          a.customerId,
+          { kind: 'webchat', value: webUser },
+          { onConflict: 'merge-anonymous' },
+        ),
+      ).rejects.toBeInstanceOf(IdentityConflictError);
     });
   });
 
   describe('sessions, inbound window and consent', () => {
+    it('given a session started asserted, when raised to verified and then started again lower, then it keeps verified', async () => {
+      const c = await newCustomer();
+      await store.startSession(c.customerId, 'voice', 'call-a', {
+        assurance: 'asserted',
+        method: 'caller-id',
+      });
+      await store.raiseAssurance(c.customerId, 'voice', 'call-a', 'verified', 'knowledge-check');
+      const after = await store.startSession(c.customerId, 'voice', 'call-a', { assurance: 'asserted' });
+      expect(after.sessions.find((s) => s.sessionId === 'call-a')).toMatchObject({
+        assurance: 'verified',
+        assuranceMethod: 'knowledge-check',
+      });
+    });
+
+    it('given three failed verifications, when counted, then verification locks; a verified account link clears the count', async () => {
+      const c = await newCustomer();
+      expect((await store.recordVerificationFailure(c.customerId)).lockedUntil).toBeUndefined();
+      expect((await store.recordVerificationFailure(c.customerId)).lockedUntil).toBeUndefined();
+      const third = await store.recordVerificationFailure(c.customerId, { lockMs: 60_000 });
+      expect(third).toEqual({ failures: 3, lockedUntil: new Date(clock() + 60_000) });
+      const linked = await store.linkVerifiedAccount(c.customerId, 'account:4001234567', 'knowledge-check');
+      expect(linked.verificationFailures).toBeNull();
+      expect(linked.verifiedAccounts).toEqual([
+        { ref: 'account:4001234567', linkedAt: expect.any(String), method: 'knowledge-check' },
+      ]);
+    });
+
     it('given a started session, when start and end are delivered twice, then one session ends once with the first end', async () => {
       const c = await newCustomer();
       await store.startSession(c.customerId, 'voice', 'call-1');
@@ -265,6 +318,8 @@ describe.each(cacheVariants)('CustomerContextStore with the %s cache', (variant)
           startedAt: expect.any(String),
           endedAt: firstEnd.toISOString(),
           status: 'handed-off',
+          assurance: 'none',
+          assuranceMethod: null,
         },
       ]);
     });
@@ -397,6 +452,30 @@ describe.each(cacheVariants)('CustomerContextStore with the %s cache', (variant)
   });
 
   describe('handoff tokens', () => {
+    it('given a link issued from an asserted call, when redeemed, then the redeeming session inherits asserted and no more', async () => {
+      const c = await newCustomer();
+      await store.startSession(c.customerId, 'voice', 'call-x', {
+        assurance: 'asserted',
+        method: 'caller-id',
+      });
+      const { token } = await store.issueHandoffToken(c.customerId, 'webchat', 900, { fromChannel: 'voice' });
+      const redeemed = await store.redeemHandoffToken(
+        token,
+        { kind: 'webchat', value: `web-${randomUUID()}` },
+        { channel: 'webchat' },
+      );
+      expect(redeemed.handoff.assurance).toBe('asserted');
+      const fromWhatsApp = await store.issueHandoffToken(c.customerId, 'webchat', 900, {
+        fromChannel: 'whatsapp',
+      });
+      const second = await store.redeemHandoffToken(
+        fromWhatsApp.token,
+        { kind: 'webchat', value: `web-${randomUUID()}` },
+        { channel: 'webchat' },
+      );
+      expect(second.handoff.assurance).toBe('channel-verified');
+    });
+
     it('given an issued token, when redeemed from web chat, then the web user is linked and only the token hash is stored', async () => {
       const c = await newCustomer();
       const { token, handoffId } = await store.issueHandoffToken(c.customerId, 'webchat', 900, {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Container, ItemDefinition } from '@azure/cosmos';
 import {
+  type AssuranceLevel,
   type Channel,
   type CollectedData,
   type CustomerId,
@@ -18,6 +19,23 @@ import { type ContextCache, MemoryContextCache } from './cache.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PhoneRegion } from './config.js';
 import type { CustomerContextContainers } from './cosmos.js';
+import {
+  type Customer,
+  CustomerDocuments,
+  capSessions,
+  customerKey,
+  emptyCustomer,
+  stripEtag,
+  toCustomer,
+} from './customer-documents.js';
+import {
+  type AssuranceMethod,
+  CustomerSessions,
+  isAnonymousCustomer,
+  type StartSessionOptions,
+  type VerificationFailure,
+  type VerificationLimits,
+} from './customer-sessions.js';
 import {
   type Consent,
   type CustomerDocument,
@@ -55,12 +73,6 @@ import {
   withOptimisticRetry,
   withThrottleRetry,
 } from './retry.js';
-
-/** A customer as the store returns it: the `customers` document without Cosmos and concurrency internals. */
-export type Customer = Omit<
-  CustomerDocument,
-  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt'
->;
 
 /**
  * An identity as callers give it: phone values may be in any format (`(425) 555-0123`, `+1 425…`) and are
@@ -122,6 +134,11 @@ export interface IssuedHandoffToken {
   readonly expiresAt: Date;
 }
 
+/** A redeemed handoff link: the customer, and the assurance level the redeeming session inherits. */
+export type RedeemedHandoff = Customer & {
+  readonly handoff: { readonly handoffId: string; readonly assurance: AssuranceLevel };
+};
+
 /** The outcome of {@link CustomerContextStore.eraseCustomer}: what the caller still has to delete elsewhere. */
 export interface ErasedCustomer {
   /** The erased customer (the survivor, when a merged id was given). */
@@ -162,13 +179,9 @@ export interface CustomerContextStoreOptions {
   maxSessions?: number;
 }
 
-/** WhatsApp's customer service window: business-initiated free-form messages only within 24 h of the last inbound. */
-export const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
-
 const MAX_MERGE_DEPTH = 8;
 const MAX_RESOLVE_ATTEMPTS = 6;
 
-const customerKey = (id: string) => `customer:${id}`;
 const identityCacheKey = (key: string) => `identity:${key}`;
 
 /**
@@ -182,7 +195,8 @@ export class CustomerContextStore {
   readonly #identities: Container;
   readonly #handoffs: Container;
   readonly #transcripts: Container;
-  readonly #cache: ContextCache;
+  readonly #docs: CustomerDocuments;
+  readonly #sessions: CustomerSessions;
   readonly #tokens: HandoffTokens;
   readonly #region: PhoneRegion;
   readonly #clock: Clock;
@@ -202,7 +216,15 @@ export class CustomerContextStore {
     this.#identities = containers.identities;
     this.#handoffs = containers.handoffs;
     this.#transcripts = containers.transcripts;
-    this.#cache = options.cache ?? new MemoryContextCache();
+    const clock = options.clock ?? systemClock;
+    this.#docs = new CustomerDocuments({
+      container: containers.customers,
+      cache: options.cache ?? new MemoryContextCache(),
+      clock,
+      retry: options.retry ?? {},
+      logger: options.logger,
+    });
+    this.#sessions = new CustomerSessions(this.#docs, clock, options.maxSessions ?? 50);
     this.#tokens =
       options.handoffTokenKey instanceof HandoffTokens
         ? options.handoffTokenKey
@@ -269,21 +291,21 @@ export class CustomerContextStore {
         const unlinked = [key, ...aliases].filter((k) => !found.identities.includes(k));
         const conflicts = await this.#linkAll(customer.customerId, unlinked);
         if (hints.displayName !== undefined && customer.displayName === null) {
-          customer = await this.#mutateCustomer(customer.customerId, 'resolveCustomer', (doc) =>
+          customer = await this.#docs.mutate(customer.customerId, 'resolveCustomer', (doc) =>
             doc.displayName === null ? { ...doc, displayName: hints.displayName ?? null } : undefined,
           );
         }
         if (hints.channel !== undefined && hints.inboundAt !== undefined) {
-          customer = await this.#recordInboundDoc(customer.customerId, hints.channel, hints.inboundAt);
+          customer = await this.#sessions.recordInbound(customer.customerId, hints.channel, hints.inboundAt);
         } else if (conflicts.linked) {
-          customer = await this.#loadCustomer(customer.customerId);
+          customer = await this.#docs.load(customer.customerId);
         }
         return { customer: toCustomer(customer), created: false, conflicts: conflicts.conflicts };
       }
       const created = await this.#createCustomer(key, hints);
       if (created !== undefined) {
         const conflicts = await this.#linkAll(created.customerId, aliases);
-        const customer = conflicts.linked ? await this.#loadCustomer(created.customerId) : created;
+        const customer = conflicts.linked ? await this.#docs.load(created.customerId) : created;
         return { customer: toCustomer(customer), created: true, conflicts: conflicts.conflicts };
       }
       // Lost the race for the identity: the winner's documents exist now; look again.
@@ -297,27 +319,33 @@ export class CustomerContextStore {
    * @throws {@link CustomerNotFoundError}
    */
   async getCustomer(customerId: string): Promise<Customer> {
-    return toCustomer(await this.#loadCustomer(customerId));
+    return toCustomer(await this.#docs.load(customerId));
   }
 
   /**
    * Links an identity to a customer. Linking an identity the customer already has is a no-op. When the
    * identity belongs to another customer: `onConflict: 'fail'` (default) throws {@link IdentityConflictError};
-   * `'merge'` merges that customer into this one.
+   * `'merge-anonymous'` merges that customer into this one only when it is anonymous (known by web chat ids
+   * alone, no session above `none`, no verified account) and throws {@link IdentityConflictError} otherwise.
+   * Two known customers are never merged here: that needs proof, and an explicit {@link mergeCustomers}.
    */
   async linkIdentity(
     customerId: string,
     identity: IdentityInput,
-    options: { onConflict?: 'fail' | 'merge'; reason?: string } = {},
+    options: { onConflict?: 'fail' | 'merge-anonymous'; reason?: string } = {},
   ): Promise<Customer> {
     const key = this.identityKeyOf(identity);
-    const target = (await this.#loadCustomer(customerId, { fresh: true })).customerId;
+    const target = (await this.#docs.load(customerId, { fresh: true })).customerId;
     const outcome = await this.#linkKey(target, key);
     if (outcome.kind === 'conflict') {
-      if (options.onConflict !== 'merge') throw new IdentityConflictError(key, target, outcome.owner);
+      if (options.onConflict !== 'merge-anonymous') {
+        throw new IdentityConflictError(key, target, outcome.owner);
+      }
+      const owner = await this.#docs.load(outcome.owner, { fresh: true });
+      if (!isAnonymousCustomer(owner)) throw new IdentityConflictError(key, target, outcome.owner);
       return this.mergeCustomers(target, outcome.owner, options.reason ?? 'identity-link');
     }
-    return toCustomer(await this.#loadCustomer(target));
+    return toCustomer(await this.#docs.load(target));
   }
 
   /**
@@ -332,7 +360,7 @@ export class CustomerContextStore {
    */
   async mergeCustomers(keepId: string, mergeId: string, reason: string): Promise<Customer> {
     if (keepId === mergeId) throw new InvalidMergeError('cannot merge a customer into itself');
-    const keep = await this.#readCustomerDoc(keepId);
+    const keep = await this.#docs.read(keepId);
     if (keep === undefined) throw new CustomerNotFoundError(keepId);
     if (keep.mergedInto !== undefined) {
       throw new InvalidMergeError(
@@ -345,13 +373,13 @@ export class CustomerContextStore {
     const merged = await withOptimisticRetry(
       'mergeCustomers',
       async () => {
-        const doc = await this.#readCustomerDoc(mergeId);
+        const doc = await this.#docs.read(mergeId);
         if (doc === undefined) throw new CustomerNotFoundError(mergeId);
         if (doc.mergedInto !== undefined) {
           if (doc.mergedInto === survivor) return doc;
           throw new InvalidMergeError(`customer ${mergeId} was already merged into ${doc.mergedInto}`);
         }
-        await this.#mutateCustomer(
+        await this.#docs.mutate(
           survivor,
           'mergeCustomers',
           (target) => foldInto(target, doc, this.#maxSessions),
@@ -359,7 +387,7 @@ export class CustomerContextStore {
             follow: false,
           },
         );
-        const now = this.#iso();
+        const now = this.#docs.iso();
         const tombstone: CustomerDocument = {
           ...emptyCustomer(doc.customerId, now),
           createdAt: doc.createdAt,
@@ -368,7 +396,7 @@ export class CustomerContextStore {
           mergedAt: now,
           version: doc.version + 1,
         };
-        await this.#replaceCustomer(doc, tombstone);
+        await this.#docs.replace(doc, tombstone);
         return doc;
       },
       this.#retry,
@@ -385,14 +413,14 @@ export class CustomerContextStore {
       customerId: survivor as CustomerId,
       mergedCustomerId: mergeId as CustomerId,
       reason,
-      at: this.#iso(),
+      at: this.#docs.iso(),
       movedIdentities,
       movedTurns,
       movedHandoffs,
       mergedConversationId: merged.foundryConversationId,
     };
     await withThrottleRetry('mergeCustomers', () => this.#transcripts.items.upsert(audit), this.#retry);
-    return toCustomer(await this.#loadCustomer(survivor, { fresh: true }));
+    return toCustomer(await this.#docs.load(survivor, { fresh: true }));
   }
 
   /** The merge audit records of a customer (as survivor), oldest first. */
@@ -413,89 +441,76 @@ export class CustomerContextStore {
   // Sessions, inbound window, consent
   // -------------------------------------------------------------------------------------------
 
-  /** Records a session as started. Idempotent: a known session (even one already ended) is left as it is. */
-  async startSession(customerId: string, channel: Channel, sessionId: string, at?: Date): Promise<Customer> {
-    const startedAt = (at ?? new Date(this.#clock())).toISOString();
-    const doc = await this.#mutateCustomer(customerId, 'startSession', (current) => {
-      if (current.sessions.some((s) => s.channel === channel && s.sessionId === sessionId)) return undefined;
-      const session: Session = { channel, sessionId, startedAt, endedAt: null, status: 'active' };
-      return { ...current, sessions: capSessions([...current.sessions, session], this.#maxSessions) };
-    });
-    return toCustomer(doc);
+  /** See {@link CustomerSessions.startSession}; `at` may be given as the fourth argument, as before. */
+  startSession(
+    customerId: string,
+    channel: Channel,
+    sessionId: string,
+    options: StartSessionOptions | Date = {},
+  ): Promise<Customer> {
+    return this.#sessions.startSession(
+      customerId,
+      channel,
+      sessionId,
+      options instanceof Date ? { at: options } : options,
+    );
   }
 
-  /**
-   * Records a session as ended with `status`. Idempotent: an ended session keeps its first end. An end that
-   * arrives before its start (deliveries are not ordered) records the session as ended.
-   */
-  async endSession(
+  /** See {@link CustomerSessions.raiseAssurance}. */
+  raiseAssurance(
+    customerId: string,
+    channel: Channel,
+    sessionId: string,
+    level: AssuranceLevel,
+    method: AssuranceMethod,
+  ): Promise<Customer> {
+    return this.#sessions.raiseAssurance(customerId, channel, sessionId, level, method);
+  }
+
+  /** See {@link CustomerSessions.endSession}. */
+  endSession(
     customerId: string,
     channel: Channel,
     sessionId: string,
     status: Exclude<SessionStatus, 'active'>,
     at?: Date,
   ): Promise<Customer> {
-    const endedAt = (at ?? new Date(this.#clock())).toISOString();
-    const doc = await this.#mutateCustomer(customerId, 'endSession', (current) => {
-      const existing = current.sessions.find((s) => s.channel === channel && s.sessionId === sessionId);
-      if (existing?.endedAt != null) return undefined;
-      const ended: Session = existing
-        ? { ...existing, endedAt, status }
-        : { channel, sessionId, startedAt: endedAt, endedAt, status };
-      const sessions = existing
-        ? current.sessions.map((s) => (s === existing ? ended : s))
-        : capSessions([...current.sessions, ended], this.#maxSessions);
-      return { ...current, sessions };
-    });
-    return toCustomer(doc);
+    return this.#sessions.endSession(customerId, channel, sessionId, status, at);
+  }
+
+  /** See {@link CustomerSessions.linkVerifiedAccount}. */
+  linkVerifiedAccount(customerId: string, ref: string, method: AssuranceMethod): Promise<Customer> {
+    return this.#sessions.linkVerifiedAccount(customerId, ref, method);
+  }
+
+  /** See {@link CustomerSessions.recordVerificationFailure}. */
+  recordVerificationFailure(customerId: string, limits?: VerificationLimits): Promise<VerificationFailure> {
+    return this.#sessions.recordVerificationFailure(customerId, limits);
   }
 
   /** Records an inbound message on a channel (keeps the latest time; an older one changes nothing). */
   async recordInbound(customerId: string, channel: Channel, at: Date): Promise<Customer> {
-    return toCustomer(await this.#recordInboundDoc(customerId, channel, at));
+    return toCustomer(await this.#sessions.recordInbound(customerId, channel, at));
   }
 
-  /** When the customer last wrote on `channel`, or undefined. */
-  async lastInbound(customerId: string, channel: Channel): Promise<Date | undefined> {
-    const at = (await this.#loadCustomer(customerId)).lastInboundAt[channel];
-    return at === undefined ? undefined : new Date(at);
+  /** See {@link CustomerSessions.lastInbound}. */
+  lastInbound(customerId: string, channel: Channel): Promise<Date | undefined> {
+    return this.#sessions.lastInbound(customerId, channel);
   }
 
-  /**
-   * True when the customer wrote on `channel` within `windowMs` before `now` (WhatsApp: 24 h, inside which
-   * free-form messages may be sent; outside it only approved templates).
-   */
-  async isWithinWindow(
-    customerId: string,
-    channel: Channel,
-    now: Date = new Date(this.#clock()),
-    windowMs: number = WHATSAPP_WINDOW_MS,
-  ): Promise<boolean> {
-    const last = await this.lastInbound(customerId, channel);
-    if (last === undefined) return false;
-    const age = now.getTime() - last.getTime();
-    return age >= 0 && age < windowMs;
+  /** See {@link CustomerSessions.isWithinWindow}. */
+  isWithinWindow(customerId: string, channel: Channel, now?: Date, windowMs?: number): Promise<boolean> {
+    return this.#sessions.isWithinWindow(customerId, channel, now, windowMs);
   }
 
-  /** Records the customer's consent decision for a channel (read it in `customer.consent[channel]`). */
-  async setConsent(
+  /** See {@link CustomerSessions.setConsent}. */
+  setConsent(
     customerId: string,
     channel: Channel,
     granted: boolean,
     options: { at?: Date; source?: string } = {},
   ): Promise<Customer> {
-    const consent: Consent = {
-      granted,
-      at: (options.at ?? new Date(this.#clock())).toISOString(),
-      ...(options.source === undefined ? {} : { source: options.source }),
-    };
-    const doc = await this.#mutateCustomer(customerId, 'setConsent', (current) => {
-      const existing = current.consent[channel];
-      if (existing !== undefined && Date.parse(existing.at) > Date.parse(consent.at)) return undefined;
-      if (existing !== undefined && JSON.stringify(existing) === JSON.stringify(consent)) return undefined;
-      return { ...current, consent: { ...current.consent, [channel]: consent } };
-    });
-    return toCustomer(doc);
+    return this.#sessions.setConsent(customerId, channel, granted, options);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -516,13 +531,13 @@ export class CustomerContextStore {
     create: () => Promise<string>,
     options: { discard?: (conversationId: string) => Promise<void> } = {},
   ): Promise<string> {
-    const cached = await this.#loadCustomer(customerId);
+    const cached = await this.#docs.load(customerId);
     if (cached.foundryConversationId !== null) return cached.foundryConversationId;
     const holder = randomUUID();
     const deadline = performance.now() + this.#waitTimeoutMs;
     let id = cached.customerId;
     for (;;) {
-      const doc = await this.#loadCustomer(id, { fresh: true });
+      const doc = await this.#docs.load(id, { fresh: true });
       id = doc.customerId;
       if (doc.foundryConversationId !== null) return doc.foundryConversationId;
       const now = this.#clock();
@@ -535,11 +550,11 @@ export class CustomerContextStore {
         continue;
       }
       try {
-        await this.#replaceCustomer(doc, {
+        await this.#docs.replace(doc, {
           ...doc,
           conversationLease: { holder, expiresAt: now + this.#leaseMs },
           version: doc.version + 1,
-          updatedAt: this.#iso(),
+          updatedAt: this.#docs.iso(),
         });
         break;
       } catch (error) {
@@ -551,14 +566,16 @@ export class CustomerContextStore {
     try {
       createdId = await create();
     } catch (error) {
-      await this.#mutateCustomer(id, 'getOrCreateConversationId: release', (doc) =>
-        doc.conversationLease?.holder === holder ? { ...doc, conversationLease: null } : undefined,
-      ).catch((releaseError: unknown) =>
-        this.#logger?.warn({ err: releaseError }, 'could not release a conversation lease'),
-      );
+      await this.#docs
+        .mutate(id, 'getOrCreateConversationId: release', (doc) =>
+          doc.conversationLease?.holder === holder ? { ...doc, conversationLease: null } : undefined,
+        )
+        .catch((releaseError: unknown) =>
+          this.#logger?.warn({ err: releaseError }, 'could not release a conversation lease'),
+        );
       throw error;
     }
-    const stored = await this.#mutateCustomer(id, 'getOrCreateConversationId: store', (doc) =>
+    const stored = await this.#docs.mutate(id, 'getOrCreateConversationId: store', (doc) =>
       doc.foundryConversationId === null
         ? {
             ...doc,
@@ -585,7 +602,7 @@ export class CustomerContextStore {
   async recordTurn(customerId: string, turn: TurnInput): Promise<Turn> {
     if (turn.text.length > MAX_TEXT_LENGTH)
       throw new RangeError(`turn text exceeds ${MAX_TEXT_LENGTH} characters`);
-    const owner = (await this.#loadCustomer(customerId)).customerId;
+    const owner = (await this.#docs.load(customerId)).customerId;
     const turnId = turn.turnId ?? randomUUID();
     const doc: TurnDocument = {
       id: `turn:${turnId}`,
@@ -613,7 +630,7 @@ export class CustomerContextStore {
   async recentTurns(customerId: string, n: number): Promise<Turn[]> {
     if (!Number.isInteger(n) || n < 1 || n > 1000)
       throw new RangeError('n must be an integer from 1 to 1000');
-    const owner = (await this.#loadCustomer(customerId)).customerId;
+    const owner = (await this.#docs.load(customerId)).customerId;
     // The partitionKey option alone is not enough locally (the emulator ignores it): filter in WHERE too.
     const { resources } = await withThrottleRetry(
       'recentTurns',
@@ -648,7 +665,7 @@ export class CustomerContextStore {
       throw new RangeError(`summary exceeds ${MAX_TEXT_LENGTH} characters`);
     }
     const patch = collectedDataSchema.parse(collectedDataPatch);
-    const doc = await this.#mutateCustomer(customerId, 'updateSummary', (current) => {
+    const doc = await this.#docs.mutate(customerId, 'updateSummary', (current) => {
       const next = {
         ...current,
         summary: summary ?? current.summary,
@@ -677,12 +694,20 @@ export class CustomerContextStore {
     customerId: string,
     toChannel: Channel,
     ttlSeconds = 900,
-    options: { fromChannel?: Channel; reason?: string; handoffId?: string; expiresAt?: Date } = {},
+    options: {
+      fromChannel?: Channel;
+      reason?: string;
+      handoffId?: string;
+      expiresAt?: Date;
+      /** The level the redeeming session inherits; default: the newest session on `fromChannel`. */
+      issuerAssurance?: AssuranceLevel;
+    } = {},
   ): Promise<IssuedHandoffToken> {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) {
       throw new RangeError('ttlSeconds must be an integer from 1 to 86400');
     }
-    const owner = (await this.#loadCustomer(customerId)).customerId;
+    const ownerDoc = await this.#docs.load(customerId);
+    const owner = ownerDoc.customerId;
     const now = this.#clock();
     const handoffId = options.handoffId ?? `ho_${randomUUID()}`;
     const expiresAt = options.expiresAt?.getTime() ?? now + ttlSeconds * 1000;
@@ -700,6 +725,7 @@ export class CustomerContextStore {
       expiresAt: new Date(expiresAt).toISOString(),
       redeemedAt: null,
       redeemedBy: null,
+      issuerAssurance: options.issuerAssurance ?? issuingAssurance(ownerDoc, options.fromChannel),
     };
     try {
       await withThrottleRetry('issueHandoffToken', () => this.#handoffs.items.create(doc), this.#retry);
@@ -719,14 +745,15 @@ export class CustomerContextStore {
    * @throws {@link TokenInvalidError} tampered, foreign, unknown or wrong-channel token
    * @throws {@link TokenExpiredError} genuine but expired
    * @throws {@link TokenUsedError} already redeemed
-   * @throws {@link IdentityConflictError} the identity belongs to another customer (unless `onConflict: 'merge'`;
+   * @throws {@link IdentityConflictError} the identity belongs to another customer (with `'merge-anonymous'`: to
+   *   a customer who is not anonymous;
    *   the token stays redeemable)
    */
   async redeemHandoffToken(
     token: string,
     identity: IdentityInput,
-    options: { channel?: Channel; onConflict?: 'fail' | 'merge' } = {},
-  ): Promise<Customer> {
+    options: { channel?: Channel; onConflict?: 'fail' | 'merge-anonymous' } = {},
+  ): Promise<RedeemedHandoff> {
     const claims = this.#tokens.verify(token, this.#clock());
     if (options.channel !== undefined && options.channel !== claims.toChannel) {
       throw new TokenInvalidError('issued for another channel');
@@ -746,7 +773,7 @@ export class CustomerContextStore {
         const next: HandoffDocument = {
           ...stripEtag(handoff),
           status: 'redeemed',
-          redeemedAt: this.#iso(),
+          redeemedAt: this.#docs.iso(),
           redeemedBy: key,
         };
         const { resource } = await this.#handoffs
@@ -757,10 +784,11 @@ export class CustomerContextStore {
       this.#retry,
     );
     try {
-      return await this.linkIdentity(redeemed.customerId, identity, {
+      const customer = await this.linkIdentity(redeemed.customerId, identity, {
         onConflict: options.onConflict ?? 'fail',
         reason: `handoff ${redeemed.id}`,
       });
+      return { ...customer, handoff: { handoffId: redeemed.id, assurance: redeemed.issuerAssurance } };
     } catch (error) {
       // Give the token back, so the customer can try again once the conflict is sorted out.
       await this.#handoffs
@@ -778,7 +806,7 @@ export class CustomerContextStore {
 
   /** The handoff records of a customer (token hashes, statuses). */
   async handoffs(customerId: string): Promise<Omit<HandoffDocument, '_etag'>[]> {
-    const owner = (await this.#loadCustomer(customerId)).customerId;
+    const owner = (await this.#docs.load(customerId)).customerId;
     const { resources } = await this.#handoffs.items
       .query({
         query: "SELECT * FROM c WHERE c.customerId = @id AND c.type = 'handoff'",
@@ -803,9 +831,9 @@ export class CustomerContextStore {
    * the survivor. Returns the Foundry conversation ids for the caller to delete. Idempotent.
    */
   async eraseCustomer(customerId: string): Promise<ErasedCustomer> {
-    let doc = await this.#readCustomerDoc(customerId);
+    let doc = await this.#docs.read(customerId);
     for (let depth = 0; doc?.mergedInto !== undefined && depth < MAX_MERGE_DEPTH; depth += 1) {
-      doc = await this.#readCustomerDoc(doc.mergedInto);
+      doc = await this.#docs.read(doc.mergedInto);
     }
     const id = doc?.customerId ?? customerId;
     const identityKeys = new Set<string>(doc?.identities ?? []);
@@ -815,7 +843,7 @@ export class CustomerContextStore {
       if (resource !== undefined && (resource as { customerId?: unknown }).customerId === id) {
         await this.#deleteIgnoringMissing(this.#identities, key, key);
       }
-      await this.#cacheDelete(identityCacheKey(key));
+      await this.#docs.cacheDelete(identityCacheKey(key));
     }
     for (const container of [this.#transcripts, this.#handoffs]) {
       for (const raw of await this.#queryByCustomer(container, id)) {
@@ -830,11 +858,11 @@ export class CustomerContextStore {
       .fetchAll();
     for (const tombstone of tombstones) {
       await this.#deleteIgnoringMissing(this.#customers, tombstone.id, tombstone.id);
-      await this.#cacheSet(customerKey(tombstone.id), tombstone.version + 1, null);
+      await this.#docs.cacheSet(customerKey(tombstone.id), tombstone.version + 1, null);
     }
     if (doc !== undefined) {
       await this.#deleteIgnoringMissing(this.#customers, id, id);
-      await this.#cacheSet(customerKey(id), doc.version + 1, null);
+      await this.#docs.cacheSet(customerKey(id), doc.version + 1, null);
     }
     return {
       customerId: id,
@@ -848,100 +876,12 @@ export class CustomerContextStore {
   // Internals
   // -------------------------------------------------------------------------------------------
 
-  #iso(): string {
-    return new Date(this.#clock()).toISOString();
-  }
-
-  async #readCustomerDoc(customerId: string): Promise<CustomerDocument | undefined> {
-    const { resource } = await withThrottleRetry(
-      'read customer',
-      () => this.#customers.item(customerId, customerId).read(),
-      this.#retry,
-    );
-    if (resource === undefined) return undefined;
-    const doc = parseDocument(customerDocumentSchema, 'customers', resource);
-    await this.#cacheSet(customerKey(doc.customerId), doc.version, stripEtag(doc));
-    return doc;
-  }
-
-  /**
-   * The customer document, following merges to the survivor. From the cache unless `fresh` (a fresh read has
-   * an ETag for a conditional write).
-   */
-  async #loadCustomer(customerId: string, options: { fresh?: boolean } = {}): Promise<CustomerDocument> {
-    let id = customerId;
-    for (let depth = 0; depth < MAX_MERGE_DEPTH; depth += 1) {
-      let doc: CustomerDocument | undefined;
-      const cached = options.fresh ? undefined : await this.#cacheGet(customerKey(id));
-      if (cached !== undefined) {
-        if (cached.value === null) throw new CustomerNotFoundError(customerId);
-        doc = parseDocument(customerDocumentSchema, 'customers (cache)', cached.value);
-      } else {
-        doc = await this.#readCustomerDoc(id);
-      }
-      if (doc === undefined) throw new CustomerNotFoundError(customerId);
-      if (doc.mergedInto === undefined) return doc;
-      id = doc.mergedInto;
-    }
-    throw new CustomerNotFoundError(customerId);
-  }
-
-  /**
-   * Read-modify-write of a customer with If-Match and bounded retries on 412. `change` returns the next
-   * document (version and `updatedAt` are set here) or undefined for "nothing to change". Follows merges
-   * unless `follow: false`.
-   */
-  async #mutateCustomer(
-    customerId: string,
-    operation: string,
-    change: (current: CustomerDocument) => CustomerDocument | undefined,
-    options: { follow?: boolean } = {},
-  ): Promise<CustomerDocument> {
-    return withOptimisticRetry(
-      operation,
-      async () => {
-        const current =
-          options.follow === false
-            ? await this.#readCustomerDoc(customerId)
-            : await this.#loadCustomer(customerId, { fresh: true });
-        if (current === undefined) throw new CustomerNotFoundError(customerId);
-        const next = change(current);
-        if (next === undefined) return current;
-        return this.#replaceCustomer(current, {
-          ...next,
-          version: current.version + 1,
-          updatedAt: this.#iso(),
-        });
-      },
-      this.#retry,
-    );
-  }
-
-  /** If-Match replace of a customer document, then the cache moves forward to it. Throws 412 as is. */
-  async #replaceCustomer(current: CustomerDocument, next: CustomerDocument): Promise<CustomerDocument> {
-    const { resource } = await this.#customers
-      .item(current.customerId, current.customerId)
-      .replace(stripEtag(next), { accessCondition: { type: 'IfMatch', condition: current._etag ?? '' } });
-    const stored = parseDocument(customerDocumentSchema, 'customers', resource);
-    await this.#cacheSet(customerKey(stored.customerId), stored.version, stripEtag(stored));
-    return stored;
-  }
-
-  async #recordInboundDoc(customerId: string, channel: Channel, at: Date): Promise<CustomerDocument> {
-    const iso = at.toISOString();
-    return this.#mutateCustomer(customerId, 'recordInbound', (current) => {
-      const previous = current.lastInboundAt[channel];
-      if (previous !== undefined && Date.parse(previous) >= at.getTime()) return undefined;
-      return { ...current, lastInboundAt: { ...current.lastInboundAt, [channel]: iso } };
-    });
-  }
-
   /** The customer an identity resolves to (the survivor, after merges), or undefined. Heals dangling identities. */
   async #customerOfIdentity(key: string): Promise<CustomerDocument | undefined> {
-    const cached = await this.#cacheGet(identityCacheKey(key));
+    const cached = await this.#docs.cacheGet(identityCacheKey(key));
     if (typeof cached?.value === 'string') {
       try {
-        return await this.#loadCustomer(cached.value);
+        return await this.#docs.load(cached.value);
       } catch (error) {
         if (!(error instanceof CustomerNotFoundError)) throw error;
         // A stale mapping to an erased customer: ask Cosmos.
@@ -950,7 +890,7 @@ export class CustomerContextStore {
     const identity = await this.#readIdentity(key);
     if (identity === undefined) return undefined;
     try {
-      return await this.#loadCustomer(identity.customerId);
+      return await this.#docs.load(identity.customerId);
     } catch (error) {
       if (!(error instanceof CustomerNotFoundError)) throw error;
       // The identity points at a customer that no longer exists (an erase in progress or interrupted):
@@ -961,7 +901,7 @@ export class CustomerContextStore {
         .catch((deleteError: unknown) => {
           if (!isPreconditionFailed(deleteError) && !isNotFound(deleteError)) throw deleteError;
         });
-      await this.#cacheDelete(identityCacheKey(key));
+      await this.#docs.cacheDelete(identityCacheKey(key));
       return undefined;
     }
   }
@@ -974,13 +914,13 @@ export class CustomerContextStore {
     );
     if (resource === undefined) return undefined;
     const doc = parseDocument(identityDocumentSchema, 'identities', resource);
-    await this.#cacheSet(identityCacheKey(key), doc.version, doc.customerId);
+    await this.#docs.cacheSet(identityCacheKey(key), doc.version, doc.customerId);
     return doc;
   }
 
   /** Creates a customer and then its identity; undefined when another caller's identity won the race. */
   async #createCustomer(key: IdentityKey, hints: ResolveHints): Promise<CustomerDocument | undefined> {
-    const now = this.#iso();
+    const now = this.#docs.iso();
     const id = newCustomerId(this.#clock());
     const doc: CustomerDocument = {
       ...emptyCustomer(id, now),
@@ -1012,8 +952,8 @@ export class CustomerContextStore {
       return undefined;
     }
     const stored = parseDocument(customerDocumentSchema, 'customers', resource);
-    await this.#cacheSet(customerKey(id), stored.version, stripEtag(stored));
-    await this.#cacheSet(identityCacheKey(key), identity.version, id);
+    await this.#docs.cacheSet(customerKey(id), stored.version, stripEtag(stored));
+    await this.#docs.cacheSet(identityCacheKey(key), identity.version, id);
     return stored;
   }
 
@@ -1046,7 +986,7 @@ export class CustomerContextStore {
           type: 'identity',
           customerId: customerId as CustomerId,
           version: 1,
-          createdAt: this.#iso(),
+          createdAt: this.#docs.iso(),
         };
         try {
           await withThrottleRetry('linkIdentity', () => this.#identities.items.create(doc), this.#retry);
@@ -1054,13 +994,13 @@ export class CustomerContextStore {
           if (isConflict(error)) continue;
           throw error;
         }
-        await this.#cacheSet(identityCacheKey(key), doc.version, customerId);
+        await this.#docs.cacheSet(identityCacheKey(key), doc.version, customerId);
         await this.#addIdentityToCustomer(customerId, key);
         return { kind: 'linked' };
       }
       let owner: string | undefined;
       try {
-        owner = (await this.#loadCustomer(identity.customerId, { fresh: true })).customerId;
+        owner = (await this.#docs.load(identity.customerId, { fresh: true })).customerId;
       } catch (error) {
         if (!(error instanceof CustomerNotFoundError)) throw error;
       }
@@ -1085,7 +1025,7 @@ export class CustomerContextStore {
 
   async #addIdentityToCustomer(customerId: string, key: IdentityKey): Promise<boolean> {
     let changed = false;
-    await this.#mutateCustomer(customerId, 'linkIdentity', (doc) => {
+    await this.#docs.mutate(customerId, 'linkIdentity', (doc) => {
       if (doc.identities.includes(key)) return undefined;
       changed = true;
       return { ...doc, identities: [...doc.identities, key] };
@@ -1103,7 +1043,7 @@ export class CustomerContextStore {
     await this.#identities
       .item(identity.id, identity.id)
       .replace(next, { accessCondition: { type: 'IfMatch', condition: identity._etag ?? '' } });
-    await this.#cacheSet(identityCacheKey(identity.id), next.version, customerId);
+    await this.#docs.cacheSet(identityCacheKey(identity.id), next.version, customerId);
   }
 
   async #repointIdentities(fromId: string, toId: string, known: readonly string[]): Promise<string[]> {
@@ -1185,57 +1125,6 @@ export class CustomerContextStore {
       if (!isNotFound(error)) throw error;
     }
   }
-
-  // The cache is an optimisation: its failures are logged, never fatal. A failed forward move deletes the key.
-  async #cacheGet(key: string) {
-    try {
-      return await this.#cache.get(key);
-    } catch (error) {
-      this.#logger?.warn({ err: error, key }, 'context cache read failed; reading Cosmos');
-      return undefined;
-    }
-  }
-
-  async #cacheSet(key: string, version: number, value: unknown): Promise<void> {
-    try {
-      await this.#cache.setIfNewer(key, version, value);
-    } catch (error) {
-      this.#logger?.warn({ err: error, key }, 'context cache write failed; removing the key');
-      await this.#cacheDelete(key);
-    }
-  }
-
-  async #cacheDelete(key: string): Promise<void> {
-    try {
-      await this.#cache.delete(key);
-    } catch (error) {
-      this.#logger?.error(
-        { err: error, key },
-        'context cache delete failed; the entry may be stale until its TTL',
-      );
-    }
-  }
-}
-
-function emptyCustomer(id: string, now: string): CustomerDocument {
-  return {
-    id: id as CustomerId,
-    type: 'customer',
-    customerId: id as CustomerId,
-    displayName: null,
-    identities: [],
-    foundryConversationId: null,
-    mergedConversationIds: [],
-    conversationLease: null,
-    summary: null,
-    collectedData: {},
-    sessions: [],
-    consent: {},
-    lastInboundAt: {},
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
 }
 
 /** Folds a merged customer's data into the survivor (survivor wins); undefined when nothing changes. */
@@ -1284,32 +1173,20 @@ function foldInto(
   return JSON.stringify(next) === JSON.stringify(keep) ? undefined : next;
 }
 
-/** Keeps at most `max` sessions, dropping the oldest ended ones first. */
-function capSessions(sessions: Session[], max: number): Session[] {
-  let result = sessions;
-  while (result.length > max) {
-    const index = result.findIndex((s) => s.endedAt !== null);
-    result = result.filter((_, i) => i !== Math.max(index, 0));
-  }
-  return result;
-}
-
-function stripEtag<T extends { _etag?: string }>(doc: T): Omit<T, '_etag'> {
-  const { _etag, ...rest } = doc as T & {
-    _rid?: unknown;
-    _self?: unknown;
-    _ts?: unknown;
-    _attachments?: unknown;
-  };
-  return rest;
-}
-
-function toCustomer(doc: CustomerDocument): Customer {
-  const { id, type, _etag, conversationLease, mergedInto, mergedAt, ...customer } = doc;
-  return customer;
-}
-
 function toTurn(doc: TurnDocument): Turn {
   const { id, type, _etag, ...turn } = doc;
   return turn;
+}
+
+/**
+ * The assurance a handoff link carries: that of the customer's newest session on the channel the handoff
+ * leaves (a caller-ID call: `asserted`; a WhatsApp chat: `channel-verified`; a verified session: `verified`).
+ * WhatsApp vouches for the number even when no session was recorded.
+ */
+function issuingAssurance(customer: CustomerDocument, fromChannel: Channel | undefined): AssuranceLevel {
+  if (fromChannel === undefined) return 'none';
+  const sessions = customer.sessions.filter((s) => s.channel === fromChannel);
+  const newest = sessions.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))[0];
+  if (newest !== undefined) return newest.assurance;
+  return fromChannel === 'whatsapp' ? 'channel-verified' : 'none';
 }

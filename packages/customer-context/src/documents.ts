@@ -1,4 +1,4 @@
-import { Channel, collectedData, customerId, identityKeySchema } from '@omni/contracts';
+import { AssuranceLevel, Channel, collectedData, customerId, identityKeySchema } from '@omni/contracts';
 import { z } from 'zod';
 import { CorruptDocumentError } from './errors.js';
 
@@ -16,6 +16,10 @@ export const sessionSchema = z.object({
   startedAt: isoString,
   endedAt: isoString.nullable(),
   status: SessionStatus,
+  /** How sure we are who the person in this session is (documents written before levels existed: `none`). */
+  assurance: AssuranceLevel.default('none'),
+  /** How the level was reached (`caller-id`, `whatsapp`, `handoff-link`, `knowledge-check`, `one-time-code`). */
+  assuranceMethod: z.string().nullable().default(null),
 });
 /** One session of a customer on a channel. */
 export type Session = z.infer<typeof sessionSchema>;
@@ -48,6 +52,18 @@ export const customerDocumentSchema = z.object({
   sessions: z.array(sessionSchema),
   consent: perChannel(consentSchema),
   lastInboundAt: perChannel(isoString),
+  /**
+   * Accounts (`account:<number>`, `order:<id>`) linked to this customer after a verification in some session;
+   * a tool discloses or changes only these.
+   */
+  verifiedAccounts: z
+    .array(z.object({ ref: z.string().min(1), linkedAt: isoString, method: z.string() }))
+    .default([]),
+  /** Failed verification attempts in a row, and the lock-out they caused. */
+  verificationFailures: z
+    .object({ count: z.number().int().nonnegative(), lockedUntil: isoString.nullable() })
+    .nullable()
+    .default(null),
   /** Incremented by every write; the cache only moves forward in it. */
   version: z.number().int().nonnegative(),
   createdAt: isoString,
@@ -127,6 +143,8 @@ export const handoffDocumentSchema = z.object({
   expiresAt: isoString,
   redeemedAt: isoString.nullable(),
   redeemedBy: z.string().nullable(),
+  /** The assurance of the session that asked for the handoff; the redeeming session inherits it. */
+  issuerAssurance: AssuranceLevel.default('none'),
   _etag: z.string().optional(),
 });
 /** A handoff document as stored. */

@@ -32,18 +32,29 @@ export {
   DEFAULT_COSMOS_DATABASE,
 } from './cosmos.js';
 export {
-  type Customer,
   CustomerContextStore,
   type CustomerContextStoreOptions,
   type ErasedCustomer,
   type IdentityInput,
   type IssuedHandoffToken,
+  type RedeemedHandoff,
   type ResolvedCustomer,
   type ResolveHints,
   type Turn,
   type TurnInput,
-  WHATSAPP_WINDOW_MS,
 } from './customer-context-store.js';
+export { type Customer, CustomerDocuments, toCustomer } from './customer-documents.js';
+export {
+  type AssuranceMethod,
+  CustomerSessions,
+  isAnonymousCustomer,
+  type StartSessionOptions,
+  sessionAssurance,
+  type VerificationFailure,
+  type VerificationLimits,
+  verificationLockedUntil,
+  WHATSAPP_WINDOW_MS,
+} from './customer-sessions.js';
 export {
   type Consent,
   type CustomerDocument,

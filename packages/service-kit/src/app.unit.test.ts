@@ -35,6 +35,19 @@ describe('health endpoints', () => {
     expect(Object.keys(res.json().checks)).toEqual(['cosmos', 'servicebus']);
   });
 
+  it('given a check that resolves a note, when /readyz is called, then it is ready and the note is reported', async () => {
+    const app = build();
+    app.readiness.register('cosmos', async () => {});
+    app.readiness.register('whatsapp-channel', async () => 'WhatsApp not registered');
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().checks['whatsapp-channel']).toMatchObject({
+      ok: true,
+      note: 'WhatsApp not registered',
+    });
+    expect(res.json().checks.cosmos.note).toBeUndefined();
+  });
+
   it('given a failing, a false and a hanging check, when /readyz is called, then 503 names each failing dependency', async () => {
     const app = build();
     app.readiness.register('cosmos', async () => {});

@@ -27,6 +27,16 @@ export {
   unauthorized,
 } from './problem.js';
 export {
+  assertRateLimitConfig,
+  type BucketState,
+  type RateLimitConfig,
+  type RateLimitDecision,
+  type RequestLimit,
+  RequestRateLimiter,
+  SenderRateLimiter,
+  takeToken,
+} from './rate-limit.js';
+export {
   type CheckResult,
   type ReadinessCheck,
   ReadinessRegistry,

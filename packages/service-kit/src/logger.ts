@@ -42,14 +42,37 @@ export function maskPhoneNumbersIn(text: string): string {
   });
 }
 
-/** Masks phone numbers in every string of a log object, down to a few levels. */
-function maskDeep(value: unknown, depth: number): unknown {
+/**
+ * Keys whose values are customer content at any depth (a message's `text` inside an event inside a log
+ * object, a model-written escalation `reason`): replaced wholesale, since pino's redact paths only reach fixed
+ * depths.
+ */
+const CONTENT_KEYS = new Set([
+  'text',
+  'body',
+  'summary',
+  'transcript',
+  'collectedData',
+  'content',
+  'reason',
+  'replies',
+]);
+
+/**
+ * Redacts a log object down to a few levels: content keys are replaced, phone numbers in every other string
+ * are masked to their last 4 digits. Errors are serialized first (message, stack and the properties an SDK
+ * error carries, such as a request body), so they get the same treatment.
+ */
+export function redactLogValue(value: unknown, depth = 6): unknown {
   if (typeof value === 'string') return maskPhoneNumbersIn(value);
-  if (depth <= 0 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
-  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth - 1));
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return redactLogValue(pino.stdSerializers.err(value), depth);
+  if (depth <= 0) return REDACTED;
+  if (Array.isArray(value)) return value.map((v) => redactLogValue(v, depth - 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth - 1);
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = CONTENT_KEYS.has(k) && v !== null && v !== undefined ? REDACTED : redactLogValue(v, depth - 1);
+  }
   return out;
 }
 
@@ -88,7 +111,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     base: { service: options.service },
     redact: { paths: CONTENT_PATHS, censor: REDACTED },
     formatters: {
-      log: (object) => maskDeep(object, 4) as Record<string, unknown>,
+      log: (object) => redactLogValue(object) as Record<string, unknown>,
     },
     hooks: {
       logMethod(args, method) {
@@ -103,7 +126,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
         url: req.url ? redactUrl(req.url) : undefined,
       }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
+      err: (error: Error) => redactLogValue(error),
     },
   };
   if (options.pretty && !options.destination) {

@@ -56,4 +56,31 @@ describe('createLogger', () => {
     expect(line.customerId).toBe('cust_1');
     expect(JSON.stringify(lines)).not.toContain('4255550123');
   });
+
+  it('given content nested deep, an error whose message, stack and properties carry a number and a body, and an escalation reason, when logged, then none of it reaches the line', async () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('send to +447700900123 failed: "I can\'t pay my bill"'), {
+      request: { body: '{"to":"+447700900123","text":"my address is 14 Cardigan Road"}' },
+    });
+    logger.error(
+      {
+        err: error,
+        event: { data: { message: { text: 'my address is 14 Cardigan Road', summary: 'owes money' } } },
+        reason: 'customer says they are in hospital and cannot pay',
+        customerId: 'cust_1',
+      },
+      'turn failed',
+    );
+    await new Promise((r) => setImmediate(r));
+    const out = JSON.stringify(lines);
+    expect(out).not.toContain('447700900123');
+    expect(out).not.toContain('Cardigan');
+    expect(out).not.toContain('hospital');
+    expect(out).not.toContain('owes money');
+    const line = lines[0] as { err: { message: string; stack: string; type: string }; customerId: string };
+    expect(line.err.message).toContain('+********0123');
+    expect(line.err.stack).toContain('+********0123');
+    expect(line.err.type).toBe('Error');
+    expect(line.customerId).toBe('cust_1');
+  });
 });

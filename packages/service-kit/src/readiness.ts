@@ -1,4 +1,7 @@
-/** A dependency check: resolves when the dependency can be used; throws, or resolves `false`, when not. */
+/**
+ * A dependency check: resolves when the dependency can be used; throws, or resolves `false`, when not. Resolving
+ * a non-empty string means usable but degraded: the string is reported as the check's `note`.
+ */
 export type ReadinessCheck = () => Promise<unknown>;
 
 /** The outcome of one check. */
@@ -6,6 +9,8 @@ export interface CheckResult {
   ok: boolean;
   durationMs: number;
   error?: string;
+  /** Ready, but degraded: what is missing (e.g. a channel not registered yet). */
+  note?: string;
 }
 
 /** The outcome of all checks. */
@@ -53,8 +58,9 @@ async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<CheckRe
   try {
     const result = await Promise.race([check(), timeout]);
     const durationMs = Math.round(performance.now() - started);
-    return result === false
-      ? { ok: false, durationMs, error: 'reported not ready' }
+    if (result === false) return { ok: false, durationMs, error: 'reported not ready' };
+    return typeof result === 'string' && result !== ''
+      ? { ok: true, durationMs, note: result }
       : { ok: true, durationMs };
   } catch (error) {
     const durationMs = Math.round(performance.now() - started);

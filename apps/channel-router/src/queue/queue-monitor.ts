@@ -154,6 +154,16 @@ export class QueueMonitor {
       }
       case 'escalation.requested': {
         const data = event.data;
+        // At most one open escalation per customer: a second request while one waits (a retried turn, a
+        // customer asking again, a loop) adds nothing to the human queue.
+        const waiting = await this.#o.state.snapshot(this.#o.messagingQueue);
+        if (waiting.items.some((item) => item.customerId === data.customerId)) {
+          this.#o.logger?.info(
+            { customerId: data.customerId, escalationId: data.escalationId },
+            'escalation ignored: the customer already waits for a person',
+          );
+          return;
+        }
         await this.#o.state.enqueue({
           id: `escalation:${data.escalationId}`,
           queue: this.#o.messagingQueue,

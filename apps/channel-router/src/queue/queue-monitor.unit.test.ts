@@ -237,4 +237,31 @@ describe('queue monitor', () => {
     });
     expect(h.published.some((event) => event.type === 'call.assigned')).toBe(false);
   });
+
+  it('given a customer already waiting for a person, when they escalate again (another id), then the human queue still holds one item for them', async () => {
+    const state = new MemoryQueueState();
+    const h = harness(state);
+    const escalate = (id: string) =>
+      h.monitor.handle(
+        createEvent(
+          'escalation.requested',
+          {
+            escalationId: id,
+            customerId: CUSTOMER,
+            channel: 'whatsapp',
+            reason: 'asked for a person',
+            summary: 'Wants a person.',
+            collectedData: {},
+            priority: 4,
+            requestedAt: new Date(T0).toISOString(),
+          },
+          { source: '/apps/whatsapp-adapter', correlationId: id },
+        ),
+      );
+    await escalate('esc-a');
+    await escalate('esc-b');
+    await escalate('esc-c');
+    const snapshot = await state.snapshot('support');
+    expect(snapshot.items.filter((item) => item.customerId === CUSTOMER)).toHaveLength(1);
+  });
 });

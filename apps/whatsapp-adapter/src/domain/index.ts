@@ -1,6 +1,5 @@
 export * from './delivery.js';
 export * from './handoff-notice.js';
 export * from './inbound.js';
-export * from './rate-limit.js';
 export * from './replies.js';
 export * from './split.js';

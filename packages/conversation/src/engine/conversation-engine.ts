@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CollectedData } from '@omni/contracts';
+import type { AssuranceLevel, CollectedData } from '@omni/contracts';
 import type { Logger } from 'pino';
 import { type EngineAction, EscalateToHumanAction, isEngineAction } from '../actions.js';
 import {
@@ -8,6 +8,7 @@ import {
   BudgetTracker,
   evaluateBudget,
   type ModelPrice,
+  type TokenUsage,
 } from '../budget.js';
 import type { Classifier } from '../classification.js';
 import {
@@ -28,6 +29,7 @@ import { shouldClassify } from '../handoff-phrases.js';
 import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
 import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
 import { type ConversationSettings, effectiveRouting } from '../settings.js';
+import { BUSY_REPLY, MemorySpendBreaker, type SpendBreaker } from '../spend-breaker.js';
 import {
   type FunctionToolDefinition,
   invokeTool,
@@ -35,6 +37,7 @@ import {
   type ToolContext,
   type ToolRegistry,
 } from '../tools/tool-registry.js';
+import { type AccountDirectory, demoAccountDirectory, type PendingVerification } from '../verification.js';
 import { styleReply } from './channel-style.js';
 import {
   type ConversationStore,
@@ -42,6 +45,7 @@ import {
   publicCollectedData,
   type StoredTurn,
 } from './conversation-store.js';
+import { VerificationGate, type VerificationOutcome } from './verification-gate.js';
 
 /** One user message into the engine. */
 export interface TurnInput {
@@ -60,6 +64,11 @@ export interface TurnInput {
    * showing a reply as it grows. A preview only: the turn's `replies` are what the channel keeps and sends.
    */
   readonly onTextDelta?: (delta: string) => void;
+  /**
+   * What the channel itself vouches for about the person on this message (WhatsApp: `channel-verified`; a call
+   * with caller ID: `asserted`; web chat: `none`). The engine raises it with what is stored for the session.
+   */
+  readonly assurance?: AssuranceLevel;
 }
 
 /** Something that happened during a turn, for logs, metrics and tests. */
@@ -95,7 +104,8 @@ export type EngineEvent =
       readonly spentUsd: number;
       readonly model?: string;
     }
-  | { readonly type: 'replayed'; readonly turnId: string };
+  | { readonly type: 'replayed'; readonly turnId: string }
+  | { readonly type: 'verification'; readonly outcome: VerificationOutcome };
 
 /** The engine's answer to one user message. */
 export interface TurnResult {
@@ -133,7 +143,12 @@ export interface ConversationEngineOptions {
   /** Routing overrides and the budget limit (`conversationSettingsFromEnv`). */
   readonly settings: Pick<
     ConversationSettings,
-    'lazyClassification' | 'defaultDomain' | 'contextTransferTurns' | 'budgetLimitUsd'
+    | 'lazyClassification'
+    | 'defaultDomain'
+    | 'contextTransferTurns'
+    | 'budgetLimitUsd'
+    | 'budgetScope'
+    | 'tokensPerMinute'
   >;
   readonly driver: ConversationDriver;
   readonly store: ConversationStore;
@@ -151,6 +166,10 @@ export interface ConversationEngineOptions {
   readonly prices?: Readonly<Record<string, ModelPrice>>;
   /** Stored turns loaded per turn as history (the transfer then keeps the configured last N). Default 50. */
   readonly historyLimit?: number;
+  /** The records knowledge checks are answered against. Default: the demo accounts. */
+  readonly accounts?: AccountDirectory;
+  /** The global limit on model tokens per minute. Default: in memory, `settings.tokensPerMinute`. */
+  readonly spendBreaker?: SpendBreaker;
 }
 
 /** The engine's per-customer state, kept in the collected data under {@link ENGINE_STATE_KEYS}. */
@@ -185,6 +204,17 @@ interface TurnRun {
   readonly at: Date;
   budget: BudgetState;
   clarifications: number;
+  /** The request the agents work on: the user's text, or the request a passed verification resumes. */
+  text: string;
+  /** The session's assurance level (see {@link VerificationGate}). */
+  assurance: AssuranceLevel;
+  readonly verifiedAccounts: string[];
+  /** A gated call was refused: the engine asks the customer to verify instead of the agent answering. */
+  challenge: { readonly accountRef: string | null } | undefined;
+  /** The pending verification to store (undefined keeps it, null clears it). */
+  pending: PendingVerification | null | undefined;
+  /** What this turn's budget covers (see `BUDGET_SCOPE`). */
+  readonly scope: string;
 }
 
 const APOLOGY_ESCALATION =
@@ -218,6 +248,8 @@ export class ConversationEngine {
   readonly #budget: BudgetTracker;
   readonly #loopGuard: LoopGuard;
   readonly #historyLimit: number;
+  readonly #gate: VerificationGate;
+  readonly #breaker: SpendBreaker;
 
   constructor(options: ConversationEngineOptions) {
     this.#scenario = options.scenario;
@@ -234,6 +266,9 @@ export class ConversationEngine {
     this.#budget = new BudgetTracker(options.settings.budgetLimitUsd, options.prices);
     this.#loopGuard = LoopGuard.forScenario(options.scenario);
     this.#historyLimit = options.historyLimit ?? 50;
+    this.#gate = new VerificationGate(this.#store, options.accounts ?? demoAccountDirectory, this.#clock);
+    this.#breaker =
+      options.spendBreaker ?? new MemorySpendBreaker(options.settings.tokensPerMinute ?? 400_000);
   }
 
   /** The scenario the engine runs. */
@@ -314,7 +349,20 @@ export class ConversationEngine {
       collectedData,
     });
     const patch = publicCollectedData(summary.collectedData);
-    await this.#store.updateSummary(customerId, summary.summary, patch);
+    // The summary's model call counts against the budget of the session (or day) that asked for it.
+    let spend: CollectedData = {};
+    if (summary.usage !== undefined) {
+      const scope = customer.collectedData[ENGINE_STATE_KEYS.budgetScope];
+      const before = this.#readState(customer.collectedData, typeof scope === 'string' ? scope : '').budget;
+      const after = this.#budget.record(before, summary.model ?? this.#model, summary.usage);
+      await this.#breaker.record(summary.usage.inputTokens + summary.usage.outputTokens, this.#clock());
+      spend = {
+        [ENGINE_STATE_KEYS.spentUsd]: after.spentUsd,
+        [ENGINE_STATE_KEYS.inputTokens]: after.inputTokens,
+        [ENGINE_STATE_KEYS.outputTokens]: after.outputTokens,
+      };
+    }
+    await this.#store.updateSummary(customerId, summary.summary, { ...patch, ...spend });
     const data = Object.entries({ ...collectedData, ...patch }).filter(([, v]) => v !== null && v !== '');
     const note = [
       `[Handoff summary] ${summary.summary}`,
@@ -334,9 +382,18 @@ export class ConversationEngine {
     );
   }
 
-  #readState(data: CollectedData): EngineState {
+  /** What one budget covers: this session (default), or the customer's UTC day. */
+  #scopeOf(input: { channel: string; sessionId: string }): string {
+    return this.#settings.budgetScope === 'day'
+      ? `day:${new Date(this.#clock()).toISOString().slice(0, 10)}`
+      : `session:${input.channel}:${input.sessionId}`;
+  }
+
+  #readState(data: CollectedData, scope: string): EngineState {
     const agentId = data[ENGINE_STATE_KEYS.agentId];
-    const spentUsd = num(data[ENGINE_STATE_KEYS.spentUsd], 0);
+    // Spend of another session (or day) does not count: a budget is never for a customer's whole life.
+    const sameScope = data[ENGINE_STATE_KEYS.budgetScope] === scope;
+    const spentUsd = sameScope ? num(data[ENGINE_STATE_KEYS.spentUsd], 0) : 0;
     const limitUsd = this.#budget.limitUsd;
     let lastTurn: EngineState['lastTurn'];
     const rawLast = data[ENGINE_STATE_KEYS.lastTurn];
@@ -353,8 +410,8 @@ export class ConversationEngine {
       budget: {
         limitUsd,
         spentUsd,
-        inputTokens: num(data[ENGINE_STATE_KEYS.inputTokens], 0),
-        outputTokens: num(data[ENGINE_STATE_KEYS.outputTokens], 0),
+        inputTokens: sameScope ? num(data[ENGINE_STATE_KEYS.inputTokens], 0) : 0,
+        outputTokens: sameScope ? num(data[ENGINE_STATE_KEYS.outputTokens], 0) : 0,
         status: evaluateBudget(spentUsd, limitUsd),
       },
       clarifications: num(data[ENGINE_STATE_KEYS.clarifications], 0),
@@ -372,7 +429,8 @@ export class ConversationEngine {
     const turnId = input.turnId ?? randomUUID();
     const conversationId = await this.#conversationId(input.customerId);
     const customer = await this.#store.getCustomer(input.customerId);
-    const state = this.#readState(customer.collectedData);
+    const scope = this.#scopeOf(input);
+    const state = this.#readState(customer.collectedData, scope);
 
     if (state.lastTurn?.turnId === turnId) {
       const previous = state.lastTurn.result;
@@ -417,15 +475,28 @@ export class ConversationEngine {
       at,
       budget: state.budget,
       clarifications: state.clarifications,
+      text: input.text,
+      assurance: this.#gate.assuranceOf(customer, input),
+      verifiedAccounts: this.#gate.verifiedAccountsOf(customer),
+      challenge: undefined,
+      pending: undefined,
+      scope,
     };
 
-    if (!this.#budget.canCallModel(run.budget)) {
+    if ((await this.#gate.resume(run, customer)) === 'answered') return this.#finish(run);
+    if (!(await this.#breaker.allows(this.#clock()))) {
+      // Everyone's model spend is over the limit this minute: say so plainly rather than fail.
+      run.replies.push({ text: BUSY_REPLY, kind: 'agent' });
+      run.events.push({ type: 'budget', status: 'stopped', spentUsd: run.budget.spentUsd });
+      this.#logger?.warn({ customerId: input.customerId }, 'spend breaker open: turn answered busy');
+    } else if (!this.#budget.canCallModel(run.budget)) {
       run.events.push({ type: 'budget', status: run.budget.status, spentUsd: run.budget.spentUsd });
       this.#escalate(run, 'conversation budget exhausted');
     } else {
       emit({ type: 'agent_start', agentId: run.agent.id });
       const proceed = await this.#route(run, userTurns, stored, state.agentId);
       if (proceed) await this.#agentLoop(run, proceed.fromAgent);
+      this.#gate.challenge(run, customer);
     }
     return this.#finish(run);
   }
@@ -446,7 +517,7 @@ export class ConversationEngine {
         : undefined;
     const decision = shouldClassify(
       storedAgentId === undefined ? { userTurns } : { currentAgentId: storedAgentId, userTurns },
-      run.input.text,
+      run.text,
       lastSpecialistReply,
       this.#settings,
       this.#scenario,
@@ -454,9 +525,14 @@ export class ConversationEngine {
     if (!decision.classify) return {};
     const context = this.#context(run, undefined);
     const classifier: Classifier = {
-      classify: (text) => this.#driver.classify({ scenario: this.#scenario, text, context }),
+      classify: async (text) => {
+        const classification = await this.#driver.classify({ scenario: this.#scenario, text, context });
+        // A classification is a model call like any other: it counts against the budget and the breaker.
+        this.#charge(run, classification.model, classification.usage);
+        return classification;
+      },
     };
-    const classification = await classifyCached(classifier, this.#cache, this.#scenario.id, run.input.text);
+    const classification = await classifyCached(classifier, this.#cache, this.#scenario.id, run.text);
     run.events.push(
       'kind' in classification
         ? { type: 'classified', reason: `${decision.reason}: ${classification.reason}` }
@@ -498,6 +574,13 @@ export class ConversationEngine {
     run.guard = verdict.state;
     this.#handOff(run, this.#agent(route.agentId));
     return { fromAgent: from };
+  }
+
+  /** Counts a model call's tokens against the turn's budget and the global breaker. */
+  #charge(run: TurnRun, model: string | undefined, usage: TokenUsage | undefined): void {
+    if (usage === undefined) return;
+    run.budget = this.#budget.record(run.budget, model ?? this.#model, usage);
+    void this.#breaker.record(usage.inputTokens + usage.outputTokens, this.#clock());
   }
 
   #handOff(run: TurnRun, to: Agent): void {
@@ -555,7 +638,7 @@ export class ConversationEngine {
   }
 
   async #agentLoop(run: TurnRun, initialFrom: Agent | undefined): Promise<void> {
-    let input: AgentStepRequest['input'] = { kind: 'text', text: run.input.text };
+    let input: AgentStepRequest['input'] = { kind: 'text', text: run.text };
     let context = this.#context(run, initialFrom);
     let previousStepId: string | undefined;
     for (;;) {
@@ -582,12 +665,14 @@ export class ConversationEngine {
         model,
         input,
         context,
-        tools: this.#toolsFor(agent),
+        // Once a call was refused for verification, the model only answers its outputs: no more tools.
+        tools: run.challenge === undefined ? this.#toolsFor(agent) : [],
         ...(previousStepId ? { previousStepId } : {}),
         ...(run.input.onTextDelta ? { onTextDelta: run.input.onTextDelta } : {}),
       });
       const before = run.budget.status;
       run.budget = this.#budget.record(run.budget, result.model, result.usage);
+      await this.#breaker.record(result.usage.inputTokens + result.usage.outputTokens, this.#clock());
       if (run.budget.status !== before) {
         run.events.push({
           type: 'budget',
@@ -597,7 +682,10 @@ export class ConversationEngine {
         });
       }
       previousStepId = result.stepId;
-      if (result.text?.trim()) run.replies.push({ text: result.text.trim(), kind: 'agent' });
+      // After a refusal for verification the engine asks the customer itself: the model's text is not shown.
+      if (result.text?.trim() && run.challenge === undefined) {
+        run.replies.push({ text: result.text.trim(), kind: 'agent' });
+      }
       if (result.toolCalls.length === 0) return;
 
       const outputs: ToolOutput[] = [];
@@ -648,8 +736,15 @@ export class ConversationEngine {
           idempotency: this.#store,
           clock: this.#clock,
           queueStatus: this.#queueStatus,
+          assurance: run.assurance,
+          verifiedAccounts: run.verifiedAccounts,
         };
-        const invocation = await invokeTool(this.#tools, agent, call.name, call.arguments, ctx);
+        const refusal = this.#gate.refusal(run, this.#tools.get(call.name), call.arguments);
+        const invocation: Awaited<ReturnType<typeof invokeTool>> =
+          refusal === undefined
+            ? await invokeTool(this.#tools, agent, call.name, call.arguments, ctx)
+            : { ok: true, tool: call.name, output: refusal };
+        if (invocation.ok) this.#gate.observe(run, invocation.output);
         run.events.push(
           invocation.ok
             ? { type: 'tool_called', agentId: agent.id, tool: call.name, ok: true }
@@ -669,7 +764,7 @@ export class ConversationEngine {
         });
       }
       if (handedOffTo !== undefined) {
-        input = { kind: 'handoff', text: run.input.text, outputs };
+        input = { kind: 'handoff', text: run.text, outputs };
         context = this.#context(run, agent);
         previousStepId = undefined;
       } else {
@@ -713,7 +808,11 @@ export class ConversationEngine {
       [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
       [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
       [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
+      [ENGINE_STATE_KEYS.budgetScope]: run.scope,
       [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
+      ...(run.pending === undefined
+        ? {}
+        : { [ENGINE_STATE_KEYS.verification]: run.pending === null ? null : JSON.stringify(run.pending) }),
     });
     return result;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CollectedData } from '@omni/contracts';
+import { type AssuranceLevel, type CollectedData, maxAssurance } from '@omni/contracts';
 import type { ConversationChannel } from '../scenario.js';
 import type { IdempotencyPort } from '../tools/tool-registry.js';
 
@@ -33,6 +33,16 @@ export interface StoredTurn {
 export interface StoredCustomer {
   readonly summary: string | null;
   readonly collectedData: CollectedData;
+  /** The customer's sessions with their assurance levels. */
+  readonly sessions?: readonly {
+    readonly channel: string;
+    readonly sessionId: string;
+    readonly assurance: AssuranceLevel;
+  }[];
+  /** Accounts linked to the customer after a verification. */
+  readonly verifiedAccounts?: readonly { readonly ref: string }[];
+  /** Failed verifications in a row and the lock-out they caused. */
+  readonly verificationFailures?: { readonly count: number; readonly lockedUntil: string | null } | null;
 }
 
 /**
@@ -52,6 +62,18 @@ export interface ConversationStore extends IdempotencyPort {
     collectedDataPatch?: CollectedData,
   ): Promise<unknown>;
   getCustomer(customerId: string): Promise<StoredCustomer>;
+  /** Raises a session's assurance level (never lowers it). */
+  raiseAssurance(
+    customerId: string,
+    channel: ConversationChannel,
+    sessionId: string,
+    level: AssuranceLevel,
+    method: string,
+  ): Promise<unknown>;
+  /** Links an account to the customer after a verification. */
+  linkVerifiedAccount(customerId: string, ref: string, method: string): Promise<unknown>;
+  /** Counts a failed verification; locks verification at the limit. */
+  recordVerificationFailure(customerId: string): Promise<{ readonly lockedUntil: Date | undefined }>;
 }
 
 /**
@@ -73,6 +95,10 @@ export const ENGINE_STATE_KEYS = {
   clarifications: `${ENGINE_STATE_PREFIX}clarifications`,
   /** JSON of the last completed turn `{ turnId, result }`, so a replayed turn returns it unchanged. */
   lastTurn: `${ENGINE_STATE_PREFIX}lastTurn`,
+  /** What the stored spend covers (`session:<channel>:<id>` or `day:<date>`); another scope starts afresh. */
+  budgetScope: `${ENGINE_STATE_PREFIX}budgetScope`,
+  /** JSON of a verification the engine asked for and the customer has not answered yet. */
+  verification: `${ENGINE_STATE_PREFIX}verification`,
 } as const;
 
 /** The collected data without the engine's reserved keys (what agents and summaries may see). */
@@ -88,8 +114,17 @@ export function publicCollectedData(data: CollectedData): CollectedData {
 export class InMemoryConversationStore implements ConversationStore {
   readonly #customers = new Map<
     string,
-    { summary: string | null; collectedData: CollectedData; conversationId?: string }
+    {
+      summary: string | null;
+      collectedData: CollectedData;
+      conversationId?: string;
+      sessions: { channel: string; sessionId: string; assurance: AssuranceLevel }[];
+      verifiedAccounts: { ref: string }[];
+      verificationFailures: { count: number; lockedUntil: string | null } | null;
+    }
   >();
+  /** Failed verifications that lock verification (as `CustomerContextStore`'s default). */
+  readonly maxVerificationFailures = 3;
   readonly #turns = new Map<string, StoredTurn[]>();
   readonly #once = new Map<string, Promise<unknown>>();
   /** How many side effects ran (one per distinct `runOnce` key). */
@@ -98,7 +133,13 @@ export class InMemoryConversationStore implements ConversationStore {
   #customer(customerId: string) {
     let customer = this.#customers.get(customerId);
     if (!customer) {
-      customer = { summary: null, collectedData: {} };
+      customer = {
+        summary: null,
+        collectedData: {},
+        sessions: [],
+        verifiedAccounts: [],
+        verificationFailures: null,
+      };
       this.#customers.set(customerId, customer);
     }
     return customer;
@@ -146,7 +187,54 @@ export class InMemoryConversationStore implements ConversationStore {
 
   async getCustomer(customerId: string): Promise<StoredCustomer> {
     const customer = this.#customer(customerId);
-    return { summary: customer.summary, collectedData: { ...customer.collectedData } };
+    return {
+      summary: customer.summary,
+      collectedData: { ...customer.collectedData },
+      sessions: customer.sessions.map((s) => ({ ...s })),
+      verifiedAccounts: customer.verifiedAccounts.map((a) => ({ ...a })),
+      verificationFailures: customer.verificationFailures,
+    };
+  }
+
+  async raiseAssurance(
+    customerId: string,
+    channel: ConversationChannel,
+    sessionId: string,
+    level: AssuranceLevel,
+  ): Promise<void> {
+    const customer = this.#customer(customerId);
+    const session = customer.sessions.find((s) => s.channel === channel && s.sessionId === sessionId);
+    if (session === undefined) customer.sessions.push({ channel, sessionId, assurance: level });
+    else session.assurance = maxAssurance(session.assurance, level);
+  }
+
+  async linkVerifiedAccount(customerId: string, ref: string): Promise<void> {
+    const customer = this.#customer(customerId);
+    if (!customer.verifiedAccounts.some((a) => a.ref === ref)) customer.verifiedAccounts.push({ ref });
+    customer.verificationFailures = null;
+  }
+
+  async recordVerificationFailure(customerId: string): Promise<{ lockedUntil: Date | undefined }> {
+    const customer = this.#customer(customerId);
+    const count = (customer.verificationFailures?.count ?? 0) + 1;
+    const lockedUntil =
+      count >= this.maxVerificationFailures ? new Date(Date.now() + 15 * 60_000) : undefined;
+    customer.verificationFailures = { count, lockedUntil: lockedUntil?.toISOString() ?? null };
+    return { lockedUntil };
+  }
+
+  /** Sets a session's level as a channel adapter would (for tests). */
+  setSession(
+    customerId: string,
+    channel: ConversationChannel,
+    sessionId: string,
+    level: AssuranceLevel,
+  ): void {
+    const customer = this.#customer(customerId);
+    customer.sessions = customer.sessions.filter(
+      (s) => !(s.channel === channel && s.sessionId === sessionId),
+    );
+    customer.sessions.push({ channel, sessionId, assurance: level });
   }
 
   runOnce<T>(key: string, fn: () => Promise<T>): Promise<T> {

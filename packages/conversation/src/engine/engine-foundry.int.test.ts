@@ -23,7 +23,14 @@ describe('ConversationEngine on the FoundryDriver against the Foundry emulator, 
   let engine: ConversationEngine;
 
   const turn = (customerId: string, text: string, turnId?: string) =>
-    engine.turn({ customerId, channel: 'webchat', sessionId: 'chat-1', text, ...(turnId ? { turnId } : {}) });
+    engine.turn({
+      customerId,
+      channel: 'webchat',
+      sessionId: 'chat-1',
+      text,
+      assurance: 'channel-verified',
+      ...(turnId ? { turnId } : {}),
+    });
 
   /** The agent name and conversation of every `responses.create` the emulator answered, in order. */
   const steps = () =>
@@ -87,6 +94,8 @@ describe('ConversationEngine on the FoundryDriver against the Foundry emulator, 
     );
     expect(fx.foundry.model.requests[1]?.lastUserText).toBe('Why is my bill so high this month?');
     expect(fx.foundry.model.pending).toBe(0);
+    // Every model call is capped: a runaway answer cannot run up the bill.
+    expect(fx.foundry.model.requests.map((r) => r.maxOutputTokens)).toEqual([1024, 1024]);
   });
 
   it("given Billing holds the conversation, when the model calls get_bill, then the next request carries the call's function_call_output with the demo bill and the final text is returned", async () => {

@@ -7,13 +7,20 @@ import { utilitiesTools } from './utilities-tools.js';
 export interface BuiltInToolOptions {
   /** Where the e-commerce tools record refunds, returns, cancellations and price reviews. */
   readonly ecommerceLedger?: EcommerceLedger;
+  /** Refunds above this many USD go to a person for approval (REFUND_APPROVAL_THRESHOLD_USD). */
+  readonly refundApprovalThresholdUsd?: number;
 }
 
 /** A registry with every built-in tool: utilities, e-commerce and channel tools, over the demo data set. */
 export function createBuiltInToolRegistry(options: BuiltInToolOptions = {}): ToolRegistry {
   return new ToolRegistry([
     ...utilitiesTools(),
-    ...ecommerceTools(options.ecommerceLedger ?? createEcommerceLedger()),
+    ...ecommerceTools(
+      options.ecommerceLedger ?? createEcommerceLedger(),
+      options.refundApprovalThresholdUsd === undefined
+        ? {}
+        : { refundApprovalThresholdUsd: options.refundApprovalThresholdUsd },
+    ),
     ...channelTools(),
   ]);
 }

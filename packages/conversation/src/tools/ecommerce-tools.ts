@@ -38,8 +38,23 @@ const orderNotFound = (id: string) => ({
   message: `No order ${id} on this customer's account; ask them to check the order id.`,
 });
 
+/** Options of {@link ecommerceTools}. */
+export interface EcommerceToolOptions {
+  /** Refunds above this many USD are not issued by the agent: they go to a person for approval. Default 100. */
+  readonly refundApprovalThresholdUsd?: number;
+}
+
+/** The default refund amount above which a person approves (REFUND_APPROVAL_THRESHOLD_USD). */
+export const DEFAULT_REFUND_APPROVAL_THRESHOLD_USD = 100;
+
+const cents = (amount: number) => Math.round(amount * 100);
+
 /** The e-commerce scenario tools over the demo data set; state goes to `ledger`. */
-export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()): AnyTool[] {
+export function ecommerceTools(
+  ledger: EcommerceLedger = createEcommerceLedger(),
+  options: EcommerceToolOptions = {},
+): AnyTool[] {
+  const approvalThreshold = options.refundApprovalThresholdUsd ?? DEFAULT_REFUND_APPROVAL_THRESHOLD_USD;
   const refunded = (id: string) =>
     ledger.refunds.filter((r) => r.orderId === id).reduce((s, r) => s + r.amount, 0);
   const cancelled = (id: string) => ledger.cancellations.some((c) => c.orderId === id);
@@ -49,6 +64,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
       description: 'Get an order of the current customer: items, total, status, refunds so far.',
       parameters: z.object({ orderId }),
       sideEffect: false,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -65,6 +81,7 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         'Track the shipment of an order: carrier, tracking number, latest events, estimated delivery.',
       parameters: z.object({ orderId }),
       sideEffect: false,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -91,6 +108,8 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         reason: z.string().trim().min(1).max(300),
       }),
       sideEffect: true,
+      assurance: 'channel-verified',
+      idempotencyKey: (args, ctx) => `${ctx.customerId}:${args.orderId}:${[...args.skus].sort().join(',')}`,
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -122,6 +141,9 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         reason: z.string().trim().min(1).max(300),
       }),
       sideEffect: true,
+      assurance: 'channel-verified',
+      // The business action, not the model's wording: the same refund asked for again never pays twice.
+      idempotencyKey: (args, ctx) => `${ctx.customerId}:${args.orderId}:${cents(args.amount)}`,
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -130,6 +152,18 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
           return {
             status: 'rejected',
             reason: `At most ${refundable.toFixed(2)} USD can still be refunded.`,
+          };
+        }
+        if (args.amount > approvalThreshold) {
+          // Not issued: a person approves refunds this large (the escalation goes to the agent desk).
+          return {
+            action: 'escalate_to_human' as const,
+            reason: `Refund approval needed: ${args.amount.toFixed(2)} USD on ${order.orderId}`,
+            priority: 6,
+            status: 'pending_approval',
+            orderId: order.orderId,
+            amount: args.amount,
+            currency: 'USD',
           };
         }
         const refundId = `RF-${String(6000 + ledger.refunds.length + 1)}`;
@@ -142,6 +176,8 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
       description: 'Cancel an order that has not shipped yet.',
       parameters: z.object({ orderId, reason: z.string().trim().min(1).max(300) }),
       sideEffect: true,
+      assurance: 'channel-verified',
+      idempotencyKey: (args, ctx) => `${ctx.customerId}:${args.orderId}`,
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);
@@ -190,6 +226,8 @@ export function ecommerceTools(ledger: EcommerceLedger = createEcommerceLedger()
         reason: z.string().trim().min(1).max(300),
       }),
       sideEffect: true,
+      assurance: 'channel-verified',
+      idempotencyKey: (args, ctx) => `${ctx.customerId}:${args.orderId}:${cents(args.requestedTotal)}`,
       async run(args, ctx) {
         const order = findOrder(ctx, args.orderId);
         if (!order) return orderNotFound(args.orderId);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AssuranceLevel } from '@omni/contracts';
 import { z } from 'zod';
 import type { Agent, ConversationChannel } from '../scenario.js';
 
@@ -33,6 +34,10 @@ export interface ToolContext {
   readonly clock: () => number;
   /** The latest status of the human-agent queue. */
   readonly queueStatus: () => Promise<QueueSnapshot>;
+  /** How sure we are who the person in this session is (see `AssuranceLevel`). Default `none`. */
+  readonly assurance?: AssuranceLevel;
+  /** Accounts (`account:<number>`) linked to this customer after a verification; tools disclose only these. */
+  readonly verifiedAccounts?: readonly string[];
 }
 
 /** A function tool an agent can call. */
@@ -43,6 +48,17 @@ export interface Tool<Args = never, Result = unknown> {
   readonly parameters: z.ZodType;
   /** Whether the tool changes something outside the conversation (refund, booking): it then runs once per key. */
   readonly sideEffect: boolean;
+  /**
+   * The assurance level the session needs for this tool to run (it discloses or changes account data). Below
+   * it the engine runs a verification step instead. Unset: anyone may call it.
+   */
+  readonly assurance?: AssuranceLevel;
+  /**
+   * The idempotency key of a side effect, from the business action it performs (order, amount, customer), so
+   * the same refund asked for twice in other words, or in another turn, runs once. Default: the customer, the
+   * turn and the arguments ({@link toolIdempotencyKey}).
+   */
+  idempotencyKey?(args: Args, ctx: ToolContext): string;
   run(args: Args, ctx: ToolContext): Promise<Result>;
 }
 
@@ -59,6 +75,8 @@ export function defineTool<S extends z.ZodObject, Result>(tool: {
   readonly description: string;
   readonly parameters: S;
   readonly sideEffect: boolean;
+  readonly assurance?: AssuranceLevel;
+  idempotencyKey?(args: z.output<S>, ctx: ToolContext): string;
   run(args: z.output<S>, ctx: ToolContext): Promise<Result>;
 }): Tool<z.output<S>, Result> {
   return tool;
@@ -231,7 +249,10 @@ export async function invokeTool(
   const callCtx: ToolContext = ctx.agentId === undefined ? { ...ctx, agentId: agent.id } : ctx;
   try {
     if (!tool.sideEffect) return { ok: true, tool: name, output: await tool.run(args, callCtx) };
-    const idempotencyKey = toolIdempotencyKey(name, ctx, parsed.data);
+    const idempotencyKey =
+      tool.idempotencyKey !== undefined
+        ? `tool:${name}:${tool.idempotencyKey(args, callCtx)}`
+        : toolIdempotencyKey(name, ctx, parsed.data);
     const output = await ctx.idempotency.runOnce(idempotencyKey, () => tool.run(args, callCtx));
     return { ok: true, tool: name, output, idempotencyKey };
   } catch (error) {

@@ -112,21 +112,58 @@ describe('invokeTool', () => {
     expect(first).toMatchObject({ ok: true, output: { status: 'issued', refundId: 'RF-6001', amount: 20 } });
   });
 
-  it('given the same refund in a different turn, when invoked, then it runs again', async () => {
+  it('given the same refund asked for again in another turn and other words, when invoked, then it is paid once (the key is the business action)', async () => {
     const ledger = createEcommerceLedger();
     const registry = createBuiltInToolRegistry({ ecommerceLedger: ledger });
     const idempotency = new InMemoryIdempotency();
-    const args = { orderId: 'ORD-10042', amount: 20, reason: 'arrived scratched' };
-    await invokeTool(registry, refunds, 'issue_refund', args, toolContext({ idempotency, turnId: 'turn-7' }));
+    const first = { orderId: 'ORD-10042', amount: 20, reason: 'arrived scratched' };
+    const again = {
+      orderId: 'ORD-10042',
+      amount: 20.0,
+      reason: 'the customer says: please, the screen is scratched',
+    };
+    await invokeTool(
+      registry,
+      refunds,
+      'issue_refund',
+      first,
+      toolContext({ idempotency, turnId: 'turn-7' }),
+    );
     const second = await invokeTool(
       registry,
       refunds,
       'issue_refund',
-      args,
+      again,
       toolContext({ idempotency, turnId: 'turn-8' }),
     );
+    expect(ledger.refunds.map((r) => r.refundId)).toEqual(['RF-6001']);
+    expect(second).toMatchObject({ ok: true, output: { refundId: 'RF-6001' } });
+    // Another amount is another action.
+    await invokeTool(
+      registry,
+      refunds,
+      'issue_refund',
+      { ...first, amount: 15 },
+      toolContext({ idempotency, turnId: 'turn-9' }),
+    );
     expect(ledger.refunds.map((r) => r.refundId)).toEqual(['RF-6001', 'RF-6002']);
-    expect(second).toMatchObject({ ok: true, output: { refundId: 'RF-6002' } });
+  });
+
+  it('given a refund above the approval threshold, when invoked, then nothing is refunded and it goes to a person for approval', async () => {
+    const ledger = createEcommerceLedger();
+    const registry = createBuiltInToolRegistry({ ecommerceLedger: ledger, refundApprovalThresholdUsd: 50 });
+    const result = await invokeTool(
+      registry,
+      refunds,
+      'issue_refund',
+      { orderId: 'ORD-10042', amount: 120, reason: 'broken' },
+      toolContext(),
+    );
+    expect(ledger.refunds).toHaveLength(0);
+    expect(result).toMatchObject({
+      ok: true,
+      output: { action: 'escalate_to_human', status: 'pending_approval', amount: 120 },
+    });
   });
 
   it('given a side-effecting call, when keyed, then the key derives from customer, turn and canonical args', () => {

@@ -6,6 +6,13 @@ import {
   DEMO_USAGE,
   type DemoAccount,
 } from '../demo-data/utilities-data.js';
+import {
+  accountNumberOf,
+  accountRef,
+  isVerificationRequired,
+  type VerificationRequired,
+  verificationRequired,
+} from '../verification.js';
 import { type AnyTool, defineTool, type ToolContext } from './tool-registry.js';
 
 const accountNumber = z
@@ -30,16 +37,31 @@ export function formatPostcode(value: string): string {
   return `${compact.slice(0, -3)} ${compact.slice(-3)}`;
 }
 
-function findAccount(ctx: ToolContext, number: string | undefined): DemoAccount | undefined {
-  return number === undefined
-    ? DEMO_ACCOUNTS.find((a) => a.customerId === ctx.customerId)
-    : DEMO_ACCOUNTS.find((a) => a.accountNumber === number);
+/**
+ * The account a call is about, for this customer only: the account number given (when it is linked to the
+ * customer after a verification), or the customer's own linked account. Anything else is a
+ * {@link VerificationRequired}: the engine then checks the customer before anything is disclosed.
+ */
+function findAccount(ctx: ToolContext, number: string | undefined): DemoAccount | VerificationRequired {
+  const linked = (ctx.verifiedAccounts ?? []).flatMap((ref) => {
+    const n = accountNumberOf(ref);
+    return n === undefined ? [] : [n];
+  });
+  const owned = (a: DemoAccount) => a.customerId === ctx.customerId || linked.includes(a.accountNumber);
+  const account =
+    number === undefined
+      ? DEMO_ACCOUNTS.find(owned)
+      : DEMO_ACCOUNTS.find((a) => a.accountNumber === number && owned(a));
+  if (account !== undefined) return account;
+  return verificationRequired(
+    'account_not_linked',
+    'channel-verified',
+    number === undefined ? undefined : accountRef(number),
+  );
 }
 
-const notFound = {
-  error: 'account_not_found',
-  message: 'No account matches; ask the customer for their account number.',
-};
+const isAccount = (value: DemoAccount | VerificationRequired): value is DemoAccount =>
+  !isVerificationRequired(value);
 
 /** State the side-effecting utilities tools keep (per registry). */
 interface UtilitiesState {
@@ -57,9 +79,9 @@ export function utilitiesTools(): AnyTool[] {
         'Look up a utility account: holder, supply address, services, tariff, balance and payment method.',
       parameters: z.object({ accountNumber: accountNumber.optional() }),
       sideEffect: false,
+      assurance: 'channel-verified',
       async run(args, ctx) {
-        const account = findAccount(ctx, args.accountNumber);
-        return account ?? notFound;
+        return findAccount(ctx, args.accountNumber);
       },
     }),
     defineTool({
@@ -75,9 +97,10 @@ export function utilitiesTools(): AnyTool[] {
           .describe('The billing period, YYYY-MM; omit for the latest bill.'),
       }),
       sideEffect: false,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const account = findAccount(ctx, args.accountNumber);
-        if (!account) return notFound;
+        if (!isAccount(account)) return account;
         const bills = DEMO_BILLS.filter((b) => b.accountNumber === account.accountNumber);
         const bill = args.period === undefined ? bills[0] : bills.find((b) => b.period === args.period);
         return (
@@ -117,6 +140,9 @@ export function utilitiesTools(): AnyTool[] {
           ),
       }),
       sideEffect: true,
+      // One fault ticket per customer, supply and postcode a day, however the report is worded.
+      idempotencyKey: (args, ctx) =>
+        `${ctx.customerId}:${args.service}:${postcodeDistrict(args.postcode)}${args.postcode.replace(/\s+/g, '').slice(-3).toUpperCase()}:${new Date(ctx.clock()).toISOString().slice(0, 10)}`,
       async run(args) {
         state.outageReports += 1;
         const district = postcodeDistrict(args.postcode);
@@ -146,9 +172,12 @@ export function utilitiesTools(): AnyTool[] {
         slot: z.enum(['am', 'pm']).default('am'),
       }),
       sideEffect: true,
+      assurance: 'channel-verified',
+      idempotencyKey: (args, ctx) =>
+        `${ctx.customerId}:${args.accountNumber ?? 'own'}:${args.reason}:${args.preferredDate}:${args.slot}`,
       async run(args, ctx) {
         const account = findAccount(ctx, args.accountNumber);
-        if (!account) return notFound;
+        if (!isAccount(account)) return account;
         const today = new Date(ctx.clock()).toISOString().slice(0, 10);
         if (args.preferredDate <= today) {
           return { error: 'date_unavailable', message: 'Visits can be booked from tomorrow onwards.' };
@@ -173,9 +202,10 @@ export function utilitiesTools(): AnyTool[] {
         months: z.int().min(1).max(12).default(3),
       }),
       sideEffect: false,
+      assurance: 'channel-verified',
       async run(args, ctx) {
         const account = findAccount(ctx, args.accountNumber);
-        if (!account) return notFound;
+        if (!isAccount(account)) return account;
         const usage = DEMO_USAGE.find((u) => u.accountNumber === account.accountNumber);
         return { accountNumber: account.accountNumber, months: (usage?.months ?? []).slice(-args.months) };
       },

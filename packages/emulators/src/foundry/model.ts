@@ -48,6 +48,8 @@ export interface ModelRequest {
   readonly textFormat: TextFormat | undefined;
   /** The request's `metadata`. */
   readonly metadata: Readonly<Record<string, string>>;
+  /** The request's `max_output_tokens`, if any. */
+  readonly maxOutputTokens: number | undefined;
   /** The text of the last user message in {@link context}, if any. */
   readonly lastUserText: string | undefined;
   /** The `function_call_output` items of {@link input}, with the name of the call they answer. */

@@ -172,6 +172,7 @@ export class ResponsesService {
       context,
       textFormat,
       metadata,
+      maxOutputTokens: typeof body.max_output_tokens === 'number' ? body.max_output_tokens : undefined,
       lastUserText: lastUserTextOf(context),
       functionOutputs: functionOutputsOf(input, context),
     };
@@ -193,7 +194,7 @@ export class ResponsesService {
       error: null,
       incomplete_details: null,
       instructions: instructions ?? null,
-      max_output_tokens: null,
+      max_output_tokens: request.maxOutputTokens ?? null,
       model,
       output,
       parallel_tool_calls: true,

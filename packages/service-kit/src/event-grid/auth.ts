@@ -32,6 +32,12 @@ export interface EntraAuth {
    * own application id, so that other apps of the tenant cannot call the webhook.
    */
   authorizedParties?: readonly string[];
+  /**
+   * When set, the token's `roles` claim must hold at least one of these app roles: any app of the tenant can get
+   * a token for the audience, only the callers assigned a role may call (Event Grid: the
+   * `AzureEventGridSecureWebhookSubscriber` role of Microsoft's secure webhook set-up).
+   */
+  requiredRoles?: readonly string[];
   /** Allowed clock skew for `exp` / `nbf`, in seconds. Default 60. */
   clockToleranceSeconds?: number;
 }
@@ -50,6 +56,8 @@ export interface EntraTenantOptions {
   audience: string | readonly string[];
   /** See {@link EntraAuth.authorizedParties}. */
   authorizedParties?: readonly string[];
+  /** See {@link EntraAuth.requiredRoles}. */
+  requiredRoles?: readonly string[];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -73,6 +81,7 @@ export function entraAuthForTenant(options: EntraTenantOptions): EntraAuth {
     keys: createRemoteJWKSet(new URL(`https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`)),
   };
   if (options.authorizedParties) auth.authorizedParties = options.authorizedParties;
+  if (options.requiredRoles) auth.requiredRoles = options.requiredRoles;
   return auth;
 }
 
@@ -152,6 +161,7 @@ function acceptToken(config: EntraAuth): (request: FastifyRequest) => Promise<bo
     throw new Error('eventGridWebhook: auth.entra needs at least one audience and one issuer');
   }
   const parties = config.authorizedParties ? new Set(config.authorizedParties) : undefined;
+  const roles = config.requiredRoles && config.requiredRoles.length > 0 ? config.requiredRoles : undefined;
   const clockTolerance = config.clockToleranceSeconds ?? 60;
 
   return async (request) => {
@@ -169,6 +179,13 @@ function acceptToken(config: EntraAuth): (request: FastifyRequest) => Promise<bo
         const party = payload.azp ?? payload.appid;
         if (typeof party !== 'string' || !parties.has(party)) {
           request.log.debug({ reason: 'unauthorized-party' }, 'Event Grid bearer token rejected');
+          return false;
+        }
+      }
+      if (roles) {
+        const held = Array.isArray(payload.roles) ? payload.roles : [];
+        if (!roles.some((role) => held.includes(role))) {
+          request.log.debug({ reason: 'missing-role' }, 'bearer token rejected: no required app role');
           return false;
         }
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkEventGridAuthConfig, eventGridAuthConfig } from './config.js';
+import { checkEventGridAuthConfig, eventGridAuthConfig, eventGridAuthFrom } from './config.js';
 
 const schema = z.object(eventGridAuthConfig).superRefine(checkEventGridAuthConfig);
 
@@ -16,5 +16,28 @@ describe('eventGridAuthConfig', () => {
       true,
     );
     expect(schema.safeParse({ EVENTGRID_WEBHOOK_SECRET: 'short' }).success).toBe(false);
+  });
+
+  it('given two comma-separated secrets (a rotation), when parsed and built, then both are accepted secrets; a short one is refused', () => {
+    const config = schema.parse({ EVENTGRID_WEBHOOK_SECRET: `${'a'.repeat(16)}, ${'b'.repeat(20)}` });
+    expect(eventGridAuthFrom(config).sharedSecret?.secret).toEqual(['a'.repeat(16), 'b'.repeat(20)]);
+    expect(schema.safeParse({ EVENTGRID_WEBHOOK_SECRET: `${'a'.repeat(16)},short` }).success).toBe(false);
+  });
+
+  it('given Entra settings, when built, then tokens must hold the Event Grid app role unless it is set to none', () => {
+    const tenant = {
+      EVENTGRID_ENTRA_TENANT_ID: '72f988bf-0000-4000-8000-000000000001',
+      EVENTGRID_ENTRA_AUDIENCE: 'api://x',
+    };
+    expect(eventGridAuthFrom(schema.parse(tenant)).entra?.requiredRoles).toEqual([
+      'AzureEventGridSecureWebhookSubscriber',
+    ]);
+    expect(
+      eventGridAuthFrom(schema.parse({ ...tenant, EVENTGRID_ENTRA_ROLE: 'none' })).entra?.requiredRoles,
+    ).toBeUndefined();
+    expect(
+      eventGridAuthFrom(schema.parse({ ...tenant, EVENTGRID_ENTRA_ALLOWED_CLIENTS: 'a, b' })).entra
+        ?.authorizedParties,
+    ).toEqual(['a', 'b']);
   });
 });

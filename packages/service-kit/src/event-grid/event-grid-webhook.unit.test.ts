@@ -180,7 +180,7 @@ describe('eventGridWebhook shared secret', () => {
 });
 
 describe('eventGridWebhook Entra bearer token', () => {
-  async function entraApp(extra: { authorizedParties?: string[] } = {}) {
+  async function entraApp(extra: { authorizedParties?: string[]; requiredRoles?: string[] } = {}) {
     const issuer = await createTokenIssuer();
     const { handler } = recordingHandler();
     const built = await buildApp({
@@ -251,6 +251,28 @@ describe('eventGridWebhook Entra bearer token', () => {
     });
 
     expect(other.statusCode).toBe(401);
+    expect(eventGrid.statusCode).toBe(200);
+  });
+
+  it('given a required app role, when another app of the tenant sends a valid token without it, then it answers 401, and 200 with the role', async () => {
+    const setup = await entraApp({ requiredRoles: ['AzureEventGridSecureWebhookSubscriber'] });
+    app = setup.app;
+    const noRole = await post(app, [eventGridEvent()], {
+      query: '',
+      headers: { authorization: `Bearer ${await setup.issuer.sign()}` },
+    });
+    const otherRole = await post(app, [eventGridEvent()], {
+      query: '',
+      headers: { authorization: `Bearer ${await setup.issuer.sign({ roles: ['Reader'] })}` },
+    });
+    const eventGrid = await post(app, [eventGridEvent()], {
+      query: '',
+      headers: {
+        authorization: `Bearer ${await setup.issuer.sign({ roles: ['AzureEventGridSecureWebhookSubscriber'] })}`,
+      },
+    });
+    expect(noRole.statusCode).toBe(401);
+    expect(otherRole.statusCode).toBe(401);
     expect(eventGrid.statusCode).toBe(200);
   });
 

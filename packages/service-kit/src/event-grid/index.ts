@@ -9,7 +9,13 @@ export {
   type OidcDiscoveryOptions,
   type SharedSecretAuth,
 } from './auth.js';
-export { checkEventGridAuthConfig, type EventGridAuthConfig, eventGridAuthConfig } from './config.js';
+export {
+  checkEventGridAuthConfig,
+  EVENT_GRID_WEBHOOK_ROLE,
+  type EventGridAuthConfig,
+  eventGridAuthConfig,
+  eventGridAuthFrom,
+} from './config.js';
 export {
   type ClaimResult,
   type DedupeStore,

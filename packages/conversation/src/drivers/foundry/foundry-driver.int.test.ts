@@ -221,8 +221,14 @@ describe('FoundryDriver against the Foundry emulator, through the real SDK', () 
       text: 'I was charged twice',
       context: [],
     });
-    expect(result).toEqual(json);
+    // The classification, and what its model call used (it counts against the conversation budget).
+    expect(result).toEqual({
+      ...json,
+      usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) },
+      model: expect.any(String),
+    });
     const request = fx.foundry.model.lastRequest;
+    expect(request?.maxOutputTokens).toBe(256);
     expect(request?.agent).toBeUndefined();
     expect(request?.conversationId).toBeUndefined();
     expect(request?.textFormat).toMatchObject({ type: 'json_schema', name: 'classification' });
@@ -262,7 +268,10 @@ describe('FoundryDriver against the Foundry emulator, through the real SDK', () 
     expect(summary).toEqual({
       summary: 'Power cut at SW1A 1AA, engineer on the way.',
       collectedData: { account: 'A-100', postcode: 'SW1A 1AA', outage_ref: 'OUT-7' },
+      usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) },
+      model: expect.any(String),
     });
+    expect(fx.foundry.model.lastRequest?.maxOutputTokens).toBe(1024);
     expect(fx.foundry.model.lastRequest?.textFormat).toMatchObject({
       type: 'json_schema',
       name: 'conversation_summary',

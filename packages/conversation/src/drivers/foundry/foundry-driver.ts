@@ -56,6 +56,8 @@ export interface FoundryDriverOptions {
   readonly agentModel?: string;
   /** The model deployment for `classify` and `summarize`. Default `gpt-4.1-mini`. */
   readonly classifierModel?: string;
+  /** `max_output_tokens` of every agent step and summary (a runaway answer cannot run up the bill). Default 1024. */
+  readonly maxOutputTokens?: number;
   /** Options for `project.getOpenAIClient()` (e.g. `{ maxRetries: 0 }` in tests). */
   readonly openAIClientOptions?: Parameters<AIProjectClient['getOpenAIClient']>[0];
   readonly logger?: FoundryDriverLogger;
@@ -63,6 +65,12 @@ export interface FoundryDriverOptions {
 
 /** The default model deployment of the agents, the classifier and the summarizer. */
 export const DEFAULT_FOUNDRY_MODEL = 'gpt-4.1-mini';
+
+/** The default `max_output_tokens` of agent steps and summaries. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
+
+/** `max_output_tokens` of a classification (a small JSON object). */
+const CLASSIFY_MAX_OUTPUT_TOKENS = 256;
 
 const SummarySchema = z.object({
   summary: z.string(),
@@ -135,6 +143,7 @@ export class FoundryDriver implements ConversationDriver {
   readonly #agentNames: FoundryAgentNames;
   readonly #agentModel: string;
   readonly #classifierModel: string;
+  readonly #maxOutputTokens: number;
   readonly #logger: FoundryDriverLogger;
   /** The channel last announced per conversation (a `[channel: x]` developer item is added when it changes). */
   readonly #channels = new Map<string, ConversationChannel>();
@@ -145,6 +154,7 @@ export class FoundryDriver implements ConversationDriver {
     this.#agentNames = options.agentNames ?? defaultFoundryAgentName;
     this.#agentModel = options.agentModel ?? DEFAULT_FOUNDRY_MODEL;
     this.#classifierModel = options.classifierModel ?? DEFAULT_FOUNDRY_MODEL;
+    this.#maxOutputTokens = options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
     this.#logger = options.logger ?? silentLogger;
   }
 
@@ -186,13 +196,21 @@ export class FoundryDriver implements ConversationDriver {
         : this.openai.responses.create(params, options);
     const response = viaAgent
       ? await create(
-          { conversation: request.conversationId, input },
-          { body: { agent: { type: 'agent_reference', name: agentName } } },
+          { conversation: request.conversationId, input, max_output_tokens: this.#maxOutputTokens },
+          {
+            body: {
+              agent: { type: 'agent_reference', name: agentName },
+              conversation: request.conversationId,
+              input,
+              max_output_tokens: this.#maxOutputTokens,
+            },
+          },
         )
       : await create({
           conversation: request.conversationId,
           input,
           model: request.model,
+          max_output_tokens: this.#maxOutputTokens,
           instructions: foundryAgentInstructions(request.scenario, request.agent),
           tools: request.tools.map((t) => ({ ...t, parameters: { ...t.parameters } })),
         });
@@ -243,6 +261,7 @@ export class FoundryDriver implements ConversationDriver {
     try {
       const response = await this.openai.responses.create({
         model: this.#classifierModel,
+        max_output_tokens: CLASSIFY_MAX_OUTPUT_TOKENS,
         instructions,
         input: [
           ...request.context.map(messageItem),
@@ -258,9 +277,10 @@ export class FoundryDriver implements ConversationDriver {
         },
       });
       const text = responseText(response);
+      const spent = { usage: responseUsage(response), model: response.model || this.#classifierModel };
       if (text === undefined)
-        return { kind: 'failure', reason: 'malformed', detail: 'classifier returned no text' };
-      return parseClassification(text);
+        return { kind: 'failure', reason: 'malformed', detail: 'classifier returned no text', ...spent };
+      return { ...parseClassification(text), ...spent };
     } catch (error) {
       this.#logger.warn({ err: errorDetail(error) }, 'foundry classification failed');
       return { kind: 'failure', reason: isTimeout(error) ? 'timeout' : 'error', detail: errorDetail(error) };
@@ -287,6 +307,7 @@ export class FoundryDriver implements ConversationDriver {
     try {
       response = await this.openai.responses.create({
         model: this.#classifierModel,
+        max_output_tokens: this.#maxOutputTokens,
         instructions: [
           'Summarise this customer conversation for the next agent, who must not ask again for anything already given.',
           'summary: what the customer needs and what has been done, in 1-3 sentences.',
@@ -326,6 +347,8 @@ export class FoundryDriver implements ConversationDriver {
     return {
       summary: parsed.data.summary,
       collectedData: { ...request.collectedData, ...parsed.data.collectedData },
+      usage: responseUsage(response),
+      model: response.model || this.#classifierModel,
     };
   }
 

@@ -59,6 +59,9 @@ const HUMAN =
 const OUTAGE_INTENTS = new Set(['a power outage', 'a gas supply problem', 'a suspected gas leak']);
 const AFFIRMATIVE = /^(?:yes|yeah|yep|sure|ok(?:ay)?|please do|go ahead)\b/i;
 
+/** The model the offline driver's classifications and summaries are priced as. */
+const OFFLINE_CLASSIFIER_MODEL = 'gpt-4.1-mini';
+
 function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
@@ -160,12 +163,20 @@ export class OfflineDriver implements ConversationDriver {
 
   async classify(request: ClassifyRequest): Promise<Classification | ClassificationFailure> {
     this.calls.classify += 1;
-    return this.#classifier(request.scenario).classifySync(request.text);
+    const result = this.#classifier(request.scenario).classifySync(request.text);
+    // What a model call of this size would cost: the offline driver is budgeted like a real one.
+    const usage = { inputTokens: estimateTokens(request.text), outputTokens: 24 };
+    return { ...result, usage, model: OFFLINE_CLASSIFIER_MODEL };
   }
 
   async summarize(request: SummarizeRequest): Promise<ConversationSummary> {
     this.calls.summarize += 1;
-    return summarizeExtractively(request);
+    const summary = summarizeExtractively(request);
+    const usage = {
+      inputTokens: estimateTokens(request.turns.map((t) => t.text).join('\n')),
+      outputTokens: estimateTokens(summary.summary),
+    };
+    return { ...summary, usage, model: OFFLINE_CLASSIFIER_MODEL };
   }
 
   async addNote(conversationId: string, text: string): Promise<void> {

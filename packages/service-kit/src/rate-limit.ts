@@ -1,3 +1,5 @@
+import { HttpProblem } from './problem.js';
+
 /** Settings of a per-sender token bucket. */
 export interface RateLimitConfig {
   /** Messages a sender may send back to back (bucket size), at least 1. */
@@ -97,6 +99,60 @@ export class SenderRateLimiter {
   }
 
   /** How many senders are tracked (for metrics and tests). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+}
+
+/** One limit a request is checked against: a key (`ip:...`, `webuser:...`) and its bucket. */
+export interface RequestLimit {
+  readonly key: string;
+  readonly config: RateLimitConfig;
+}
+
+/**
+ * Token buckets for several kinds of key at once (per IP, per web user), in memory. Keys of different limits
+ * must differ (prefix them with the kind). Several replicas each keep their own buckets: the effective limit is
+ * the configured one times the replicas (a shared store is the scale-out work).
+ */
+export class RequestRateLimiter {
+  readonly #buckets = new Map<string, BucketState>();
+  readonly #maxKeys: number;
+
+  /** @param maxKeys - buckets kept at most; the oldest are dropped first (a flood of new keys cannot exhaust memory). */
+  constructor(maxKeys = 100_000) {
+    this.#maxKeys = maxKeys;
+  }
+
+  /**
+   * Takes a token from every limit's bucket at `now`.
+   *
+   * @throws {@link HttpProblem} 429 with `Retry-After` (seconds) when any bucket is empty
+   */
+  enforce(limits: readonly RequestLimit[], now: number): void {
+    let retryAfterMs = 0;
+    for (const limit of limits) {
+      assertRateLimitConfig(limit.config);
+      const { decision, state } = takeToken(this.#buckets.get(limit.key), now, limit.config);
+      this.#buckets.delete(limit.key);
+      this.#buckets.set(limit.key, state);
+      if (!decision.allowed) retryAfterMs = Math.max(retryAfterMs, decision.retryAfterMs);
+    }
+    while (this.#buckets.size > this.#maxKeys) {
+      const oldest = this.#buckets.keys().next().value;
+      if (oldest === undefined) break;
+      this.#buckets.delete(oldest);
+    }
+    if (retryAfterMs > 0) {
+      const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+      throw new HttpProblem(429, 'Too Many Requests', {
+        detail: `Too many requests; please wait ${seconds} s and try again.`,
+        headers: { 'retry-after': String(seconds) },
+      });
+    }
+  }
+
+  /** How many keys are tracked (for tests and metrics). */
   get size(): number {
     return this.#buckets.size;
   }
