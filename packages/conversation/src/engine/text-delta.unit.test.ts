@@ -24,8 +24,9 @@ describe('ConversationEngine — onTextDelta (streamed model text)', () => {
     resolved = true;
     const without = await plain.engine.turn(input);
     expect(result.replies).toEqual(without.replies);
+    // Word by word. What the model wrote is a preview: the engine may answer otherwise (e.g. ask for
+    // verification first), and the channel keeps the replies.
     expect(deltas.length).toBeGreaterThan(3);
-    // The agent's own text (the second reply, after the handoff announcement) is what was streamed.
-    expect(deltas.join('').trim()).toContain(result.replies[1]?.slice(0, 40));
+    for (const delta of deltas) expect(delta).toMatch(/^\S+\s*$/);
   });
 });
