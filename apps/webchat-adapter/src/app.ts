@@ -1,3 +1,9 @@
+import type {
+  Request as AgentsRequest,
+  CloudAdapter,
+  TurnContext,
+  WebResponse,
+} from '@microsoft/agents-hosting';
 import {
   IdentityConflictError,
   type RedeemedHandoff,
@@ -6,14 +12,13 @@ import {
   TokenUsedError,
 } from '@omni/customer-context';
 import { badRequest, createServiceApp, HttpProblem, RequestRateLimiter } from '@omni/service-kit';
-import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { TurnOutcome, WebchatBot } from './bot.js';
 import type { Config } from './config.js';
 import type { DirectLineTokens } from './directline.js';
-import { contentSecurityPolicy, PAGE_ASSETS, PAGE_HTML, readAsset } from './page.js';
+import { contentSecurityPolicy, negotiateAsset, PAGE_ASSETS, PAGE_HTML } from './page.js';
 import type { AdapterStore } from './ports.js';
 import { WebUsers } from './web-user.js';
 
@@ -21,7 +26,7 @@ import { WebUsers } from './web-user.js';
 export interface WebchatAdapterDeps {
   config: Config;
   logger?: Logger;
-  /** botbuilder's adapter, with Bot Framework authentication from the config. */
+  /** The Agents SDK's adapter, with the Azure Bot's authentication from the config (`createBotAdapter`). */
   botAdapter: CloudAdapter;
   bot: WebchatBot;
   directLine: DirectLineTokens;
@@ -131,7 +136,7 @@ const channelAccount = z.looseObject({
   role: z.string().optional(),
 });
 /**
- * The types of the activity fields botbuilder and the bot read (a wrong type made them throw: a 500). Checked
+ * The types of the activity fields the Agents SDK and the bot read (a wrong type made them throw: a 500). Checked
  * before authentication, like the activity's `type` always was: it reveals nothing but the shape.
  */
 const ACTIVITY_SHAPE = z.looseObject({
@@ -295,72 +300,92 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
       .send(PAGE_HTML),
   );
   for (const [path, asset] of Object.entries(PAGE_ASSETS)) {
-    app.get(path, async (_request, reply) => {
-      const content = await readAsset(asset.file);
-      if (content === undefined) {
+    app.get(path, async (request, reply) => {
+      const served = await negotiateAsset(
+        asset.file,
+        request.headers['accept-encoding'],
+        asset.precompressed === true,
+      );
+      if (served === undefined) {
         throw new HttpProblem(503, 'Service Unavailable', {
           detail: 'the web chat page is not built: run `pnpm --filter @omni/webchat-adapter build`',
         });
       }
+      if (served.encoding !== undefined) reply.header('content-encoding', served.encoding);
+      if (asset.precompressed) reply.header('vary', 'accept-encoding');
       return reply
         .type(asset.type)
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'public, max-age=300')
-        .send(content);
+        .send(served.content);
     });
   }
   return app;
 }
 
+/** A response sink for the Agents SDK that keeps the status and body it is given. */
+function capture(onHeader: (name: string, value: string) => void = () => {}) {
+  const sink = {
+    code: 200,
+    body: undefined as unknown,
+    headersSent: false,
+    writableEnded: false,
+    status(code: number) {
+      sink.code = code;
+      return sink;
+    },
+    setHeader(name: string, value: string) {
+      onHeader(name, value);
+      return sink;
+    },
+    send(body?: unknown) {
+      if (body !== undefined) sink.body = body;
+      return sink;
+    },
+    end() {
+      sink.writableEnded = true;
+      return sink;
+    },
+  };
+  return sink satisfies WebResponse;
+}
+
 /**
- * Runs botbuilder's `CloudAdapter.process` on the fastify request: Bot Framework JWT authentication (401
- * without a valid token in Azure), then the bot's turn. A message that is not valid is answered 400.
+ * The Agents SDK on the fastify request: `authorizeRequest` (the Azure Bot's JWT: signature from the
+ * authority's JWKS, issuer, audience = app id, expiry; 401 otherwise), then `CloudAdapter.process` with the
+ * bot's turn. A message that is not valid is answered 400.
  */
 async function processActivity(
   deps: WebchatAdapterDeps,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  let status = 200;
-  let sent: unknown;
-  let outcome: TurnOutcome | undefined;
-  const response = {
-    socket: request.raw.socket,
-    status(code: number) {
-      status = code;
-      return response;
-    },
-    header(name: string, value: unknown) {
-      reply.header(name, value);
-      return response;
-    },
-    send(body?: unknown) {
-      if (body !== undefined) sent = body;
-      return response;
-    },
-    end() {
-      return response;
-    },
+  const adapterRequest: AgentsRequest = {
+    body: request.body as Record<string, unknown>,
+    headers: request.headers as Record<string, string | string[] | undefined>,
+    method: request.method,
   };
-  await deps.botAdapter.process(
-    {
-      body: request.body as Record<string, unknown>,
-      headers: request.headers as Record<string, string | string[] | undefined>,
-      method: request.method,
-    },
-    response,
-    async (context: TurnContext) => {
-      outcome = await deps.bot.onTurn(context, request.log as Logger);
-    },
-  );
-  if (status === 401 || status === 403) {
+  let authorized = false;
+  const refusal = capture();
+  await deps.botAdapter.authorizeRequest(adapterRequest, refusal, () => {
+    authorized = true;
+  });
+  if (!authorized) {
+    request.log.warn({ status: refusal.code }, 'bot request refused: no valid token');
     throw new HttpProblem(401, 'Unauthorized', {
       detail: 'a valid Bot Framework token is required',
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
-  if (status >= 500) throw new HttpProblem(status, 'Internal Server Error', { detail: 'the turn failed' });
+  let outcome: TurnOutcome | undefined;
+  const response = capture((name, value) => reply.header(name, value));
+  await deps.botAdapter.process(adapterRequest, response, async (context: TurnContext) => {
+    outcome = await deps.bot.onTurn(context, request.log as Logger);
+  });
+  if (response.code >= 500)
+    throw new HttpProblem(response.code, 'Internal Server Error', { detail: 'the turn failed' });
+  if (response.code === 400) throw badRequest('invalid activity (a conversation id is required)');
   if (outcome?.kind === 'rejected') throw badRequest(`invalid message activity: ${outcome.message}`);
-  if (sent === undefined) return reply.code(status).send();
-  return reply.code(status).send(sent);
+  if (response.body === undefined) return reply.code(response.code).send();
+  return reply.code(response.code).send(response.body);
 }

@@ -1,12 +1,11 @@
 import type { OmniEvent } from '@omni/contracts';
-import { CloudAdapter } from 'botbuilder';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { WebchatBot } from './bot.js';
 import { readConfig } from './config.js';
-import { botAuthenticationOf } from './connector.js';
+import { ConnectorReplySender, createBotAdapter } from './connector.js';
 
 const BASE_ENV = {
   SERVICEBUS_CONNECTION_STRING:
@@ -65,7 +64,7 @@ function appFor(env: Record<string, string>) {
   const app = buildApp({
     config,
     logger: pino({ level: 'silent' }),
-    botAdapter: new CloudAdapter(botAuthenticationOf(config)),
+    botAdapter: createBotAdapter(config),
     bot,
     directLine: {
       domain: 'https://directline.botframework.com/v3/directline',
@@ -113,7 +112,8 @@ describe('POST /api/messages authentication', () => {
       payload: { ...MESSAGE, from: { id: '' } },
     });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ detail: expect.stringContaining('sender') });
+    // The Agents SDK's activity schema refuses it before the bot's own check (which says "sender").
+    expect(response.json()).toMatchObject({ detail: expect.stringMatching(/from\.id|sender/) });
     expect(published).toEqual([]);
   });
 
@@ -159,6 +159,26 @@ describe('POST /api/messages authentication', () => {
       expect(published).toEqual([]);
     } finally {
       await channel.close();
+    }
+  });
+
+  it("given Azure mode, when a queued message asks for a reply to a host that is not Microsoft's, then nothing is posted there", async () => {
+    const attacker = Fastify({ logger: false });
+    let hits = 0;
+    attacker.all('/*', async () => {
+      hits += 1;
+      return { id: 'x' };
+    });
+    const serviceUrl = `${await attacker.listen({ host: '127.0.0.1', port: 0 })}/`;
+    try {
+      const config = readConfig(AZURE_ENV);
+      const replies = new ConnectorReplySender(createBotAdapter(config), config.MicrosoftAppId);
+      await expect(
+        replies.send({ serviceUrl, conversationId: 'conv-1' }, 'dl_user-1', { type: 'message', text: 'hi' }),
+      ).rejects.toThrow(/not in the configured allowed hosts/);
+      expect(hits).toBe(0);
+    } finally {
+      await attacker.close();
     }
   });
 

@@ -1,3 +1,4 @@
+import { Activity } from '@microsoft/agents-activity';
 import { createEvent } from '@omni/contracts';
 import type { Logger } from 'pino';
 import {
@@ -19,10 +20,10 @@ export interface WebchatBotOptions {
   readonly clock?: () => number;
 }
 
-/** The part of botbuilder's `TurnContext` the bot uses. */
+/** The part of the Agents SDK's `TurnContext` the bot uses. */
 export interface BotTurn {
   readonly activity: InboundActivity;
-  sendActivity(activity: { type: string; text?: string; textFormat?: string }): Promise<unknown>;
+  sendActivity(activity: Activity): Promise<unknown>;
 }
 
 /** What became of an activity the bot was given. */
@@ -55,10 +56,10 @@ export class WebchatBot {
         return { kind: 'rejected', message: result.message };
       }
       try {
-        await turn.sendActivity({ type: 'typing' });
+        await turn.sendActivity(Activity.fromObject({ type: 'typing' }));
       } catch (error) {
         // The channel refused the conversation (e.g. 404: it does not know it): a request that cannot succeed.
-        const status = (error as { statusCode?: unknown }).statusCode;
+        const status = statusOf(error);
         if (typeof status === 'number' && status >= 400 && status < 500) {
           log.warn(
             { activityId: activity.id, status },
@@ -119,9 +120,17 @@ export class WebchatBot {
     // The channel retries a conversationUpdate it got no answer to: greet once per conversation.
     await this.#o.store.runOnce(`webchat:welcome:${conversationId}:${userId}`, async () => {
       for (const text of welcomeMessages(returning)) {
-        await turn.sendActivity({ type: 'message', text, textFormat: 'markdown' });
+        await turn.sendActivity(Activity.fromObject({ type: 'message', text, textFormat: 'markdown' }));
       }
       return true;
     });
   }
+}
+
+/** The HTTP status of a failed connector call (the Agents SDK's `HttpError.status`). */
+function statusOf(error: unknown): number | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  if (typeof status === 'number') return status;
+  return typeof statusCode === 'number' ? statusCode : undefined;
 }

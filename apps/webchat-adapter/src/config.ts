@@ -19,6 +19,13 @@ export const configSchema = z
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('UserAssignedMSI'),
     MicrosoftAppTenantId: z.string().min(1).optional(),
     MicrosoftAppPassword: z.string().min(1).optional(),
+    /**
+     * The Entra authority the bot's tokens come from (JWKS `<authority>/discovery/v2.0/keys`, issuer
+     * `<authority>/v2.0`); default Entra's. Locally the Direct Line emulator's (`http:`, client credentials).
+     */
+    BOT_AUTH_AUTHORITY: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    /** Least time between two streamed updates of a reply (the Agents SDK's Direct Line default: 500 ms). */
+    WEBCHAT_STREAM_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(500),
     /** Switches Bot Framework authentication off: only for the local Direct Line emulator. */
     BOT_AUTH_DISABLED: envBoolean(false),
     /** The Direct Line secret (Azure); locally optional, the emulator accepts any. */

@@ -4,6 +4,7 @@ import {
   type EngineAction,
   escalationRequestedData,
   handoffRequestedData,
+  type TurnResult,
 } from '@omni/conversation';
 import { type MessageContext, PermanentError } from '@omni/messaging';
 import type { MessageReceivedData } from './domain/index.js';
@@ -13,6 +14,7 @@ import {
   type OutgoingMessage,
   type Publisher,
   type ReplySender,
+  type ReplyStream,
   type ReplyTo,
   SOURCE,
 } from './ports.js';
@@ -82,8 +84,22 @@ export class InboundMessageHandler {
       return;
     }
     const text = data.text;
-    const result = await this.#o.engine.turn({ ...turnBase, text, turnId: data.providerMessageId });
-    await this.#reply(data, replyTo, userId, result.replies, 'turn');
+    // The reply is shown as the model writes it; the stream ends with the turn's replies (what the transcript
+    // keeps). A turn that streamed nothing (a replay, a fixed answer) is sent as before. A retried delivery
+    // does not stream: its first attempt already told the user the answer was interrupted.
+    let streamed = false;
+    const result = await this.#turn(context.attempt > 1, replyTo, userId, async (stream) => {
+      const turn = await this.#o.engine.turn({
+        ...turnBase,
+        text,
+        turnId: data.providerMessageId,
+        onTextDelta: (delta) => stream.delta(delta),
+      });
+      streamed = stream.started();
+      return { result: turn, final: streamed ? turn.replies.join('\n\n') : undefined };
+    });
+    if (streamed) await this.#markSent(data, replyTo, result.replies.length, 'turn');
+    else await this.#reply(data, replyTo, userId, result.replies, 'turn');
     const options = { source: SOURCE, correlationId, causationId: event.id };
     const events: OmniEvent[] = [
       createEvent(
@@ -141,6 +157,33 @@ export class InboundMessageHandler {
       await this.#o.store.runOnce(
         `webchat:reply:${replyTo.conversationId}:${data.providerMessageId}:${purpose}:${index}`,
         () => this.#o.replies.send(replyTo, userId, message),
+      );
+    }
+  }
+
+  /** Runs the turn, streamed unless `plain`. */
+  #turn(
+    plain: boolean,
+    replyTo: ReplyTo,
+    userId: string,
+    produce: (stream: ReplyStream) => Promise<{ result: TurnResult; final: string | undefined }>,
+  ): Promise<TurnResult> {
+    if (!plain) return this.#o.replies.stream(replyTo, userId, produce);
+    const silent: ReplyStream = { inform: () => {}, delta: () => {}, started: () => false };
+    return produce(silent).then((outcome) => outcome.result);
+  }
+
+  /** Records streamed replies as sent, so a redelivered message does not send them again. */
+  async #markSent(
+    data: MessageReceivedData,
+    replyTo: ReplyTo,
+    count: number,
+    purpose: string,
+  ): Promise<void> {
+    for (let index = 0; index < count; index += 1) {
+      await this.#o.store.runOnce(
+        `webchat:reply:${replyTo.conversationId}:${data.providerMessageId}:${purpose}:${index}`,
+        async () => 'streamed',
       );
     }
   }

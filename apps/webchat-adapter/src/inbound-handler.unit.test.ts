@@ -20,6 +20,9 @@ const CONTEXT: MessageContext = {
 let published: OmniEvent[];
 let sent: { replyTo: ReplyTo; userId: string; message: OutgoingMessage }[];
 let ran: Set<string>;
+/** The engine's model text, streamed word by word when set. */
+let streamText: string | undefined;
+let streams: { deltas: string[]; final: string | undefined }[];
 let actions: EngineAction[];
 let handoffs: Awaited<
   ReturnType<ConstructorParameters<typeof InboundMessageHandler>[0]['store']['handoffs']>
@@ -42,15 +45,17 @@ function handler(): InboundMessageHandler {
         summaries.count += 1;
         return { summary: 'Power outage at LS6 1LF.', collectedData: {} };
       },
-      turn: async (input) =>
-        ({
+      turn: async (input) => {
+        for (const word of streamText?.match(/\S+\s*/g) ?? []) input.onTextDelta?.(word);
+        return {
           replies: [`answer to ${input.text}`],
           agentId: 'outage',
           events: [],
           actions,
           conversationId: 'conv',
           turnId: input.turnId ?? 't',
-        }) satisfies TurnResult,
+        } satisfies TurnResult;
+      },
     },
     store: {
       resolveCustomer: async () => ({ customer: customer(), created: false, conflicts: [] }),
@@ -67,6 +72,16 @@ function handler(): InboundMessageHandler {
       send: async (replyTo, userId, message) => {
         sent.push({ replyTo, userId, message });
         return `reply-${sent.length}`;
+      },
+      stream: async (_replyTo, _userId, produce) => {
+        const deltas: string[] = [];
+        const outcome = await produce({
+          inform: () => {},
+          delta: (text) => deltas.push(text),
+          started: () => deltas.length > 0,
+        });
+        if (deltas.length > 0) streams.push({ deltas, final: outcome.final });
+        return outcome.result;
       },
     },
     dispatched,
@@ -105,6 +120,8 @@ beforeEach(() => {
   published = [];
   sent = [];
   ran = new Set();
+  streamText = undefined;
+  streams = [];
   actions = [];
   handoffs = [];
   dispatched = new DispatchedHandoffs();
@@ -135,6 +152,21 @@ describe('InboundMessageHandler', () => {
     await h.handle(message('hello'), CONTEXT);
     await h.handle(message('hello'), CONTEXT);
     expect(sent).toHaveLength(1);
+  });
+
+  it('given a driver that streams, when handled, then the reply streams and ends with the turn replies (what the transcript keeps), sent once even when redelivered', async () => {
+    streamText = 'Let me check the outage map for you.';
+    const h = handler();
+    await h.handle(message('my power is out'), CONTEXT);
+    await h.handle(message('my power is out'), CONTEXT);
+    expect(streams[0]?.deltas.join('')).toBe(streamText);
+    expect(streams[0]?.final).toBe('answer to my power is out');
+    // The redelivery streamed again (the engine replays) but nothing was sent besides the streams.
+    expect(sent).toEqual([]);
+    const assistant = published.find(
+      (e) => e.type === 'conversation.turn.recorded' && e.data.role === 'assistant',
+    );
+    expect(assistant?.type === 'conversation.turn.recorded' && assistant.data.text).toBe(streams[0]?.final);
   });
 
   it('given a card submit without text, when handled, then it gets the text-only answer and no turn runs', async () => {

@@ -4,13 +4,47 @@ import { fileURLToPath } from 'node:url';
 /** The built page assets (see scripts/build-page.ts); the same path from `src` and from `dist`. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist/public/', import.meta.url));
 
+/** The scripts the page loads; the build (scripts/build-page.ts) precompresses them and holds them to a budget. */
+export const PAGE_SCRIPTS = ['webchat.js', 'page.js'] as const;
+
+/** The encodings the build writes next to each script (`.br`, `.gz`), in order of preference. */
+export const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+
 /** The assets the page loads, by URL path. */
-export const PAGE_ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
-  '/webchat.js': { file: 'webchat.js', type: 'text/javascript; charset=utf-8' },
-  '/page.js': { file: 'page.js', type: 'text/javascript; charset=utf-8' },
+export const PAGE_ASSETS: Readonly<Record<string, { file: string; type: string; precompressed?: true }>> = {
+  '/webchat.js': { file: 'webchat.js', type: 'text/javascript; charset=utf-8', precompressed: true },
+  '/page.js': { file: 'page.js', type: 'text/javascript; charset=utf-8', precompressed: true },
   '/page.js.map': { file: 'page.js.map', type: 'application/json; charset=utf-8' },
   '/webchat.js.LICENSE.txt': { file: 'webchat.js.LICENSE.txt', type: 'text/plain; charset=utf-8' },
 };
+
+/**
+ * The best precompressed form of an asset the client accepts (`Accept-Encoding`), or the plain file: what is
+ * served, with its `Content-Encoding`. Undefined when the page was not built.
+ */
+export async function negotiateAsset(
+  file: string,
+  acceptEncoding: string | undefined,
+  precompressed = true,
+): Promise<{ content: Buffer; encoding: string | undefined } | undefined> {
+  if (precompressed) {
+    const accepted = (acceptEncoding ?? '')
+      .split(',')
+      .map((part) => part.trim().split(';'))
+      .filter(([, q]) => q === undefined || !/^\s*q\s*=\s*0(\.0*)?\s*$/.test(q))
+      .map(([name]) => (name ?? '').trim().toLowerCase());
+    for (const encoding of ENCODINGS) {
+      if (!accepted.includes(encoding.name)) continue;
+      const content = await readAsset(`${file}${encoding.suffix}`);
+      if (content !== undefined) return { content, encoding: encoding.name };
+    }
+  }
+  const content = await readAsset(file);
+  return content === undefined ? undefined : { content, encoding: undefined };
+}
 
 /** Reads a built asset; undefined when the page was not built. */
 export async function readAsset(file: string): Promise<Buffer | undefined> {

@@ -33,8 +33,28 @@ export interface OutgoingMessage {
   readonly textFormat?: 'markdown' | 'plain';
 }
 
+/** A reply shown as it is produced (the Agents SDK's streaming response on Direct Line / Web Chat). */
+export interface ReplyStream {
+  /** A status line before any text ("Looking that up..."). */
+  inform(text: string): void;
+  /** The next piece of the reply's text. */
+  delta(text: string): void;
+  /** Whether anything was shown yet (then the stream must end with a final message). */
+  started(): boolean;
+}
+
 /** Port: sends activities to a web chat conversation (the Bot Connector at the conversation's serviceUrl). */
 export interface ReplySender {
   /** Sends one activity; resolves to the id the channel gave it. */
   send(replyTo: ReplyTo, userId: string, message: OutgoingMessage): Promise<string>;
+  /**
+   * Runs `produce` with a stream shown as it grows; once it resolves, a started stream ends with `final` (the
+   * text the transcript keeps, replacing what was streamed). When `produce` throws, a started stream ends with
+   * a clear "interrupted" message and the error propagates (the message is retried).
+   */
+  stream<T>(
+    replyTo: ReplyTo,
+    userId: string,
+    produce: (stream: ReplyStream) => Promise<{ result: T; final: string | undefined }>,
+  ): Promise<T>;
 }

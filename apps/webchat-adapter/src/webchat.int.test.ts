@@ -270,7 +270,11 @@ describe('webchat-adapter with botframework-directlinejs through the Direct Line
     const original = stack.directLine.activities(s.conversationId).find((a) => a.id === activityId);
     const retry = await fetch(`${stack.url}/api/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The channel signs its retry as it signed the first delivery.
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${stack.directLine.channelToken()}`,
+      },
       body: JSON.stringify({
         ...original,
         serviceUrl: `${stack.directLine.endpoint}/`,

@@ -7,13 +7,12 @@ import {
   QueueStatusView,
   serviceBusConnectionOf,
 } from '@omni/messaging';
-import { CloudAdapter } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { WebchatBot } from './bot.js';
 import { AZURE_DIRECTLINE_ENDPOINT, type Config } from './config.js';
-import { botAuthenticationOf, ConnectorReplySender } from './connector.js';
+import { ConnectorReplySender, createBotAdapter } from './connector.js';
 import { DirectLineTokenClient, type DirectLineTokens } from './directline.js';
 import { DispatchedHandoffs, HandoffDispatchHandler } from './handoff-dispatch-handler.js';
 import { InboundMessageHandler } from './inbound-handler.js';
@@ -23,7 +22,7 @@ import type { ReplySender } from './ports.js';
 export interface AdapterOverrides {
   /** The agent driver; default from CONVERSATION_DRIVER. */
   driver?: ConversationDriver;
-  /** The reply sender; default the Bot Connector through botbuilder. */
+  /** The reply sender; default the Bot Connector through the Agents SDK. */
   replies?: ReplySender;
   /** The Direct Line token client; default from DIRECTLINE_ENDPOINT / DIRECTLINE_SECRET. */
   directLine?: DirectLineTokens;
@@ -32,11 +31,11 @@ export interface AdapterOverrides {
   clock?: () => number;
 }
 
-/** Locally the Direct Line emulator accepts any secret when it was started without one. */
+/** The Direct Line emulator's default secret (`DEFAULT_DIRECTLINE_SECRET` of @omni/emulators/directline). */
 const LOCAL_SECRET = 'local-directline-emulator';
 
 /**
- * Builds the adapter with its real dependencies (Service Bus, Cosmos, the engine, botbuilder, Direct Line):
+ * Builds the adapter with its real dependencies (Service Bus, Cosmos, the engine, the Agents SDK, Direct Line):
  * the app plus the two consumers, started when the app is ready and stopped (then the clients closed) when it
  * closes.
  */
@@ -58,10 +57,14 @@ export async function createAdapter(
     env: overrides.env,
     clock: overrides.clock,
   });
-  const botAdapter = new CloudAdapter(botAuthenticationOf(config));
+  const botAdapter = createBotAdapter(config);
   const replies =
     overrides.replies ??
-    new ConnectorReplySender(botAdapter, config.BOT_AUTH_DISABLED ? undefined : config.MicrosoftAppId);
+    new ConnectorReplySender(
+      botAdapter,
+      config.BOT_AUTH_DISABLED ? undefined : config.MicrosoftAppId,
+      config.WEBCHAT_STREAM_INTERVAL_MS,
+    );
   const directLine =
     overrides.directLine ??
     new DirectLineTokenClient(

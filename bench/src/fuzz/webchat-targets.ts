@@ -6,21 +6,20 @@ import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import { buildApp } from '@omni/webchat-adapter/dist/app.js';
 import { WebchatBot } from '@omni/webchat-adapter/dist/bot.js';
 import { readConfig } from '@omni/webchat-adapter/dist/config.js';
-import { botAuthenticationOf } from '@omni/webchat-adapter/dist/connector.js';
+import { createBotAdapter } from '@omni/webchat-adapter/dist/connector.js';
 import { DirectLineTokenClient } from '@omni/webchat-adapter/dist/directline.js';
-import { CloudAdapter } from 'botbuilder';
 import pino from 'pino';
 import { busTotal } from '../support/bus-inspection.js';
 import { type FuzzTarget, listenLocal, type RunningTarget } from './targets.js';
 
 /**
- * webchat-adapter `POST /api/messages`: the real `buildApp` with botbuilder's `CloudAdapter` (authentication from
+ * webchat-adapter `POST /api/messages`: the real `buildApp` with the Agents SDK's `CloudAdapter` (authentication from
  * the config), the real `WebchatBot`, `EventPublisher` (Service Bus emulator) and customer store (Cosmos emulator),
  * and the Direct Line emulator as the Bot Connector `serviceUrl`. No consumers run, so whatever a turn enqueues on
  * `inbound-messages` stays on the bus: recorded = every message on the bus.
  *
  * `azure`: Bot Framework auth on (a single-tenant app id); no fuzzed request carries a JWT, so every answer must be
- * 401 before any parsing (botbuilder refuses a missing token without fetching keys: no network). `local`:
+ * 401 before any parsing (the Agents SDK refuses a missing token without fetching keys: no network). `local`:
  * `BOT_AUTH_DISABLED=true`, as with the local Direct Line emulator; malformed activities are 400 problem+json.
  */
 function webchatTarget(mode: 'azure' | 'local'): FuzzTarget {
@@ -60,7 +59,7 @@ function webchatTarget(mode: 'azure' | 'local'): FuzzTarget {
       const app = buildApp({
         config,
         logger,
-        botAdapter: new CloudAdapter(botAuthenticationOf(config)),
+        botAdapter: createBotAdapter(config),
         bot: new WebchatBot({ publisher, store: context.store, recentTurns: config.WEBCHAT_RECENT_TURNS }),
         directLine: directLineTokens,
         store: context.store,

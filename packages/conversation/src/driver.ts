@@ -76,6 +76,11 @@ export interface AgentStepRequest {
   readonly tools: readonly FunctionToolDefinition[];
   /** The driver's id of the previous step in this turn, when the back end chains steps. */
   readonly previousStepId?: string;
+  /**
+   * When set, the driver streams: it calls this with each piece of the step's text as the model produces it
+   * (the pieces joined are the step's `text`). Optional for drivers; the result is the same either way.
+   */
+  readonly onTextDelta?: (delta: string) => void;
 }
 
 /** A tool's output sent back to the model. */

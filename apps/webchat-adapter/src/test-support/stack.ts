@@ -31,24 +31,45 @@ export interface WebchatStack {
   stop(): Promise<void>;
 }
 
-/** Starts the emulators and the adapter (auth disabled, as with the local Direct Line emulator). */
-export async function startWebchatStack(): Promise<WebchatStack> {
+/** The bot's app registration in the tests (the Direct Line emulator plays Entra ID for it). */
+export const TEST_BOT = {
+  appId: '00000000-0000-0000-0000-0000000b07a1',
+  appPassword: 'test-bot-password',
+  tenantId: '00000000-0000-0000-0000-00000000d11e',
+} as const;
+
+/**
+ * Starts the emulators and the adapter, authenticated both ways as in Azure: the Direct Line emulator signs
+ * its calls to the bot and checks the bot's connector tokens, from a local OpenID configuration.
+ */
+export async function startWebchatStack(
+  options: { driver?: OfflineDriver; env?: Record<string, string> } = {},
+): Promise<WebchatStack> {
   const [bus, cosmos, directLine] = await Promise.all([
     startServiceBusEmulator({ amqpPort: 0, httpPort: 0 }),
     startCosmosEmulator({ port: 0 }),
-    startDirectLineEmulator({ port: 0 }),
+    startDirectLineEmulator({ port: 0, bot: TEST_BOT }),
   ]);
   const env = {
     SERVICEBUS_CONNECTION_STRING: bus.connectionString,
     COSMOS_ENDPOINT: cosmos.endpoint,
     COSMOS_KEY: cosmos.key,
     HANDOFF_TOKEN_KEY: 'w'.repeat(48),
-    BOT_AUTH_DISABLED: 'true',
+    MicrosoftAppId: TEST_BOT.appId,
+    MicrosoftAppType: 'SingleTenant',
+    MicrosoftAppTenantId: TEST_BOT.tenantId,
+    MicrosoftAppPassword: TEST_BOT.appPassword,
+    BOT_AUTH_AUTHORITY: directLine.authority ?? '',
     DIRECTLINE_ENDPOINT: directLine.endpoint,
+    DIRECTLINE_SECRET: directLine.secret,
     LOG_LEVEL: 'silent',
+    ...options.env,
   };
   const config = readConfig(env);
-  const app = await createAdapter(config, pino({ level: 'silent' }), { driver: new ScriptedDriver(), env });
+  const app = await createAdapter(config, pino({ level: process.env.STACK_LOG ?? 'silent' }), {
+    driver: options.driver ?? new ScriptedDriver(),
+    env,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');

@@ -62,6 +62,11 @@ export interface TurnInput {
    */
   readonly turnId?: string;
   /**
+   * Receives the model's text as it is generated (drivers that stream: Foundry, offline word by word), for
+   * showing a reply as it grows. A preview only: the turn's `replies` are what the channel keeps and sends.
+   */
+  readonly onTextDelta?: (delta: string) => void;
+  /**
    * What the channel itself vouches for about the person on this message (WhatsApp: `channel-verified`; a call
    * with caller ID: `asserted`; web chat: `none`). The engine raises it with what is stored for the session.
    */
@@ -689,6 +694,7 @@ export class ConversationEngine {
         // Once a call was refused for verification, the model only answers its outputs: no more tools.
         tools: run.challenge === undefined ? this.#toolsFor(agent) : [],
         ...(previousStepId ? { previousStepId } : {}),
+        ...(run.input.onTextDelta ? { onTextDelta: run.input.onTextDelta } : {}),
       });
       const before = run.budget.status;
       run.budget = this.#budget.record(run.budget, result.model, result.usage);

@@ -1,10 +1,14 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { ConversationTokens, ProblemError, type TokenClaims, userIdOf } from './conversation-tokens.js';
+import { type BotRegistration, type IdentityClaims, LocalIdentity } from './identity.js';
+import { attachStream, watermarkIndex } from './stream.js';
+
+/** The secret the emulator accepts when none is configured (the webchat-adapter's local default). */
+export const DEFAULT_DIRECTLINE_SECRET = 'local-directline-emulator';
 
 /** A Bot Framework activity as it travels through Direct Line (only the fields the emulator reads are typed). */
 export interface DirectLineActivity {
@@ -41,11 +45,17 @@ export interface DirectLineEmulatorOptions {
   port?: number;
   /** The bot's messaging endpoint (`http://host:port/api/messages`); can be set later with `connectBot`. */
   botEndpoint?: string;
-  /**
-   * The Direct Line secret. When omitted, any non-empty bearer that is not one of the emulator's own tokens is
-   * accepted as the secret (local sandbox convenience).
-   */
+  /** The Direct Line secret (the only one accepted). Default {@link DEFAULT_DIRECTLINE_SECRET}. */
   secret?: string;
+  /**
+   * The bot's app registration. When set, the emulator authenticates both ways as Azure Bot Service does: it
+   * signs a token to the bot on every activity (from a local OpenID configuration and JWKS under
+   * {@link DirectLineEmulator.authority}) and refuses (401) connector calls without a valid token of that app
+   * (client credentials at `<authority>/oauth2/v2.0/token`). Without it, the bot is called anonymously.
+   */
+  bot?: BotRegistration;
+  /** How often an empty keep-alive message goes down each WebSocket stream, in ms. Default 15000. */
+  keepAliveMs?: number;
   /** The bot's id (the `recipient` of user activities). Default `omni-bot`. */
   botId?: string;
   /** Token lifetime in seconds. Default 3600 (as Direct Line). */
@@ -61,8 +71,12 @@ export interface DirectLineEmulator {
   /** `http://127.0.0.1:<port>/v3/directline`: the `domain` for `botframework-directlinejs` / WebChat. */
   readonly domain: string;
   readonly port: number;
-  /** The Direct Line secret clients present (the configured one, or `undefined` when any is accepted). */
-  readonly secret: string | undefined;
+  /** The Direct Line secret clients present. */
+  readonly secret: string;
+  /** With `bot`: the bot's authority (`<endpoint>/<tenant>`, OpenID configuration, JWKS, token endpoint). */
+  readonly authority: string | undefined;
+  /** With `bot`: signs a channel-to-bot token, with claims changed (tests of the bot's authentication). */
+  channelToken(overrides?: Partial<IdentityClaims>): string;
   /** Points the emulator at the bot's messaging endpoint. */
   connectBot(botEndpoint: string): void;
   /** The conversations, newest last (inspection). */
@@ -75,16 +89,6 @@ export interface DirectLineEmulator {
   stop(): Promise<void>;
 }
 
-interface TokenClaims {
-  /** Conversation the token is bound to. */
-  conv: string;
-  /** The user bound to the token (`dl_...`), if any. */
-  user?: string;
-  exp: number;
-  iat: number;
-  jti: string;
-}
-
 interface ConversationState {
   id: string;
   userId: string | undefined;
@@ -92,18 +96,6 @@ interface ConversationState {
   started: boolean;
   sockets: Set<WebSocket>;
 }
-
-class ProblemError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
 
 function connectableHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
@@ -113,12 +105,14 @@ function connectableHost(host: string): string {
 /**
  * Starts a Direct Line 3.0 emulator over http (REST + WebSocket stream) that also serves the Bot Connector
  * reply API the bot answers through, so the unmodified `botframework-directlinejs`, BotFramework-WebChat and
- * botbuilder's `CloudAdapter` talk to each other locally.
+ * the Agents SDK's `CloudAdapter` talk to each other locally. As the real service: the secret is checked, user
+ * ids in tokens start with `dl_`, typing goes only down WebSocket streams, streams get keep-alives and replay
+ * from their watermark.
  *
  * @example
  * ```ts
  * const dl = await startDirectLineEmulator({ botEndpoint: 'http://127.0.0.1:7073/api/messages' });
- * const directLine = new DirectLine({ secret: 'any', domain: dl.domain });
+ * const directLine = new DirectLine({ secret: dl.secret, domain: dl.domain });
  * ```
  */
 export async function startDirectLineEmulator(
@@ -127,28 +121,16 @@ export async function startDirectLineEmulator(
   const host = options.host ?? '127.0.0.1';
   const botId = options.botId ?? 'omni-bot';
   const ttl = options.tokenTtlSeconds ?? 3600;
-  const signingKey = randomBytes(32);
+  const tokens = new ConversationTokens(ttl);
+  const sign = tokens.sign;
+  const verify = tokens.verify;
+  const secret = options.secret ?? DEFAULT_DIRECTLINE_SECRET;
+  const identity = options.bot === undefined ? undefined : new LocalIdentity(options.bot);
   const conversations = new Map<string, ConversationState>();
   const inFlight = new Set<Promise<unknown>>();
   let botEndpoint = options.botEndpoint;
   let endpoint = '';
 
-  const sign = (claims: Omit<TokenClaims, 'iat' | 'exp' | 'jti'>): string => {
-    const now = Math.floor(Date.now() / 1000);
-    const full: TokenClaims = { ...claims, iat: now, exp: now + ttl, jti: randomUUID() };
-    const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(full))}`;
-    return `${head}.${b64url(createHmac('sha256', signingKey).update(head).digest())}`;
-  };
-  const verify = (token: string): TokenClaims | undefined => {
-    const parts = token.split('.');
-    if (parts.length !== 3) return undefined;
-    const expected = createHmac('sha256', signingKey).update(`${parts[0]}.${parts[1]}`).digest();
-    const given = Buffer.from(parts[2] ?? '', 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    const claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as TokenClaims;
-    if (claims.exp * 1000 <= Date.now()) throw new ProblemError(403, 'TokenExpired', 'Token expired');
-    return claims;
-  };
   const bearer = (request: FastifyRequest): string => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -162,9 +144,8 @@ export async function startDirectLineEmulator(
     const value = bearer(request);
     const claims = verify(value);
     if (claims !== undefined) return { secret: false, claims };
-    if (options.secret === undefined) return { secret: true };
     const a = Buffer.from(value);
-    const b = Buffer.from(options.secret);
+    const b = Buffer.from(secret);
     if (a.length === b.length && timingSafeEqual(a, b)) return { secret: true };
     throw new ProblemError(403, 'BadArgument', 'Invalid secret or token');
   };
@@ -186,8 +167,23 @@ export async function startDirectLineEmulator(
   const streamUrl = (conversationId: string, watermark: string | undefined, token: string) =>
     `${endpoint.replace(/^http/, 'ws')}/v3/directline/conversations/${encodeURIComponent(conversationId)}/stream?watermark=${watermark ?? '-'}&t=${encodeURIComponent(token)}`;
 
-  /** Appends an activity (id, timestamp, conversation), pushes it to the streams and returns it. */
+  /**
+   * Appends an activity (id, timestamp, conversation), pushes it to the streams and returns it. Typing is
+   * ephemeral, as in Direct Line: only pushed to the open WebSocket streams, never stored, polled or replayed.
+   */
   const append = (conversation: ConversationState, activity: DirectLineActivity): DirectLineActivity => {
+    if (activity.type === 'typing') {
+      const typing: DirectLineActivity = {
+        ...activity,
+        id: `${conversation.id}|t-${randomUUID()}`,
+        timestamp: new Date().toISOString(),
+        channelId: 'directline',
+        conversation: { id: conversation.id },
+      };
+      const message = JSON.stringify({ activities: [typing] });
+      for (const socket of conversation.sockets) socket.send(message);
+      return typing;
+    }
     const index = conversation.activities.length;
     const stored: DirectLineActivity = {
       ...activity,
@@ -208,7 +204,10 @@ export async function startDirectLineEmulator(
     const target = botEndpoint;
     const delivery = fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(identity ? { authorization: `Bearer ${identity.channelToken(`${endpoint}/`)}` } : {}),
+      },
       body: JSON.stringify({
         ...activity,
         serviceUrl: `${endpoint}/`,
@@ -251,6 +250,7 @@ export async function startDirectLineEmulator(
   };
 
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  identity?.register(app);
   // WebChat runs on another origin (the bot's page): Direct Line answers CORS.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('access-control-allow-origin', request.headers.origin ?? '*');
@@ -287,7 +287,7 @@ export async function startDirectLineEmulator(
     const auth = authenticate(request);
     if (!auth.secret) throw new ProblemError(403, 'BadArgument', 'tokens/generate needs the secret');
     const body = (request.body ?? {}) as { user?: { id?: unknown } };
-    const userId = typeof body.user?.id === 'string' && body.user.id !== '' ? body.user.id : undefined;
+    const userId = userIdOf(body);
     const id = newConversationId();
     conversations.set(id, { id, userId, activities: [], started: false, sockets: new Set() });
     const token = sign({ conv: id, ...(userId ? { user: userId } : {}) });
@@ -309,7 +309,7 @@ export async function startDirectLineEmulator(
     let created = false;
     if (auth.secret) {
       const body = (request.body ?? {}) as { user?: { id?: unknown } };
-      const userId = typeof body.user?.id === 'string' && body.user.id !== '' ? body.user.id : undefined;
+      const userId = userIdOf(body);
       const id = newConversationId();
       conversation = { id, userId, activities: [], started: false, sockets: new Set() };
       conversations.set(id, conversation);
@@ -390,6 +390,8 @@ export async function startDirectLineEmulator(
 
   // ---- Bot Connector API (the bot's serviceUrl) ----
   const botReply = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const refusal = identity?.refuseConnectorCall(request.headers.authorization);
+    if (refusal !== undefined) throw new ProblemError(401, 'Unauthorized', `bot token refused: ${refusal}`);
     const conversation = conversations.get(request.params.id);
     if (conversation === undefined)
       throw new ProblemError(404, 'ConversationNotFound', 'Conversation not found');
@@ -425,50 +427,36 @@ export async function startDirectLineEmulator(
     }));
 
   // ---- WebSocket stream ----
-  const wss = new WebSocketServer({ noServer: true });
-  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const match = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/.exec(url.pathname);
-    const refuse = (status: number) => {
-      socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Forbidden'}\r\n\r\n`);
-    };
-    if (match?.[1] === undefined) return refuse(404);
-    const conversationId = decodeURIComponent(match[1]);
-    let claims: TokenClaims | undefined;
-    try {
-      claims = verify(url.searchParams.get('t') ?? '');
-    } catch {
-      claims = undefined;
-    }
-    const conversation = conversations.get(conversationId);
-    if (claims === undefined || claims.conv !== conversationId) return refuse(403);
-    if (conversation === undefined || !conversation.started) return refuse(404);
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      conversation.sockets.add(ws);
-      ws.on('close', () => conversation.sockets.delete(ws));
-      ws.on('error', () => conversation.sockets.delete(ws));
-      const from = watermarkIndex(
-        url.searchParams.get('watermark') ?? undefined,
-        conversation.activities.length,
-      );
-      const backlog = conversation.activities.slice(from);
-      if (backlog.length > 0) {
-        ws.send(JSON.stringify({ activities: backlog, watermark: String(conversation.activities.length) }));
+  const stream = attachStream({
+    server: app.server,
+    conversation: (id) => conversations.get(id),
+    conversationOf: (token) => {
+      try {
+        return verify(token)?.conv;
+      } catch {
+        return undefined;
       }
-    });
+    },
+    keepAliveMs: options.keepAliveMs ?? 15_000,
   });
 
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('directline emulator: no port');
   endpoint = `http://${connectableHost(host)}:${address.port}`;
+  identity?.bind(endpoint);
   let stopped = false;
 
   return {
     endpoint,
     domain: `${endpoint}/v3/directline`,
     port: address.port,
-    secret: options.secret,
+    secret,
+    authority: identity?.authority,
+    channelToken(overrides = {}) {
+      if (identity === undefined) throw new Error('directline emulator: started without a bot registration');
+      return identity.channelToken(`${endpoint}/`, overrides);
+    },
     connectBot(target: string) {
       botEndpoint = target;
     },
@@ -483,16 +471,8 @@ export async function startDirectLineEmulator(
       for (const conversation of conversations.values()) {
         for (const socket of conversation.sockets) socket.terminate();
       }
-      wss.close();
+      stream.close();
       await app.close();
     },
   };
-}
-
-/** The index of the first activity after `watermark` (`-`, empty or invalid: from the start). */
-function watermarkIndex(watermark: string | undefined, length: number): number {
-  if (watermark === undefined || watermark === '' || watermark === '-') return 0;
-  const value = Number(watermark);
-  if (!Number.isInteger(value) || value < 0) return 0;
-  return Math.min(value, length);
 }

@@ -5,7 +5,7 @@ import type { ResponseObject } from './responses.js';
 /**
  * Writes a finished response as the Responses API's server-sent events: `response.created`,
  * `response.in_progress`, per output item `response.output_item.added`, its text or argument deltas and
- * `.done` events, `response.output_item.done`, then `response.completed`. The whole text is one delta.
+ * `.done` events, `response.output_item.done`, then `response.completed`. Text goes word by word.
  */
 export function writeResponseEvents(raw: ServerResponse, response: ResponseObject): void {
   raw.writeHead(200, {
@@ -26,7 +26,10 @@ export function writeResponseEvents(raw: ServerResponse, response: ResponseObjec
       item.content.forEach((part, contentIndex) => {
         const where = { item_id: item.id, output_index: outputIndex, content_index: contentIndex };
         send('response.content_part.added', { ...where, part: { ...part, text: '' } });
-        send('response.output_text.delta', { ...where, delta: part.text, logprobs: [] });
+        // Word by word, as a model streams (the deltas join to the text).
+        for (const delta of part.text.match(/\S+\s*|^\s+/g) ?? [part.text]) {
+          send('response.output_text.delta', { ...where, delta, logprobs: [] });
+        }
         send('response.output_text.done', { ...where, text: part.text, logprobs: [] });
         send('response.content_part.done', { ...where, part });
       });

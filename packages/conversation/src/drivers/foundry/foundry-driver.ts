@@ -1,6 +1,10 @@
 import type { AIProjectClient } from '@azure/ai-projects';
 import type OpenAI from 'openai';
-import type { Response, ResponseInputItem } from 'openai/resources/responses/responses';
+import type {
+  Response,
+  ResponseCreateParamsNonStreaming,
+  ResponseInputItem,
+} from 'openai/resources/responses/responses';
 import { z } from 'zod';
 import type { TokenUsage } from '../../budget.js';
 import {
@@ -29,6 +33,7 @@ import {
   foundryChannelMarker,
 } from './agent-definitions.js';
 import { type FoundryProjectInput, foundryProjectClient } from './project.js';
+import { type ResponseRequestOptions, streamResponse } from './response-stream.js';
 
 /** The logging the driver does (a pino logger fits). */
 export interface FoundryDriverLogger {
@@ -184,8 +189,14 @@ export class FoundryDriver implements ConversationDriver {
     }
 
     const viaAgent = request.model === this.#agentModel;
+    // Responses streaming when the caller shows text as it comes; the same response either way.
+    const onTextDelta = request.onTextDelta;
+    const create = (params: ResponseCreateParamsNonStreaming, options?: ResponseRequestOptions) =>
+      onTextDelta
+        ? streamResponse(this.openai, params, options, onTextDelta)
+        : this.openai.responses.create(params, options);
     const response = viaAgent
-      ? await this.openai.responses.create(
+      ? await create(
           { conversation: request.conversationId, input, max_output_tokens: this.#maxOutputTokens },
           {
             body: {
@@ -196,7 +207,7 @@ export class FoundryDriver implements ConversationDriver {
             },
           },
         )
-      : await this.openai.responses.create({
+      : await create({
           conversation: request.conversationId,
           input,
           model: request.model,

@@ -230,6 +230,13 @@ export class OfflineDriver implements ConversationDriver {
       inputTokens: estimateTokens(inputText) + estimateTokens(request.context.map((m) => m.text).join('\n')),
       outputTokens: estimateTokens(outcome.text ?? JSON.stringify(outcome.toolCalls)),
     };
+    if (request.onTextDelta && outcome.text !== undefined) {
+      // Streams word by word, each word in its own macrotask, as a model would.
+      for (const word of outcome.text.match(/\S+\s*/g) ?? []) {
+        request.onTextDelta(word);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
     return {
       ...(outcome.text === undefined ? {} : { text: outcome.text }),
       toolCalls: outcome.toolCalls,
