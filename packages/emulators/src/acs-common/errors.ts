@@ -40,6 +40,7 @@ export function acsErrorHandler(
     })();
     return reply
       .status(acs.status)
+      .header('x-ms-error-code', acs.code)
       .type('application/json')
       .send({
         type: 'about:blank',

@@ -5,6 +5,7 @@ import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../a
 import { SimulatedCustomer } from './customer.js';
 import { type AcsServerState, createAcsMessagesApp } from './server.js';
 import { MessageStore } from './store.js';
+import { DEFAULT_WHATSAPP_TEMPLATES, type WhatsAppTemplate } from './whatsapp-rules.js';
 
 /** Api-versions of `/messages/notifications:send` accepted by default (2024-08-30 is the 2.0.0 SDK's default). */
 export const ACS_MESSAGES_API_VERSIONS: readonly string[] = ['2024-02-01', '2024-08-30'];
@@ -31,6 +32,10 @@ export interface AcsMessagesEmulatorOptions {
   topic?: string;
   /** Receives request handler failures (silent when omitted). */
   logger?: Logger;
+  /** The approved WhatsApp templates; sends of others fail (132001). Default {@link DEFAULT_WHATSAPP_TEMPLATES}. */
+  templates?: readonly WhatsAppTemplate[];
+  /** Time source of the 24-hour customer-service window (tests move it instead of waiting). Default `Date`. */
+  clock?: { now(): number };
 }
 
 /** A running ACS Advanced Messaging (and SMS) emulator. */
@@ -88,6 +93,8 @@ export async function startAcsMessagesEmulator(
     deliverer,
     store,
     autoDeliveryStatus: options.autoDeliveryStatus ?? true,
+    templates: options.templates ?? DEFAULT_WHATSAPP_TEMPLATES,
+    now: () => (options.clock ?? Date).now(),
   });
   const state: AcsServerState = {
     accessKey,
@@ -96,7 +103,9 @@ export async function startAcsMessagesEmulator(
     smsApiVersions: options.smsApiVersions ?? ACS_SMS_API_VERSIONS,
     store,
     customer,
+    repeatable: new Map(),
     reset() {
+      state.repeatable.clear();
       store.clear();
       customer.reset();
     },

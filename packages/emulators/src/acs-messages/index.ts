@@ -57,3 +57,10 @@ export type {
   RecordedMessage,
   RecordedSms,
 } from './store.js';
+export {
+  DEFAULT_WHATSAPP_TEMPLATES,
+  MAX_TEXT_LENGTH,
+  SERVICE_WINDOW_MS,
+  type WhatsAppRefusal,
+  type WhatsAppTemplate,
+} from './whatsapp-rules.js';

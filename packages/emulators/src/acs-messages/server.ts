@@ -18,6 +18,8 @@ export interface AcsServerState {
   readonly smsApiVersions: readonly string[];
   readonly store: MessageStore;
   readonly customer: SimulatedCustomer;
+  /** Answers of sends made with a `Repeatability-Request-ID`, by that id. */
+  readonly repeatable: Map<string, unknown>;
   reset(): void;
 }
 
@@ -65,6 +67,12 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       ]);
     }
     const repeatabilityRequestId = header(request, 'repeatability-request-id');
+    const repeated =
+      repeatabilityRequestId === undefined ? undefined : state.repeatable.get(repeatabilityRequestId);
+    if (repeated !== undefined) {
+      // Azure's repeatable requests: a request id seen before gets the first answer again, nothing is sent twice.
+      return reply.status(202).header('repeatability-result', 'accepted').send(repeated);
+    }
     const receivedAt = new Date().toISOString();
     const receipts = body.to.map((to) => {
       const message: RecordedAdvancedMessage = {
@@ -82,8 +90,12 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       return message;
     });
     for (const message of receipts) state.customer.outbound(message);
-    if (repeatabilityRequestId !== undefined) reply.header('repeatability-result', 'accepted');
-    return reply.status(202).send({ receipts: receipts.map((m) => ({ messageId: m.messageId, to: m.to })) });
+    const answer = { receipts: receipts.map((m) => ({ messageId: m.messageId, to: m.to })) };
+    if (repeatabilityRequestId !== undefined) {
+      state.repeatable.set(repeatabilityRequestId, answer);
+      reply.header('repeatability-result', 'accepted');
+    }
+    return reply.status(202).send(answer);
   });
 
   scope.post('/sms', async (request, reply) => {
@@ -115,6 +127,20 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       };
     });
     return reply.status(202).send({ value });
+  });
+
+  // Every other ACS path (templates, streams, conversations...): signed requests get an honest 501, not a 404 or
+  // a bad-body 400 that reads like the caller's mistake.
+  scope.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/*',
+    handler: async (request) => {
+      throw new AcsError(
+        501,
+        'NotImplemented',
+        `The ACS emulator does not implement ${request.method} ${request.url.split('?')[0]}.`,
+      );
+    },
   });
 }
 
