@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
+import { CallbackTokenIssuer } from './callback-tokens.js';
 import { CallRegistry } from './calls.js';
 import { createAcsCallingApp } from './server.js';
 
@@ -28,6 +29,10 @@ export interface AcsCallingEmulatorOptions {
   /** The Event Grid `topic` of IncomingCall events. */
   topic?: string;
   logger?: Logger;
+  /** How long a call rings unanswered before it is dropped, in ms. Default 30 000. */
+  ringTimeoutMs?: number;
+  /** The resource's immutable id: the audience of the callback tokens. Default: a random GUID. */
+  resourceId?: string;
 }
 
 /** A running ACS Call Automation emulator. */
@@ -41,6 +46,12 @@ export interface AcsCallingEmulator {
   readonly acsPhoneNumber: string;
   /** The calls, and the simulated callers on them (dial, say, press, silence, hang up) and what they heard. */
   readonly calls: CallRegistry;
+  /** The resource's immutable id: the audience (`aud`) of the JWT on every callback. */
+  readonly resourceId: string;
+  /** The OpenID configuration of the callback tokens (what `ACS_CALLBACK_OPENID_CONFIGURATION` points at). */
+  readonly openIdConfigurationUrl: string;
+  /** A fresh callback token, as ACS puts on its callbacks (for tests that post callbacks themselves). */
+  callbackToken(): string;
   /** Forgets calls and failure settings (the webhook stays connected). */
   reset(): void;
   /** Stops listening. Safe to call twice. */
@@ -76,6 +87,8 @@ export async function startAcsCallingEmulator(
     { ...DEFAULT_RETRY_POLICY, ...options.retry },
     'acs-calling-subscription',
   );
+  const resourceId = options.resourceId ?? randomUUID();
+  const tokens = new CallbackTokenIssuer(resourceId);
   const calls = new CallRegistry({
     deliverer,
     topic,
@@ -83,10 +96,13 @@ export async function startAcsCallingEmulator(
     playbackMsPerCharacter: options.playbackMsPerCharacter ?? 1,
     filePlaybackMs: options.filePlaybackMs ?? 50,
     callbackTimeoutMs: 10_000,
+    ringTimeoutMs: options.ringTimeoutMs ?? 30_000,
+    tokens,
   });
   const app = createAcsCallingApp(calls, {
     accessKey,
     apiVersions: options.apiVersions ?? ACS_CALLING_API_VERSIONS,
+    tokens,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.listen({ host, port: options.port ?? 0 });
@@ -104,6 +120,9 @@ export async function startAcsCallingEmulator(
     connectionString: `endpoint=${endpoint}/;accesskey=${accessKey}`,
     acsPhoneNumber,
     calls,
+    resourceId,
+    openIdConfigurationUrl: `${endpoint}/calling/.well-known/acsopenidconfiguration`,
+    callbackToken: () => tokens.token(),
     reset: () => calls.reset(),
     stop() {
       stopped ??= (async () => {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
+import type { CallbackTokenIssuer } from './callback-tokens.js';
 import { CallActionError, type CallRegistry, type EmulatedCall } from './calls.js';
 
 const sendError = acsErrorHandler('acs calling emulator', (error) =>
@@ -44,11 +45,18 @@ const recognizeSchema = z.object({
   playPrompts: z.array(playSource).optional(),
   interruptCallMediaOperation: z.boolean().optional(),
   operationContext: z.string().optional(),
+  // Ranges from the Recognize how-to: initial silence up to 300 s, inter-tone timeout 1-60 s, at least one tone.
   recognizeOptions: z.object({
     interruptPrompt: z.boolean().optional(),
-    initialSilenceTimeoutInSeconds: z.number().optional(),
+    initialSilenceTimeoutInSeconds: z.number().gt(0).max(300).optional(),
     targetParticipant: identifier,
-    dtmfOptions: z.object({ maxTonesToCollect: z.number().int().optional() }).loose().optional(),
+    dtmfOptions: z
+      .object({
+        maxTonesToCollect: z.number().int().min(1).optional(),
+        interToneTimeoutInSeconds: z.number().min(1).max(60).optional(),
+      })
+      .loose()
+      .optional(),
     speechOptions: z.object({}).loose().optional(),
   }),
 });
@@ -155,6 +163,7 @@ function registerCallingRoutes(
           interruptPrompt: body.recognizeOptions.interruptPrompt ?? false,
           ...(body.operationContext === undefined ? {} : { operationContext: body.operationContext }),
           ...(tones === undefined ? {} : { maxTonesToCollect: tones }),
+          targetParticipant: body.recognizeOptions.targetParticipant,
         });
         return reply.status(202).send();
       }
@@ -241,10 +250,26 @@ function registerCallerRoutes(scope: FastifyInstance, registry: CallRegistry): v
   });
 }
 
+/**
+ * Where ACS publishes the keys of its callback tokens (no authentication, as in Azure): the OpenID configuration
+ * at the path Azure uses, and its key set.
+ */
+function registerCallbackKeyRoutes(scope: FastifyInstance, tokens: CallbackTokenIssuer): void {
+  scope.get('/calling/.well-known/acsopenidconfiguration', async (request) =>
+    tokens.openIdConfiguration(`${request.protocol}://${request.host}/calling/keys`),
+  );
+  scope.get('/calling/keys', async () => tokens.keys());
+}
+
 /** The emulator's fastify app (not yet listening). */
 export function createAcsCallingApp(
   registry: CallRegistry,
-  options: { accessKey: string; apiVersions: readonly string[]; logger?: Logger },
+  options: {
+    accessKey: string;
+    apiVersions: readonly string[];
+    tokens: CallbackTokenIssuer;
+    logger?: Logger;
+  },
 ): FastifyInstance {
   const app = createServiceApp({
     service: 'acs-calling-emulator',
@@ -255,5 +280,6 @@ export function createAcsCallingApp(
     registerCallingRoutes(scope, registry, options.accessKey, options.apiVersions),
   );
   app.register(async (scope) => registerCallerRoutes(scope, registry), { prefix: '/_emulator' });
+  app.register(async (scope) => registerCallbackKeyRoutes(scope, options.tokens));
   return app;
 }
