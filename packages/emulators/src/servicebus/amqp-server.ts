@@ -472,6 +472,13 @@ export class AmqpServer {
     }
     try {
       const messages = this.decodeTransfer(context);
+      const size = transferSize(context);
+      if (size > MAX_MESSAGE_SIZE) {
+        throw new BrokerError(
+          'amqp:link:message-size-exceeded',
+          `The message (${size} bytes) exceeds the maximum message size of ${MAX_MESSAGE_SIZE} bytes (Standard tier).`,
+        );
+      }
       for (const message of messages) this.options.broker.send(address, message);
       delivery.accept();
     } catch (error) {
@@ -594,4 +601,11 @@ export class AmqpServer {
       properties: info,
     };
   }
+}
+
+/** The encoded size of a transfer: a batch's raw envelope, or a single message re-encoded. */
+function transferSize(context: EventContext): number {
+  const raw = context.message as unknown;
+  if (Buffer.isBuffer(raw)) return raw.length;
+  return rhea.message.encode(raw as Message).length;
 }
