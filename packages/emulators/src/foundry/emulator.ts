@@ -31,7 +31,16 @@ export interface FoundryEmulatorOptions {
   certificateHosts?: readonly string[];
   /** Receives request handler failures (silent when omitted). */
   logger?: Logger;
+  /** The api-versions served. Default {@link FOUNDRY_API_VERSIONS}. */
+  apiVersions?: readonly string[];
+  /** The bearer tokens accepted. Default `['local-emulator']`, the token of `staticTokenCredential()`. */
+  tokens?: readonly string[];
+  /** Time source of the 10-minute tool-output window (tests move it instead of waiting). Default `Date`. */
+  clock?: { now(): number };
 }
+
+/** The api-versions the emulator serves: `v1`, the default of `@azure/ai-projects` 2.x. */
+export const FOUNDRY_API_VERSIONS: readonly string[] = ['v1'];
 
 /** Read-only views of the emulator's state, for tests and the sandbox (the same as the `/_emulator` routes). */
 export interface FoundryInspection {
@@ -125,13 +134,16 @@ export async function startFoundryEmulator(options: FoundryEmulatorOptions = {})
   const model = new ScriptedModel();
   const agents = new AgentRegistry();
   const conversations = new ConversationStore();
-  const responses = new ResponsesService(agents, conversations, model);
+  const clock = options.clock ?? Date;
+  const responses = new ResponsesService(agents, conversations, model, () => clock.now());
   const state: FoundryServerState = {
     project,
     agents,
     conversations,
     responses,
     model,
+    apiVersions: options.apiVersions ?? FOUNDRY_API_VERSIONS,
+    tokens: options.tokens ?? ['local-emulator'],
     reset() {
       agents.clear();
       conversations.clear();
