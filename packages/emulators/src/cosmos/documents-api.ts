@@ -8,7 +8,7 @@ import {
   type Outcome,
   type StoredDocument,
 } from './container-documents.js';
-import { matchesCondition, type QueryParameters, runQuery } from './queries.js';
+import { matchesCondition, partitionOfQuery, type QueryParameters, runQuery } from './queries.js';
 
 /** The parts of `@vercel/cosmosdb-server`'s account model the document API reads: container resources. */
 export interface AccountModel {
@@ -154,7 +154,9 @@ export class DocumentsApi {
     partition: string | undefined,
     collection: ReturnType<ReturnType<AccountModel['database']>['collection']>,
   ): DocumentResponse {
-    const targeted = documents.documents(partition);
+    // Without a partition key, a WHERE that pins the key still reads one partition (as Cosmos DB routes it).
+    const scope = partition ?? partitionOfQuery(sql, parameters, documents.partitionKeyPaths());
+    const targeted = documents.documents(scope);
     const maxItemCount = Number(single(req.headers['x-ms-max-item-count']) ?? Number.NaN);
     let page: ReturnType<typeof runQuery>;
     try {

@@ -53,6 +53,24 @@ describe('partition scoping', () => {
     expect(metrics.map((range) => range.retrievedDocumentCount)).toEqual([10]);
   });
 
+  it('reads one partition for a query whose WHERE pins the partition key, without the option', async () => {
+    const response = await transcripts.items
+      .query(
+        {
+          query: 'SELECT * FROM c WHERE c.customerId = @id AND c.turn > 5',
+          parameters: [{ name: '@id', value: 'cust_a' }],
+        },
+        { populateQueryMetrics: true },
+      )
+      .fetchAll();
+
+    expect(response.resources.map((row) => row.turn)).toEqual([6, 7, 8, 9, 10]);
+    const metrics = Object.values(
+      response.queryMetrics as unknown as Record<string, { retrievedDocumentCount: number }>,
+    );
+    expect(metrics.map((range) => range.retrievedDocumentCount)).toEqual([10]);
+  });
+
   it('answers a cross-partition query from every partition', async () => {
     const { resources } = await transcripts.items.query('SELECT VALUE COUNT(1) FROM c').fetchAll();
 

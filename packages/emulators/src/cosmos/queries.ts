@@ -7,6 +7,7 @@ import type { StoredDocument } from './container-documents.js';
 const requireFromServer = createRequire(createRequire(import.meta.url).resolve('@vercel/cosmosdb-server'));
 
 interface CompiledQuery {
+  readonly ast: { body?: { from?: QueryNode; where?: { condition?: QueryNode } } };
   exec(
     documents: readonly unknown[],
     options: {
@@ -125,6 +126,84 @@ export function runQuery(
     results: result.slice(start, end),
     continuation: end < result.length ? JSON.stringify({ offset: end }) : undefined,
   };
+}
+
+/** A node of the engine's syntax tree (only the members the partition inference reads). */
+interface QueryNode {
+  type?: string;
+  operator?: string;
+  left?: QueryNode;
+  right?: QueryNode;
+  object?: QueryNode;
+  property?: QueryNode;
+  computed?: boolean;
+  name?: string;
+  value?: unknown;
+  alias?: QueryNode | null;
+  expression?: QueryNode;
+  source?: QueryNode;
+}
+
+const CONSTANTS = new Set(['string_constant', 'number_constant', 'boolean_constant', 'null_constant']);
+
+/**
+ * The one partition a query can only match, when its WHERE clause requires `<alias>.<key> = <value>` at the top
+ * (alone or ANDed with other conditions) for a single-property partition key: Cosmos DB routes such a query to
+ * that partition, and so does the emulator (an index lookup instead of a scan). Undefined when it cannot tell.
+ */
+export function partitionOfQuery(
+  sql: string,
+  parameters: QueryParameters,
+  partitionKeyPaths: readonly (readonly string[])[],
+): string | undefined {
+  const [path] = partitionKeyPaths;
+  if (partitionKeyPaths.length !== 1 || path === undefined || path.length !== 1) return undefined;
+  let query: CompiledQuery;
+  try {
+    query = compiledQuery(sql);
+  } catch {
+    return undefined;
+  }
+  const body = query.ast.body;
+  const source = body?.from?.source;
+  const alias = source?.alias?.name ?? source?.expression?.expression?.name ?? source?.expression?.name;
+  const value = equalityOn(body?.where?.condition, alias, path[0] as string, parameters);
+  return value === undefined ? undefined : JSON.stringify([value.value]);
+}
+
+function equalityOn(
+  node: QueryNode | undefined,
+  alias: string | undefined,
+  property: string,
+  parameters: QueryParameters,
+): { value: unknown } | undefined {
+  if (node?.type !== 'scalar_binary_expression') return undefined;
+  if (node.operator === 'AND') {
+    return (
+      equalityOn(node.left, alias, property, parameters) ??
+      equalityOn(node.right, alias, property, parameters)
+    );
+  }
+  if (node.operator !== '=') return undefined;
+  for (const [member, other] of [
+    [node.left, node.right],
+    [node.right, node.left],
+  ] as const) {
+    const isKey =
+      member?.type === 'scalar_member_expression' &&
+      !member.computed &&
+      member.object?.type === 'identifier' &&
+      member.object.name === alias &&
+      member.property?.name === property;
+    if (!isKey) continue;
+    if (other?.type === 'parameter_name') {
+      const parameter = parameters?.find((candidate) => candidate.name === other.name);
+      if (parameter !== undefined && parameter.value !== undefined) return { value: parameter.value };
+    } else if (other?.type !== undefined && CONSTANTS.has(other.type)) {
+      return { value: other.type === 'null_constant' ? null : other.value };
+    }
+  }
+  return undefined;
 }
 
 /** Evaluates a patch filter predicate (`FROM c WHERE ...`) against one document. */
