@@ -181,3 +181,23 @@ describe('signed callbacks', () => {
     await expect(other(request(connected?.headers ?? {}))).rejects.toThrow();
   });
 });
+
+describe('fault switches', () => {
+  it('answers 429 / 500 instead of serving the request', async () => {
+    const { id } = await answered('+14255550207');
+    const noRetries = new CallAutomationClient(acs.connectionString, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
+    const connection = noRetries.getCallConnection(id);
+    acs.faults.next({ status: 429, retryAfterSeconds: 0 });
+    acs.faults.next({ status: 500 });
+
+    await expect(connection.getCallConnectionProperties()).rejects.toMatchObject({ statusCode: 429 });
+    await expect(connection.getCallConnectionProperties()).rejects.toMatchObject({ statusCode: 500 });
+    acs.faults.clear();
+    await expect(connection.getCallConnectionProperties()).resolves.toMatchObject({
+      callConnectionState: 'connected',
+    });
+  });
+});

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
+import { AcsFaults } from '../acs-common/faults.js';
 import { CallbackTokenIssuer } from './callback-tokens.js';
 import { CallRegistry } from './calls.js';
 import { createAcsCallingApp } from './server.js';
@@ -46,6 +47,8 @@ export interface AcsCallingEmulator {
   readonly acsPhoneNumber: string;
   /** The calls, and the simulated callers on them (dial, say, press, silence, hang up) and what they heard. */
   readonly calls: CallRegistry;
+  /** Fault switches: `faults.next({ status: 429 | 500 | 503, retryAfterSeconds?, count? })`. */
+  readonly faults: AcsFaults;
   /** The resource's immutable id: the audience (`aud`) of the JWT on every callback. */
   readonly resourceId: string;
   /** The OpenID configuration of the callback tokens (what `ACS_CALLBACK_OPENID_CONFIGURATION` points at). */
@@ -89,6 +92,7 @@ export async function startAcsCallingEmulator(
   );
   const resourceId = options.resourceId ?? randomUUID();
   const tokens = new CallbackTokenIssuer(resourceId);
+  const faults = new AcsFaults();
   const calls = new CallRegistry({
     deliverer,
     topic,
@@ -103,6 +107,7 @@ export async function startAcsCallingEmulator(
     accessKey,
     apiVersions: options.apiVersions ?? ACS_CALLING_API_VERSIONS,
     tokens,
+    faults,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.listen({ host, port: options.port ?? 0 });
@@ -120,10 +125,14 @@ export async function startAcsCallingEmulator(
     connectionString: `endpoint=${endpoint}/;accesskey=${accessKey}`,
     acsPhoneNumber,
     calls,
+    faults,
     resourceId,
     openIdConfigurationUrl: `${endpoint}/calling/.well-known/acsopenidconfiguration`,
     callbackToken: () => tokens.token(),
-    reset: () => calls.reset(),
+    reset: () => {
+      calls.reset();
+      faults.clear();
+    },
     stop() {
       stopped ??= (async () => {
         calls.close();

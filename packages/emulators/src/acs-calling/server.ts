@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
+import type { AcsFaults } from '../acs-common/faults.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
 import type { CallbackTokenIssuer } from './callback-tokens.js';
 import { CallActionError, type CallRegistry, type EmulatedCall } from './calls.js';
@@ -123,6 +124,7 @@ function registerCallingRoutes(
   registry: CallRegistry,
   accessKey: string,
   apiVersions: readonly string[],
+  faults: AcsFaults,
 ): void {
   scope.setErrorHandler(sendError);
   requireAcsHmac(
@@ -131,6 +133,7 @@ function registerCallingRoutes(
     () => new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'),
   );
   scope.addHook('preHandler', async (request) => apiVersionOf(request, apiVersions));
+  scope.addHook('preHandler', async () => faults.take());
 
   scope.post('/calling/callConnections:answer', async (request, reply) => {
     const body = parse(answerSchema, request.body);
@@ -268,6 +271,7 @@ export function createAcsCallingApp(
     accessKey: string;
     apiVersions: readonly string[];
     tokens: CallbackTokenIssuer;
+    faults: AcsFaults;
     logger?: Logger;
   },
 ): FastifyInstance {
@@ -277,7 +281,7 @@ export function createAcsCallingApp(
     ...(options.logger ? { logger: options.logger } : {}),
   });
   app.register(async (scope) =>
-    registerCallingRoutes(scope, registry, options.accessKey, options.apiVersions),
+    registerCallingRoutes(scope, registry, options.accessKey, options.apiVersions, options.faults),
   );
   app.register(async (scope) => registerCallerRoutes(scope, registry), { prefix: '/_emulator' });
   app.register(async (scope) => registerCallbackKeyRoutes(scope, options.tokens));

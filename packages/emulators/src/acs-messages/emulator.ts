@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
+import { AcsFaults } from '../acs-common/faults.js';
 import { SimulatedCustomer } from './customer.js';
 import { type AcsServerState, createAcsMessagesApp } from './server.js';
 import { MessageStore } from './store.js';
@@ -51,6 +52,8 @@ export interface AcsMessagesEmulator {
   readonly messages: MessageStore;
   /** The customer's phone: inbound messages and delivery statuses to the connected webhook. */
   readonly customer: SimulatedCustomer;
+  /** Fault switches: `faults.next({ status: 429 | 500 | 503, retryAfterSeconds?, count? })`. */
+  readonly faults: AcsFaults;
   /** Forgets messages, events, delivery attempts and failure settings (the webhook stays connected). */
   reset(): void;
   /** Stops listening. Safe to call twice. */
@@ -104,8 +107,10 @@ export async function startAcsMessagesEmulator(
     store,
     customer,
     repeatable: new Map(),
+    faults: new AcsFaults(),
     reset() {
       state.repeatable.clear();
+      state.faults.clear();
       store.clear();
       customer.reset();
     },
@@ -127,6 +132,7 @@ export async function startAcsMessagesEmulator(
     channelRegistrationId,
     messages: store,
     customer,
+    faults: state.faults,
     reset: () => state.reset(),
     stop() {
       stopped ??= (async () => {

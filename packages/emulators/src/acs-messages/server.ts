@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
+import type { AcsFaults } from '../acs-common/faults.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
 import { chatWith } from './chat-view.js';
 import type { CustomerMessage, SimulatedCustomer } from './customer.js';
@@ -18,6 +19,8 @@ export interface AcsServerState {
   readonly smsApiVersions: readonly string[];
   readonly store: MessageStore;
   readonly customer: SimulatedCustomer;
+  /** Fault switches (429 / 500 / 503 instead of an answer). */
+  readonly faults: AcsFaults;
   /** Answers of sends made with a `Repeatability-Request-ID`, by that id. */
   readonly repeatable: Map<string, unknown>;
   reset(): void;
@@ -53,6 +56,7 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
     state.accessKey,
     () => new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'),
   );
+  scope.addHook('preHandler', async () => state.faults.take());
 
   scope.post('/messages/notifications:send', async (request, reply) => {
     const apiVersion = apiVersionOf(request, state.messagesApiVersions);

@@ -156,3 +156,21 @@ describe('the ACS API', () => {
     expect(unsigned.status).toBe(401);
   });
 });
+
+describe('fault switches', () => {
+  it('answers 429 with Retry-After, which the SDK retries, and 503 past its retries', async () => {
+    const to = phone();
+    await acs.customer.send(to, 'hi');
+    acs.faults.next({ status: 429, retryAfterSeconds: 0 });
+
+    const retried = await send(to, { kind: 'text', content: 'after a 429' });
+    acs.faults.next({ status: 503, retryAfterSeconds: 0, count: 10 });
+    const unavailable = await send(to, { kind: 'text', content: 'never' });
+    acs.faults.clear();
+
+    expect(retried.status).toBe('202');
+    expect(unavailable.status).toBe('503');
+    expect(unavailable.headers['x-ms-error-code']).toBe('ServiceUnavailable');
+    expect(acs.messages.whatsapp(to)).toHaveLength(1);
+  });
+});

@@ -54,6 +54,30 @@ export interface AmqpServerOptions {
   readonly policy: SharedAccessPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Fault switches: sends refused as Service Bus refuses them when busy. */
+  readonly faults?: ServiceBusFaults;
+}
+
+/** Fault switches of the Service Bus emulator. */
+export class ServiceBusFaults {
+  #busySends = 0;
+
+  /** The next `sends` transfers are refused with `com.microsoft:server-busy` (the SDK's `ServiceBusy`). */
+  serverBusy(sends = 1): void {
+    this.#busySends = sends;
+  }
+
+  /** Clears every fault. */
+  clear(): void {
+    this.#busySends = 0;
+  }
+
+  /** Whether the next transfer is refused. Used by the AMQP server. */
+  takeBusy(): boolean {
+    if (this.#busySends <= 0) return false;
+    this.#busySends -= 1;
+    return true;
+  }
 }
 
 /** The broker side of a receiver link: an AMQP sender delivering an entity's messages. */
@@ -471,6 +495,12 @@ export class AmqpServer {
       return;
     }
     try {
+      if (this.options.faults?.takeBusy()) {
+        throw new BrokerError(
+          'com.microsoft:server-busy',
+          'The server is busy. Please retry the operation (injected fault).',
+        );
+      }
       const messages = this.decodeTransfer(context);
       const size = transferSize(context);
       if (size > MAX_MESSAGE_SIZE) {

@@ -43,3 +43,29 @@ describe('message size (Standard tier: 256 KB)', () => {
     }
   });
 });
+
+describe('fault switch: server busy', () => {
+  it('refuses the next send with ServiceBusy, which the SDK retries', async () => {
+    const sender = bus.client.createSender('sized');
+    try {
+      bus.emulator.faults.serverBusy(1);
+      await sender.sendMessages({ body: 'after one busy answer' });
+
+      bus.emulator.faults.serverBusy(10);
+      const error = await sender.sendMessages({ body: 'never' }).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      bus.emulator.faults.clear();
+
+      // Past its retries the SDK throws every attempt's error (an AggregateError); each one is ServiceBusy.
+      const attempts = error instanceof AggregateError ? error.errors : [error];
+      expect(
+        attempts.map((attempt: unknown) => (isServiceBusError(attempt) ? attempt.code : attempt)),
+      ).toEqual(attempts.map(() => 'ServiceBusy'));
+      expect(attempts.length).toBeGreaterThan(0);
+    } finally {
+      await sender.close();
+    }
+  });
+});
