@@ -172,7 +172,11 @@ describe('signed callbacks', () => {
       }),
     });
     const request = (headers: IncomingHttpHeaders) =>
-      ({ headers, query: {}, log: console }) as unknown as FastifyRequest;
+      ({
+        headers,
+        query: {},
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }) as unknown as FastifyRequest;
 
     const [connected] = of(id);
 
