@@ -121,3 +121,21 @@ describe('one response at a time per conversation', () => {
     ).resolves.toMatchObject({ status: 'completed' });
   });
 });
+
+describe('metadata limits', () => {
+  it('refuses more than 16 pairs, keys over 64 and values over 512 characters (400)', async () => {
+    const many = Object.fromEntries(Array.from({ length: 17 }, (_, index) => [`k${index}`, 'v']));
+
+    for (const metadata of [many, { ['k'.repeat(65)]: 'v' }, { customerId: 'x'.repeat(513) }]) {
+      await expect(fx.openai.conversations.create({ metadata })).rejects.toBeInstanceOf(BadRequestError);
+    }
+    await expect(
+      fx.openai.responses.create({ model: 'gpt-4o-mini', input: 'hi', metadata: many }),
+    ).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      fx.openai.conversations.create({ metadata: { customerId: 'cust-1' } }),
+    ).resolves.toMatchObject({
+      metadata: { customerId: 'cust-1' },
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import { type AgentRegistry, functionToolsOf, textFormatOf } from './agents.js';
-import type { ConversationStore } from './conversations.js';
+import { type ConversationStore, metadataOf } from './conversations.js';
 import { FoundryApiError } from './errors.js';
 import {
   type ConversationItem,
@@ -144,7 +144,7 @@ export class ResponsesService {
     const tools = agent ? agent.tools : Array.isArray(body.tools) ? (body.tools as unknown[]) : [];
     const functionTools = agent ? agent.functionTools : functionToolsOf(body.tools, 'tools');
     const textFormat = textFormatOf(body.text, 'text') ?? agent?.textFormat;
-    const metadata = isRecord(body.metadata) ? (body.metadata as Record<string, string>) : {};
+    const metadata = metadataOf(body.metadata);
 
     const conversationId = conversationIdOf(body);
     const previousResponseId = optionalString(body, 'previous_response_id');
