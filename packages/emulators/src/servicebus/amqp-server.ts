@@ -198,7 +198,10 @@ export class AmqpServer {
       this.server = server;
       // AMQP frames are small and answered at once: without this, Nagle's algorithm holds a frame until the
       // peer's delayed ACK (~40 ms), and every publish -> deliver hop pays for it. Azure's brokers do not.
-      server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+      server.on('connection', (socket: Socket) => {
+        socket.setNoDelay(true);
+        socket.once('data', (chunk: Buffer) => this.refuseNonAmqp(socket, chunk));
+      });
       server.once('error', reject);
       server.once('listening', () => {
         server.off('error', reject);
@@ -206,6 +209,21 @@ export class AmqpServer {
         resolve(typeof address === 'object' && address !== null ? address.port : port);
       });
     });
+  }
+
+  /**
+   * A TLS handshake (0x16) or an HTTP request on the AMQP port is the administration client (ATOM over https) or a
+   * browser: closed at once with a warning that says so, instead of leaving the client to time out.
+   */
+  private refuseNonAmqp(socket: Socket, chunk: Buffer): void {
+    const first = chunk[0];
+    const http = /^(GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH) /.test(chunk.subarray(0, 8).toString('latin1'));
+    if (first !== 0x16 && !http) return;
+    this.options.logger.warn(
+      { remote: socket.remoteAddress, protocol: first === 0x16 ? 'tls' : 'http' },
+      'not AMQP: the Service Bus administration client (ATOM over https) is not emulated; use the inspection API',
+    );
+    socket.destroy();
   }
 
   /**
