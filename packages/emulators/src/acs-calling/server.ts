@@ -2,6 +2,7 @@ import { createServiceApp, fieldIssuesFromZod } from '@omni/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { LocalEntraIssuer } from '../acs-common/entra-tokens.js';
 import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
 import type { AcsFaults } from '../acs-common/faults.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
@@ -125,12 +126,14 @@ function registerCallingRoutes(
   accessKey: string,
   apiVersions: readonly string[],
   faults: AcsFaults,
+  entra: LocalEntraIssuer,
 ): void {
   scope.setErrorHandler(sendError);
   requireAcsHmac(
     scope,
     accessKey,
     () => new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'),
+    entra,
   );
   scope.addHook('preHandler', async (request) => apiVersionOf(request, apiVersions));
   scope.addHook('preHandler', async () => faults.take());
@@ -272,6 +275,7 @@ export function createAcsCallingApp(
     apiVersions: readonly string[];
     tokens: CallbackTokenIssuer;
     faults: AcsFaults;
+    entra: LocalEntraIssuer;
     logger?: Logger;
   },
 ): FastifyInstance {
@@ -281,7 +285,14 @@ export function createAcsCallingApp(
     ...(options.logger ? { logger: options.logger } : {}),
   });
   app.register(async (scope) =>
-    registerCallingRoutes(scope, registry, options.accessKey, options.apiVersions, options.faults),
+    registerCallingRoutes(
+      scope,
+      registry,
+      options.accessKey,
+      options.apiVersions,
+      options.faults,
+      options.entra,
+    ),
   );
   app.register(async (scope) => registerCallerRoutes(scope, registry), { prefix: '/_emulator' });
   app.register(async (scope) => registerCallbackKeyRoutes(scope, options.tokens));

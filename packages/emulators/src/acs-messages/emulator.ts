@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { LocalEntraIssuer, type LocalTokenCredential } from '../acs-common/entra-tokens.js';
 import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
 import { AcsFaults } from '../acs-common/faults.js';
+import { serveApp } from '../acs-common/serve.js';
+import { selfSignedCertificate } from '../local-tls.js';
 import { SimulatedCustomer } from './customer.js';
 import { type AcsServerState, createAcsMessagesApp } from './server.js';
 import { MessageStore } from './store.js';
@@ -37,6 +40,13 @@ export interface AcsMessagesEmulatorOptions {
   templates?: readonly WhatsAppTemplate[];
   /** Time source of the 24-hour customer-service window (tests move it instead of waiting). Default `Date`. */
   clock?: { now(): number };
+  /**
+   * Serve https with a certificate generated at start (trust `caCertificatePem`), which also lets clients use
+   * Entra-style bearer tokens from `credential()` (the SDKs send bearer tokens over https only). Default false.
+   */
+  https?: boolean;
+  /** Extra host names or IPs the certificate is valid for (with `https`). */
+  certificateHosts?: readonly string[];
 }
 
 /** A running ACS Advanced Messaging (and SMS) emulator. */
@@ -54,6 +64,10 @@ export interface AcsMessagesEmulator {
   readonly customer: SimulatedCustomer;
   /** Fault switches: `faults.next({ status: 429 | 500 | 503, retryAfterSeconds?, count? })`. */
   readonly faults: AcsFaults;
+  /** With `https`: the self-signed certificate (PEM) clients must trust (`trustCertificate`). */
+  readonly caCertificatePem: string | undefined;
+  /** A `TokenCredential` with Entra-style tokens this emulator accepts (managed-identity code paths; https only). */
+  credential(): LocalTokenCredential;
   /** Forgets messages, events, delivery attempts and failure settings (the webhook stays connected). */
   reset(): void;
   /** Stops listening. Safe to call twice. */
@@ -108,6 +122,7 @@ export async function startAcsMessagesEmulator(
     customer,
     repeatable: new Map(),
     faults: new AcsFaults(),
+    entra: new LocalEntraIssuer(),
     reset() {
       state.repeatable.clear();
       state.faults.clear();
@@ -115,29 +130,27 @@ export async function startAcsMessagesEmulator(
       customer.reset();
     },
   };
+  const certificate = options.https ? await selfSignedCertificate(options.certificateHosts ?? []) : undefined;
   const app = createAcsMessagesApp(state, options.logger);
-  await app.listen({ host, port: options.port ?? 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') {
-    await app.close();
-    throw new Error('no TCP address');
-  }
-  const endpoint = `http://${connectableHost(host)}:${address.port}`;
+  const served = await serveApp(app, host, options.port ?? 0, certificate);
+  const endpoint = `${certificate ? 'https' : 'http'}://${connectableHost(host)}:${served.port}`;
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
-    port: address.port,
+    port: served.port,
     accessKey,
     connectionString: `endpoint=${endpoint}/;accesskey=${accessKey}`,
     channelRegistrationId,
     messages: store,
     customer,
     faults: state.faults,
+    caCertificatePem: certificate?.cert,
+    credential: () => state.entra.credential(),
     reset: () => state.reset(),
     stop() {
       stopped ??= (async () => {
         customer.disconnect();
-        await app.close();
+        await served.close();
       })();
       return stopped;
     },

@@ -3,6 +3,7 @@ import { createServiceApp, fieldIssuesFromZod } from '@omni/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { LocalEntraIssuer } from '../acs-common/entra-tokens.js';
 import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
 import type { AcsFaults } from '../acs-common/faults.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
@@ -19,6 +20,8 @@ export interface AcsServerState {
   readonly smsApiVersions: readonly string[];
   readonly store: MessageStore;
   readonly customer: SimulatedCustomer;
+  /** The local Entra issuer whose bearer tokens are accepted besides the HMAC (over https). */
+  readonly entra: LocalEntraIssuer;
   /** Fault switches (429 / 500 / 503 instead of an answer). */
   readonly faults: AcsFaults;
   /** Answers of sends made with a `Repeatability-Request-ID`, by that id. */
@@ -55,6 +58,7 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
     scope,
     state.accessKey,
     () => new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'),
+    state.entra,
   );
   scope.addHook('preHandler', async () => state.faults.take());
 
