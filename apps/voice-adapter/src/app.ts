@@ -104,7 +104,7 @@ export function buildApp(deps: VoiceAdapterDeps): FastifyInstance {
   const callbackAuth =
     deps.callbackAuth ??
     (deps.config.ACS_CALLBACK_AUDIENCE !== undefined
-      ? acsCallbackAuth(deps.config.ACS_CALLBACK_AUDIENCE)
+      ? acsCallbackAuth(deps.config.ACS_CALLBACK_AUDIENCE, deps.config.ACS_CALLBACK_OPENID_CONFIGURATION)
       : undefined);
   app.post<{ Params: { callId: string }; Querystring: { secret?: string } }>(
     '/api/callbacks/:callId',

@@ -32,6 +32,8 @@ export const configSchema = z
     COGNITIVE_SERVICES_ENDPOINT: z.url().optional(),
     /** When set, callbacks must carry ACS's signed JWT with this audience (the ACS resource's immutable id). */
     ACS_CALLBACK_AUDIENCE: z.string().min(1).optional(),
+    /** Where the callback tokens' keys are published; default ACS's own (the local emulator serves one too). */
+    ACS_CALLBACK_OPENID_CONFIGURATION: z.url().optional(),
     ...eventGridAuthConfig,
     HANDOFF_WAIT_TIME_THRESHOLD_SECONDS: nonNegativeInt(120),
     HANDOFF_QUEUE_DEPTH_THRESHOLD: nonNegativeInt(50),

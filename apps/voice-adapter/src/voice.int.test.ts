@@ -121,6 +121,9 @@ beforeAll(async () => {
     VOICE_CALLBACK_BASE_URL: `http://127.0.0.1:${port}`,
     COGNITIVE_SERVICES_ENDPOINT: 'https://cognitive.example.com',
     EVENTGRID_WEBHOOK_SECRET: SECRET,
+    // Every callback must carry the emulator's signed JWT: the production check runs against its local issuer.
+    ACS_CALLBACK_AUDIENCE: acs.resourceId,
+    ACS_CALLBACK_OPENID_CONFIGURATION: acs.openIdConfigurationUrl,
     VOICE_HOLD_PAUSE_SECONDS: '0',
     LOG_LEVEL: 'silent',
   };
@@ -362,11 +365,18 @@ describe('voice-adapter through its webhooks and the ACS Call Automation emulato
     const id = await dial(phone());
     const uri = new URL(call(id).callbackUri ?? '');
     const body = JSON.stringify(call(id).callbacks);
-    const post = (url: string, payload = body) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+    const signed = { authorization: `Bearer ${acs.callbackToken()}` };
+    const post = (url: string, payload = body, headers: Record<string, string> = signed) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: payload,
+      });
     expect((await post(`${uri.origin}${uri.pathname}`)).status).toBe(401);
     expect((await post(`${uri.origin}${uri.pathname}?secret=forged`)).status).toBe(401);
     expect((await post(`${uri.origin}/api/callbacks/unknown?secret=forged`)).status).toBe(401);
+    // The right per-call secret without ACS's signed token: the callback JWT check refuses it.
+    expect((await post(uri.toString(), body, {})).status).toBe(401);
     const malformed = await post(uri.toString(), JSON.stringify([{ nothing: 'here' }]));
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');

@@ -36,6 +36,9 @@ function clientFactory(): CreateClient {
   return typeof candidate === 'function' ? candidate : candidate.default;
 }
 
+/** The Entra scope of Azure Communication Services. */
+const ACS_SCOPE = 'https://communication.azure.com//.default';
+
 /** A Messages client; `http://` endpoints (the local emulator) are allowed. */
 export function createMessagesClient(connection: AcsConnection): MessagesServiceClient {
   const create = clientFactory();
@@ -43,9 +46,31 @@ export function createMessagesClient(connection: AcsConnection): MessagesService
     const insecure = /endpoint=http:\/\//i.test(connection.connectionString);
     return create(connection.connectionString, { allowInsecureConnection: insecure });
   }
-  return create(connection.endpoint, connection.credential, {
+  // @azure-rest/communication-messages 2.0.0 adds two bearer policies for a TokenCredential (getClient's and
+  // createCommunicationAuthPolicy's), and every send then fails with "Duplicate policy names not allowed in
+  // pipeline". Build it with a placeholder key instead and swap the access-key policy for one bearer policy.
+  const client = create(connection.endpoint, { key: 'unused' } as unknown as TokenCredential, {
     allowInsecureConnection: connection.endpoint.startsWith('http://'),
   });
+  client.pipeline.removePolicy({ name: 'CommunicationAccessKeyCredentialPolicy' });
+  client.pipeline.addPolicy(bearerPolicy(connection.credential));
+  return client;
+}
+
+/** The ACS scope's bearer token on every request (the credential caches and refreshes its tokens). */
+function bearerPolicy(credential: TokenCredential) {
+  return {
+    name: 'acsBearerTokenPolicy',
+    async sendRequest(
+      request: { headers: { set(name: string, value: string): void } },
+      next: (request: never) => Promise<unknown>,
+    ) {
+      const token = await credential.getToken(ACS_SCOPE);
+      if (token === null) throw new Error('The credential returned no token for ACS.');
+      request.headers.set('Authorization', `Bearer ${token.token}`);
+      return next(request as never);
+    },
+  } as unknown as Parameters<MessagesServiceClient['pipeline']['addPolicy']>[0];
 }
 
 /** ACS refused a send; carries the HTTP status and ACS error code only (no message content). */

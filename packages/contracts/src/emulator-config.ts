@@ -218,7 +218,11 @@ export function serviceBusConfigSchema(limits: ServiceBusConfigLimits) {
     }),
   ]);
 
-  const rule = z.looseObject({ Name: entityName, Properties: ruleProperties });
+  // `$Default` is the name Service Bus gives a subscription's default rule; configs may name it.
+  const rule = z.looseObject({
+    Name: z.union([z.literal('$Default'), entityName]),
+    Properties: ruleProperties,
+  });
 
   const subscription = z.looseObject({
     Name: entityName,

@@ -1,150 +1,33 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventGridDeliverer, EventGridEvent, WebhookTarget } from '../acs-common/event-grid.js';
+import {
+  type CallCloudEvent,
+  type EmulatedCall,
+  type IdentifierModel,
+  INCOMING_CALL,
+  type IncomingCallData,
+  isCaller,
+  type PendingRecognize,
+  phoneIdentifier,
+  ssmlBreakMs,
+  TONES,
+} from './call-model.js';
+import type { CallbackTokenIssuer } from './callback-tokens.js';
+import { RESULTS } from './results.js';
 
-/** The Event Grid type of an incoming call. */
-export const INCOMING_CALL = 'Microsoft.Communication.IncomingCall';
-
-/** A communication identifier as ACS serialises it (`CommunicationIdentifierModel`). */
-export interface IdentifierModel {
-  kind?: string;
-  rawId?: string;
-  phoneNumber?: { value: string; isAnonymous?: boolean };
-  communicationUser?: { id: string };
-}
-
-/** The `data` of `Microsoft.Communication.IncomingCall` (the documented `AcsIncomingCallEventData` wire names). */
-export interface IncomingCallData {
-  to: IdentifierModel;
-  from: IdentifierModel;
-  serverCallId: string;
-  callerDisplayName: string;
-  incomingCallContext: string;
-  correlationId: string;
-}
-
-/** `resultInformation` of a mid-call event. */
-export interface ResultInformation {
-  code: number;
-  subCode: number;
-  message: string;
-}
-
-/** A mid-call callback, as ACS posts it: a CloudEvent 1.0 (in a JSON array). */
-export interface CallCloudEvent {
-  id: string;
-  source: string;
-  type: string;
-  data: Record<string, unknown> & {
-    callConnectionId: string;
-    serverCallId: string;
-    correlationId: string;
-    operationContext?: string;
-    resultInformation?: ResultInformation;
-  };
-  time: string;
-  specversion: '1.0';
-  datacontenttype: 'application/json';
-  subject: string;
-}
-
-/** Something the call heard from the application: a `play`, or the prompt of a `recognize`. */
-export interface PlayedPrompt {
-  readonly via: 'play' | 'recognize';
-  /** `text`, `ssml` or `file`. */
-  readonly kind: string;
-  /** The text, the SSML, or the file URL. */
-  readonly content: string;
-  readonly operationContext?: string;
-  readonly at: string;
-}
-
-/** A pending `recognize` the simulated caller is expected to answer. */
-export interface PendingRecognize {
-  readonly inputType: string;
-  readonly operationContext?: string;
-  readonly maxTonesToCollect?: number;
-  readonly interruptPrompt: boolean;
-  readonly at: string;
-}
-
-/** A `transferToParticipant` request. */
-export interface TransferRequest {
-  readonly target: IdentifierModel;
-  readonly operationContext?: string;
-  readonly at: string;
-  readonly outcome: 'accepted' | 'failed';
-}
-
-/** Where a call is. */
-export type CallState = 'ringing' | 'connecting' | 'connected' | 'transferring' | 'disconnected';
-
-/** One emulated call, as the inspection API shows it. */
-export interface EmulatedCall {
-  readonly callConnectionId: string;
-  readonly serverCallId: string;
-  readonly correlationId: string;
-  readonly incomingCallContext: string;
-  readonly from: string;
-  readonly to: string;
-  state: CallState;
-  callbackUri?: string;
-  cognitiveServicesEndpoint?: string;
-  answerOperationContext?: string;
-  pendingRecognize?: PendingRecognize;
-  readonly played: PlayedPrompt[];
-  readonly transfers: TransferRequest[];
-  /** Every callback sent, in order. */
-  readonly callbacks: CallCloudEvent[];
-  /** How each callback delivery ended (HTTP status, or the error). */
-  readonly deliveries: { eventId: string; type: string; status?: number; error?: string }[];
-  hangUpBy?: 'caller' | 'application';
-}
-
-/**
- * How long the `<break time="..."/>` elements of an SSML prompt last, in ms: a hold announcement's pause is
- * real silence, so the next PlayCompleted comes when a real one would.
- */
-export function ssmlBreakMs(ssml: string): number {
-  let total = 0;
-  for (const match of ssml.matchAll(/<break\b[^>]*\btime\s*=\s*["'](\d+(?:\.\d+)?)\s*(ms|s)["']/gi)) {
-    total += Number(match[1]) * ((match[2] ?? '').toLowerCase() === 's' ? 1000 : 1);
-  }
-  return total;
-}
-
-/** DTMF tones by key, as Call Automation names them in `dtmfResult.tones`. */
-const TONES: Record<string, string> = {
-  '0': 'zero',
-  '1': 'one',
-  '2': 'two',
-  '3': 'three',
-  '4': 'four',
-  '5': 'five',
-  '6': 'six',
-  '7': 'seven',
-  '8': 'eight',
-  '9': 'nine',
-  '*': 'asterisk',
-  '#': 'pound',
-  A: 'a',
-  B: 'b',
-  C: 'c',
-  D: 'd',
-};
-
-/** Result information the emulator uses (Call Automation's documented codes). */
-export const RESULTS = {
-  success: { code: 200, subCode: 0, message: 'Action completed successfully.' },
-  speechRecognized: { code: 200, subCode: 8545, message: 'Action completed, speech option matched.' },
-  maxDigits: { code: 200, subCode: 8531, message: 'Action completed, max digits received.' },
-  stopTone: { code: 200, subCode: 8514, message: 'Action completed, stop tone detected.' },
-  silence: { code: 400, subCode: 8510, message: 'Action failed, initial silence timeout reached.' },
-  noMatch: { code: 400, subCode: 8547, message: 'Action failed, speech option not matched.' },
-  playFailed: { code: 400, subCode: 8535, message: 'Action failed, file format is invalid.' },
-  transferAccepted: { code: 202, subCode: 0, message: 'The transfer operation completed successfully.' },
-  transferFailed: { code: 500, subCode: 8583, message: 'The transfer failed: the target did not answer.' },
-  callEnded: { code: 200, subCode: 0, message: 'The conversation has ended.' },
-} as const satisfies Record<string, ResultInformation>;
+export {
+  type CallCloudEvent,
+  type CallState,
+  type EmulatedCall,
+  type IdentifierModel,
+  INCOMING_CALL,
+  type IncomingCallData,
+  type PendingRecognize,
+  type PlayedPrompt,
+  ssmlBreakMs,
+  type TransferRequest,
+} from './call-model.js';
+export { RESULTS, type ResultInformation } from './results.js';
 
 /** Thrown for a request the call cannot take (answered as ACS errors). */
 export class CallActionError extends Error {
@@ -169,17 +52,10 @@ export interface CallRegistryOptions {
   readonly filePlaybackMs: number;
   /** Per-attempt timeout of callback deliveries, in ms. */
   readonly callbackTimeoutMs: number;
-}
-
-function phoneIdentifier(number: string): IdentifierModel {
-  if (number === 'anonymous') {
-    return {
-      kind: 'phoneNumber',
-      rawId: '4:anonymous',
-      phoneNumber: { value: 'anonymous', isAnonymous: true },
-    };
-  }
-  return { kind: 'phoneNumber', rawId: `4:${number}`, phoneNumber: { value: number } };
+  /** How long a call rings unanswered before ACS drops it, in ms. */
+  readonly ringTimeoutMs: number;
+  /** Signs each callback (`Authorization: Bearer <jwt>`), as ACS does. */
+  readonly tokens: CallbackTokenIssuer;
 }
 
 /**
@@ -196,6 +72,8 @@ export class CallRegistry {
   #webhook: WebhookTarget | undefined;
   #failNextPlay = false;
   #failNextTransfer = false;
+  /** Waiters for calls to end, by call connection id. */
+  readonly #endWaiters = new Map<string, ((call: EmulatedCall) => void)[]>();
 
   constructor(options: CallRegistryOptions) {
     this.#o = options;
@@ -249,6 +127,9 @@ export class CallRegistry {
       deliveries: [],
     };
     this.#calls.set(call.callConnectionId, call);
+    this.#later(this.#o.ringTimeoutMs, () => {
+      if (call.state === 'ringing') this.#disconnect(call, 'timeout');
+    });
     const data: IncomingCallData = {
       to: phoneIdentifier(call.to),
       from: phoneIdentifier(from),
@@ -297,7 +178,13 @@ export class CallRegistry {
     cognitiveServicesEndpoint?: string;
   }): EmulatedCall {
     const call = [...this.#calls.values()].find((c) => c.incomingCallContext === body.incomingCallContext);
-    if (call === undefined) throw new CallActionError(404, '8522', 'No call with this incomingCallContext.');
+    if (call === undefined || call.state === 'disconnected') {
+      throw new CallActionError(
+        404,
+        '8522',
+        'No call with this incomingCallContext, or it is no longer ringing.',
+      );
+    }
     if (call.state !== 'ringing') throw new CallActionError(400, '8523', 'The call was already answered.');
     call.state = 'connecting';
     call.callbackUri = body.callbackUri;
@@ -352,9 +239,13 @@ export class CallRegistry {
       operationContext?: string;
       maxTonesToCollect?: number;
       interruptPrompt?: boolean;
+      targetParticipant?: IdentifierModel;
     },
   ): void {
     const call = this.#requireConnected(callConnectionId);
+    if (request.targetParticipant !== undefined && !isCaller(call, request.targetParticipant)) {
+      throw new CallActionError(400, '8558', 'The target participant is not in the call.');
+    }
     if (call.pendingRecognize !== undefined) {
       throw new CallActionError(400, '8501', 'A recognize operation is already running on this call.');
     }
@@ -419,7 +310,7 @@ export class CallRegistry {
     const { call, pending } = this.#pending(callConnectionId, 'speech');
     this.#emit(call, 'RecognizeCompleted', {
       ...this.#context(pending),
-      resultInformation: RESULTS.speechRecognized,
+      resultInformation: pending.inputType === 'choices' ? RESULTS.choiceMatched : RESULTS.speechRecognized,
       recognitionType: 'speech',
       speechResult: { speech: text, confidence: 0.92 },
     });
@@ -446,7 +337,12 @@ export class CallRegistry {
     const { call, pending } = this.#pending(callConnectionId, undefined);
     this.#emit(call, 'RecognizeFailed', {
       ...this.#context(pending),
-      resultInformation: reason === 'silence' ? RESULTS.silence : RESULTS.noMatch,
+      resultInformation:
+        reason === 'silence'
+          ? RESULTS.silence
+          : pending.inputType === 'choices'
+            ? RESULTS.choiceNotMatched
+            : RESULTS.speechNotRecognized,
     });
   }
 
@@ -538,13 +434,27 @@ export class CallRegistry {
     );
   }
 
-  #disconnect(call: EmulatedCall, by: 'caller' | 'application'): void {
+  #disconnect(call: EmulatedCall, by: 'caller' | 'application' | 'timeout'): void {
     if (call.state === 'disconnected') return;
     const wasAnswered = call.state !== 'ringing';
     call.state = 'disconnected';
     call.hangUpBy = by;
     call.pendingRecognize = undefined;
     if (wasAnswered) this.#emit(call, 'CallDisconnected', { resultInformation: RESULTS.callEnded });
+    for (const resolve of this.#endWaiters.get(call.callConnectionId) ?? []) resolve(call);
+    this.#endWaiters.delete(call.callConnectionId);
+  }
+
+  /** Resolves once the call has ended (hung up, transferred away, or never answered). */
+  ended(callConnectionId: string): Promise<EmulatedCall> {
+    const call = this.#calls.get(callConnectionId);
+    if (call === undefined) return Promise.reject(new Error(`no call ${callConnectionId}`));
+    if (call.state === 'disconnected') return Promise.resolve(call);
+    return new Promise((resolve) => {
+      const waiters = this.#endWaiters.get(callConnectionId) ?? [];
+      waiters.push(resolve);
+      this.#endWaiters.set(callConnectionId, waiters);
+    });
   }
 
   #later(ms: number, run: () => void): void {
@@ -593,7 +503,7 @@ export class CallRegistry {
       try {
         const response = await fetch(uri, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#o.tokens.token()}` },
           body: JSON.stringify([event]),
           signal: AbortSignal.timeout(this.#o.callbackTimeoutMs),
         });

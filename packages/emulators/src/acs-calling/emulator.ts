@@ -1,7 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { LocalEntraIssuer, type LocalTokenCredential } from '../acs-common/entra-tokens.js';
 import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
+import { AcsFaults } from '../acs-common/faults.js';
+import { serveApp } from '../acs-common/serve.js';
+import { selfSignedCertificate } from '../local-tls.js';
+import { CallbackTokenIssuer } from './callback-tokens.js';
 import { CallRegistry } from './calls.js';
 import { createAcsCallingApp } from './server.js';
 
@@ -28,6 +33,17 @@ export interface AcsCallingEmulatorOptions {
   /** The Event Grid `topic` of IncomingCall events. */
   topic?: string;
   logger?: Logger;
+  /** How long a call rings unanswered before it is dropped, in ms. Default 30 000. */
+  ringTimeoutMs?: number;
+  /** The resource's immutable id: the audience of the callback tokens. Default: a random GUID. */
+  resourceId?: string;
+  /**
+   * Serve https with a certificate generated at start (trust `caCertificatePem`), which also lets clients use
+   * Entra-style bearer tokens from `credential()` (the SDKs send bearer tokens over https only). Default false.
+   */
+  https?: boolean;
+  /** Extra host names or IPs the certificate is valid for (with `https`). */
+  certificateHosts?: readonly string[];
 }
 
 /** A running ACS Call Automation emulator. */
@@ -41,6 +57,18 @@ export interface AcsCallingEmulator {
   readonly acsPhoneNumber: string;
   /** The calls, and the simulated callers on them (dial, say, press, silence, hang up) and what they heard. */
   readonly calls: CallRegistry;
+  /** Fault switches: `faults.next({ status: 429 | 500 | 503, retryAfterSeconds?, count? })`. */
+  readonly faults: AcsFaults;
+  /** The resource's immutable id: the audience (`aud`) of the JWT on every callback. */
+  readonly resourceId: string;
+  /** The OpenID configuration of the callback tokens (what `ACS_CALLBACK_OPENID_CONFIGURATION` points at). */
+  readonly openIdConfigurationUrl: string;
+  /** A fresh callback token, as ACS puts on its callbacks (for tests that post callbacks themselves). */
+  callbackToken(): string;
+  /** With `https`: the self-signed certificate (PEM) clients must trust (`trustCertificate`). */
+  readonly caCertificatePem: string | undefined;
+  /** A `TokenCredential` with Entra-style tokens this emulator accepts (managed-identity code paths; https only). */
+  credential(): LocalTokenCredential;
   /** Forgets calls and failure settings (the webhook stays connected). */
   reset(): void;
   /** Stops listening. Safe to call twice. */
@@ -76,6 +104,10 @@ export async function startAcsCallingEmulator(
     { ...DEFAULT_RETRY_POLICY, ...options.retry },
     'acs-calling-subscription',
   );
+  const resourceId = options.resourceId ?? randomUUID();
+  const tokens = new CallbackTokenIssuer(resourceId);
+  const faults = new AcsFaults();
+  const entra = new LocalEntraIssuer();
   const calls = new CallRegistry({
     deliverer,
     topic,
@@ -83,32 +115,48 @@ export async function startAcsCallingEmulator(
     playbackMsPerCharacter: options.playbackMsPerCharacter ?? 1,
     filePlaybackMs: options.filePlaybackMs ?? 50,
     callbackTimeoutMs: 10_000,
+    ringTimeoutMs: options.ringTimeoutMs ?? 30_000,
+    tokens,
   });
   const app = createAcsCallingApp(calls, {
     accessKey,
     apiVersions: options.apiVersions ?? ACS_CALLING_API_VERSIONS,
+    tokens,
+    faults,
+    entra,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  await app.listen({ host, port: options.port ?? 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') {
-    await app.close();
-    throw new Error('no TCP address');
+  const certificate = options.https ? await selfSignedCertificate(options.certificateHosts ?? []) : undefined;
+  let served: Awaited<ReturnType<typeof serveApp>>;
+  try {
+    served = await serveApp(app, host, options.port ?? 0, certificate);
+  } catch (error) {
+    calls.close();
+    throw error;
   }
-  const endpoint = `http://${connectableHost(host)}:${address.port}`;
+  const endpoint = `${certificate ? 'https' : 'http'}://${connectableHost(host)}:${served.port}`;
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
-    port: address.port,
+    port: served.port,
     accessKey,
     connectionString: `endpoint=${endpoint}/;accesskey=${accessKey}`,
     acsPhoneNumber,
     calls,
-    reset: () => calls.reset(),
+    faults,
+    resourceId,
+    openIdConfigurationUrl: `${endpoint}/calling/.well-known/acsopenidconfiguration`,
+    callbackToken: () => tokens.token(),
+    caCertificatePem: certificate?.cert,
+    credential: () => entra.credential(),
+    reset: () => {
+      calls.reset();
+      faults.clear();
+    },
     stop() {
       stopped ??= (async () => {
         calls.close();
-        await app.close();
+        await served.close();
       })();
       return stopped;
     },

@@ -6,6 +6,10 @@
  *
  * @packageDocumentation
  */
+
+export { LocalEntraIssuer, type LocalTokenCredential } from '../acs-common/entra-tokens.js';
+export { type AcsFault, AcsFaults } from '../acs-common/faults.js';
+export { trustCertificate } from '../local-tls.js';
 export {
   CallActionError,
   type CallCloudEvent,

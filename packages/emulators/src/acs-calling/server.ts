@@ -2,8 +2,11 @@ import { createServiceApp, fieldIssuesFromZod } from '@omni/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { LocalEntraIssuer } from '../acs-common/entra-tokens.js';
 import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
+import type { AcsFaults } from '../acs-common/faults.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
+import type { CallbackTokenIssuer } from './callback-tokens.js';
 import { CallActionError, type CallRegistry, type EmulatedCall } from './calls.js';
 
 const sendError = acsErrorHandler('acs calling emulator', (error) =>
@@ -44,11 +47,18 @@ const recognizeSchema = z.object({
   playPrompts: z.array(playSource).optional(),
   interruptCallMediaOperation: z.boolean().optional(),
   operationContext: z.string().optional(),
+  // Ranges from the Recognize how-to: initial silence up to 300 s, inter-tone timeout 1-60 s, at least one tone.
   recognizeOptions: z.object({
     interruptPrompt: z.boolean().optional(),
-    initialSilenceTimeoutInSeconds: z.number().optional(),
+    initialSilenceTimeoutInSeconds: z.number().gt(0).max(300).optional(),
     targetParticipant: identifier,
-    dtmfOptions: z.object({ maxTonesToCollect: z.number().int().optional() }).loose().optional(),
+    dtmfOptions: z
+      .object({
+        maxTonesToCollect: z.number().int().min(1).optional(),
+        interToneTimeoutInSeconds: z.number().min(1).max(60).optional(),
+      })
+      .loose()
+      .optional(),
     speechOptions: z.object({}).loose().optional(),
   }),
 });
@@ -115,14 +125,18 @@ function registerCallingRoutes(
   registry: CallRegistry,
   accessKey: string,
   apiVersions: readonly string[],
+  faults: AcsFaults,
+  entra: LocalEntraIssuer,
 ): void {
   scope.setErrorHandler(sendError);
   requireAcsHmac(
     scope,
     accessKey,
     () => new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'),
+    entra,
   );
   scope.addHook('preHandler', async (request) => apiVersionOf(request, apiVersions));
+  scope.addHook('preHandler', async () => faults.take());
 
   scope.post('/calling/callConnections:answer', async (request, reply) => {
     const body = parse(answerSchema, request.body);
@@ -155,6 +169,7 @@ function registerCallingRoutes(
           interruptPrompt: body.recognizeOptions.interruptPrompt ?? false,
           ...(body.operationContext === undefined ? {} : { operationContext: body.operationContext }),
           ...(tones === undefined ? {} : { maxTonesToCollect: tones }),
+          targetParticipant: body.recognizeOptions.targetParticipant,
         });
         return reply.status(202).send();
       }
@@ -241,10 +256,28 @@ function registerCallerRoutes(scope: FastifyInstance, registry: CallRegistry): v
   });
 }
 
+/**
+ * Where ACS publishes the keys of its callback tokens (no authentication, as in Azure): the OpenID configuration
+ * at the path Azure uses, and its key set.
+ */
+function registerCallbackKeyRoutes(scope: FastifyInstance, tokens: CallbackTokenIssuer): void {
+  scope.get('/calling/.well-known/acsopenidconfiguration', async (request) =>
+    tokens.openIdConfiguration(`${request.protocol}://${request.host}/calling/keys`),
+  );
+  scope.get('/calling/keys', async () => tokens.keys());
+}
+
 /** The emulator's fastify app (not yet listening). */
 export function createAcsCallingApp(
   registry: CallRegistry,
-  options: { accessKey: string; apiVersions: readonly string[]; logger?: Logger },
+  options: {
+    accessKey: string;
+    apiVersions: readonly string[];
+    tokens: CallbackTokenIssuer;
+    faults: AcsFaults;
+    entra: LocalEntraIssuer;
+    logger?: Logger;
+  },
 ): FastifyInstance {
   const app = createServiceApp({
     service: 'acs-calling-emulator',
@@ -252,8 +285,16 @@ export function createAcsCallingApp(
     ...(options.logger ? { logger: options.logger } : {}),
   });
   app.register(async (scope) =>
-    registerCallingRoutes(scope, registry, options.accessKey, options.apiVersions),
+    registerCallingRoutes(
+      scope,
+      registry,
+      options.accessKey,
+      options.apiVersions,
+      options.faults,
+      options.entra,
+    ),
   );
   app.register(async (scope) => registerCallerRoutes(scope, registry), { prefix: '/_emulator' });
+  app.register(async (scope) => registerCallbackKeyRoutes(scope, options.tokens));
   return app;
 }

@@ -9,6 +9,8 @@ export class AcsError extends Error {
     readonly code: string,
     message: string,
     readonly errors?: FieldIssue[],
+    /** Extra response headers (e.g. `retry-after`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -40,10 +42,19 @@ export function acsErrorHandler(
     })();
     return reply
       .status(acs.status)
+      .headers(acs.headers)
+      .header('x-ms-error-code', acs.code)
       .type('application/json')
       .send({
         type: 'about:blank',
-        title: acs.status === 401 ? 'Unauthorized' : acs.status === 400 ? 'Bad Request' : 'Error',
+        title:
+          acs.status === 401
+            ? 'Unauthorized'
+            : acs.status === 400
+              ? 'Bad Request'
+              : acs.status === 429
+                ? 'Too Many Requests'
+                : 'Error',
         status: acs.status,
         detail: acs.message,
         ...(acs.errors ? { errors: acs.errors } : {}),

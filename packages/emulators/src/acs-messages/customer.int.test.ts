@@ -138,6 +138,9 @@ describe('the simulated customer phone', () => {
   });
 
   it('follows each outbound message with Sent then Delivered, and Read on demand', async () => {
+    await acs.customer.send('+14255550123', 'hello'); // opens the 24-hour window for free-form messages
+    await acs.customer.idle();
+    received.length = 0;
     const messageId = await sendText('+14255550123', 'Hi');
     expect(statusesOf(messageId).map((d) => d.status)).toEqual(['Sent', 'Delivered']);
     const event = notifications()[0]?.events[0];
@@ -153,6 +156,7 @@ describe('the simulated customer phone', () => {
   });
 
   it('reports Failed with a channel error when told to fail', async () => {
+    await acs.customer.send('+1555', 'hello'); // inside the window, so only the failure settings decide
     acs.customer.failNext();
     const failed = await sendText('+1555', 'a');
     expect(statusesOf(failed)).toEqual([

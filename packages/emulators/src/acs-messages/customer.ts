@@ -7,6 +7,7 @@ import type {
   WebhookTarget,
 } from '../acs-common/event-grid.js';
 import type { DeliveryStatus, MessageStore, RecordedAdvancedMessage } from './store.js';
+import { refusalOf, type WhatsAppTemplate } from './whatsapp-rules.js';
 
 export const ADVANCED_MESSAGE_RECEIVED = 'Microsoft.Communication.AdvancedMessageReceived';
 export const ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED =
@@ -114,6 +115,10 @@ interface Dependencies {
   readonly deliverer: EventGridDeliverer;
   readonly store: MessageStore;
   readonly autoDeliveryStatus: boolean;
+  /** The approved templates WhatsApp checks template sends against. */
+  readonly templates: readonly WhatsAppTemplate[];
+  /** The time source of the 24-hour window. */
+  readonly now: () => number;
 }
 
 function digitsOf(phone: string): string {
@@ -140,6 +145,8 @@ export class SimulatedCustomer {
   #failAfter: { remaining: number; options: FailureOptions } | undefined;
   /** number (digits only) -> business-scoped user id. */
   readonly #bsuids = new Map<string, string>();
+  /** sender (number digits or BSUID) -> when they last wrote, for the 24-hour customer-service window. */
+  readonly #lastInbound = new Map<string, number>();
 
   constructor(deps: Dependencies) {
     this.#deps = deps;
@@ -244,6 +251,9 @@ export class SimulatedCustomer {
       data.messageType = 'reaction';
       data.reaction = message.reaction;
     }
+    const now = this.#deps.now();
+    if (from !== '') this.#lastInbound.set(digitsOf(from), now);
+    if (options.fromBSUID !== undefined) this.#lastInbound.set(options.fromBSUID, now);
     const subject = `advancedMessage/sender/${options.fromBSUID ?? from}/recipient/${this.#deps.channelRegistrationId}`;
     const event = this.#event(ADVANCED_MESSAGE_RECEIVED, subject, data);
     return this.#enqueue(async () => ({ event, delivery: await this.#deliver(event) }));
@@ -300,8 +310,31 @@ export class SimulatedCustomer {
     return this.#failAfter.options;
   }
 
-  /** Called for each outbound message the emulator accepted: emits Sent, Delivered (or Failed). */
+  /** When the recipient of an outbound message last wrote (by number or BSUID), if ever. */
+  #lastInboundOf(recipient: string): number | undefined {
+    const times = [
+      this.#lastInbound.get(digitsOf(recipient)),
+      this.#lastInbound.get(recipient),
+      this.#lastInbound.get(this.#bsuidOf(recipient) ?? ''),
+    ].filter((time): time is number => time !== undefined);
+    return times.length === 0 ? undefined : Math.max(...times);
+  }
+
+  /**
+   * Called for each outbound message the emulator accepted: emits Sent, Delivered (or Failed). What WhatsApp
+   * refuses (outside the 24-hour window, unknown template, wrong parameters, text over 4096 characters) fails
+   * with WhatsApp's error code, whatever the failure settings.
+   */
   outbound(message: RecordedAdvancedMessage): void {
+    const refusal = refusalOf(message.body, {
+      lastInboundAt: this.#lastInboundOf(message.to),
+      now: this.#deps.now(),
+      templates: this.#deps.templates,
+    });
+    if (refusal !== undefined) {
+      void this.#status(message, 'Failed', refusal);
+      return;
+    }
     if (!this.#deps.autoDeliveryStatus) return;
     const failure = this.#nextFailure();
     if (failure === undefined) {
@@ -368,6 +401,7 @@ export class SimulatedCustomer {
   /** Forgets events, attempts and failures; stays connected. */
   reset(): void {
     this.#events.clear();
+    this.#lastInbound.clear();
     this.#deps.deliverer.attempts.length = 0;
     this.clearFailures();
   }

@@ -1,10 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { LocalEntraIssuer, type LocalTokenCredential } from '../acs-common/entra-tokens.js';
 import { DEFAULT_RETRY_POLICY, EventGridDeliverer, type RetryPolicy } from '../acs-common/event-grid.js';
+import { AcsFaults } from '../acs-common/faults.js';
+import { serveApp } from '../acs-common/serve.js';
+import { selfSignedCertificate } from '../local-tls.js';
 import { SimulatedCustomer } from './customer.js';
 import { type AcsServerState, createAcsMessagesApp } from './server.js';
 import { MessageStore } from './store.js';
+import { DEFAULT_WHATSAPP_TEMPLATES, type WhatsAppTemplate } from './whatsapp-rules.js';
 
 /** Api-versions of `/messages/notifications:send` accepted by default (2024-08-30 is the 2.0.0 SDK's default). */
 export const ACS_MESSAGES_API_VERSIONS: readonly string[] = ['2024-02-01', '2024-08-30'];
@@ -31,6 +36,17 @@ export interface AcsMessagesEmulatorOptions {
   topic?: string;
   /** Receives request handler failures (silent when omitted). */
   logger?: Logger;
+  /** The approved WhatsApp templates; sends of others fail (132001). Default {@link DEFAULT_WHATSAPP_TEMPLATES}. */
+  templates?: readonly WhatsAppTemplate[];
+  /** Time source of the 24-hour customer-service window (tests move it instead of waiting). Default `Date`. */
+  clock?: { now(): number };
+  /**
+   * Serve https with a certificate generated at start (trust `caCertificatePem`), which also lets clients use
+   * Entra-style bearer tokens from `credential()` (the SDKs send bearer tokens over https only). Default false.
+   */
+  https?: boolean;
+  /** Extra host names or IPs the certificate is valid for (with `https`). */
+  certificateHosts?: readonly string[];
 }
 
 /** A running ACS Advanced Messaging (and SMS) emulator. */
@@ -46,6 +62,12 @@ export interface AcsMessagesEmulator {
   readonly messages: MessageStore;
   /** The customer's phone: inbound messages and delivery statuses to the connected webhook. */
   readonly customer: SimulatedCustomer;
+  /** Fault switches: `faults.next({ status: 429 | 500 | 503, retryAfterSeconds?, count? })`. */
+  readonly faults: AcsFaults;
+  /** With `https`: the self-signed certificate (PEM) clients must trust (`trustCertificate`). */
+  readonly caCertificatePem: string | undefined;
+  /** A `TokenCredential` with Entra-style tokens this emulator accepts (managed-identity code paths; https only). */
+  credential(): LocalTokenCredential;
   /** Forgets messages, events, delivery attempts and failure settings (the webhook stays connected). */
   reset(): void;
   /** Stops listening. Safe to call twice. */
@@ -88,6 +110,8 @@ export async function startAcsMessagesEmulator(
     deliverer,
     store,
     autoDeliveryStatus: options.autoDeliveryStatus ?? true,
+    templates: options.templates ?? DEFAULT_WHATSAPP_TEMPLATES,
+    now: () => (options.clock ?? Date).now(),
   });
   const state: AcsServerState = {
     accessKey,
@@ -96,33 +120,37 @@ export async function startAcsMessagesEmulator(
     smsApiVersions: options.smsApiVersions ?? ACS_SMS_API_VERSIONS,
     store,
     customer,
+    repeatable: new Map(),
+    faults: new AcsFaults(),
+    entra: new LocalEntraIssuer(),
     reset() {
+      state.repeatable.clear();
+      state.faults.clear();
       store.clear();
       customer.reset();
     },
   };
+  const certificate = options.https ? await selfSignedCertificate(options.certificateHosts ?? []) : undefined;
   const app = createAcsMessagesApp(state, options.logger);
-  await app.listen({ host, port: options.port ?? 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') {
-    await app.close();
-    throw new Error('no TCP address');
-  }
-  const endpoint = `http://${connectableHost(host)}:${address.port}`;
+  const served = await serveApp(app, host, options.port ?? 0, certificate);
+  const endpoint = `${certificate ? 'https' : 'http'}://${connectableHost(host)}:${served.port}`;
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
-    port: address.port,
+    port: served.port,
     accessKey,
     connectionString: `endpoint=${endpoint}/;accesskey=${accessKey}`,
     channelRegistrationId,
     messages: store,
     customer,
+    faults: state.faults,
+    caCertificatePem: certificate?.cert,
+    credential: () => state.entra.credential(),
     reset: () => state.reset(),
     stop() {
       stopped ??= (async () => {
         customer.disconnect();
-        await app.close();
+        await served.close();
       })();
       return stopped;
     },

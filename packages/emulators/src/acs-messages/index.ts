@@ -7,12 +7,14 @@
  * @packageDocumentation
  */
 
+export { LocalEntraIssuer, type LocalTokenCredential } from '../acs-common/entra-tokens.js';
 export type {
   DeliveryAttempt,
   DeliveryResult,
   EventGridEvent,
   RetryPolicy,
 } from '../acs-common/event-grid.js';
+export { type AcsFault, AcsFaults } from '../acs-common/faults.js';
 export {
   contentHash,
   HmacAuthError,
@@ -20,6 +22,7 @@ export {
   MAX_CLOCK_SKEW_MS,
   verifyHmacRequest,
 } from '../acs-common/hmac.js';
+export { trustCertificate } from '../local-tls.js';
 export {
   APPROVED_TEMPLATES,
   type ApprovedTemplate,
@@ -57,3 +60,10 @@ export type {
   RecordedMessage,
   RecordedSms,
 } from './store.js';
+export {
+  DEFAULT_WHATSAPP_TEMPLATES,
+  MAX_TEXT_LENGTH,
+  SERVICE_WINDOW_MS,
+  type WhatsAppRefusal,
+  type WhatsAppTemplate,
+} from './whatsapp-rules.js';

@@ -83,22 +83,24 @@ const template = z
 
 /**
  * The `NotificationContent` kinds of api-version 2024-08-30 (`@azure-rest/communication-messages` 2.0.0):
- * text, image, document, video, audio, template, and the deprecated image_v0.
+ * text, image, document, video, audio, template, and the deprecated image_v0. Unknown top-level properties are
+ * kept and ignored, as ACS ignores them (Microsoft's own SendDocument example sends `content`, which the
+ * document kind does not have, and gets 202).
  */
 export const notificationContentSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ ...base, kind: z.literal('text'), content: nonEmpty }),
-  z.strictObject({ ...base, kind: z.literal('image'), mediaUri: z.url(), caption: z.string().optional() }),
-  z.strictObject({ ...base, kind: z.literal('image_v0'), mediaUri: z.url(), content: z.string().optional() }),
-  z.strictObject({
+  z.looseObject({ ...base, kind: z.literal('text'), content: nonEmpty }),
+  z.looseObject({ ...base, kind: z.literal('image'), mediaUri: z.url(), caption: z.string().optional() }),
+  z.looseObject({ ...base, kind: z.literal('image_v0'), mediaUri: z.url(), content: z.string().optional() }),
+  z.looseObject({
     ...base,
     kind: z.literal('document'),
     mediaUri: z.url(),
     caption: z.string().optional(),
     fileName: z.string().optional(),
   }),
-  z.strictObject({ ...base, kind: z.literal('video'), mediaUri: z.url(), caption: z.string().optional() }),
-  z.strictObject({ ...base, kind: z.literal('audio'), mediaUri: z.url() }),
-  z.strictObject({ ...base, kind: z.literal('template'), template }),
+  z.looseObject({ ...base, kind: z.literal('video'), mediaUri: z.url(), caption: z.string().optional() }),
+  z.looseObject({ ...base, kind: z.literal('audio'), mediaUri: z.url() }),
+  z.looseObject({ ...base, kind: z.literal('template'), template }),
 ]);
 
 /** A validated send-notification request body. */

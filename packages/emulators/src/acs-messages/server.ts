@@ -3,7 +3,9 @@ import { createServiceApp, fieldIssuesFromZod } from '@omni/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { LocalEntraIssuer } from '../acs-common/entra-tokens.js';
 import { AcsError, acsErrorHandler } from '../acs-common/errors.js';
+import type { AcsFaults } from '../acs-common/faults.js';
 import { requireAcsHmac } from '../acs-common/signed-routes.js';
 import { chatWith } from './chat-view.js';
 import type { CustomerMessage, SimulatedCustomer } from './customer.js';
@@ -18,6 +20,12 @@ export interface AcsServerState {
   readonly smsApiVersions: readonly string[];
   readonly store: MessageStore;
   readonly customer: SimulatedCustomer;
+  /** The local Entra issuer whose bearer tokens are accepted besides the HMAC (over https). */
+  readonly entra: LocalEntraIssuer;
+  /** Fault switches (429 / 500 / 503 instead of an answer). */
+  readonly faults: AcsFaults;
+  /** Answers of sends made with a `Repeatability-Request-ID`, by that id. */
+  readonly repeatable: Map<string, unknown>;
   reset(): void;
 }
 
@@ -50,7 +58,9 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
     scope,
     state.accessKey,
     () => new AcsError(400, 'BadRequest', 'The request body is not valid JSON.'),
+    state.entra,
   );
+  scope.addHook('preHandler', async () => state.faults.take());
 
   scope.post('/messages/notifications:send', async (request, reply) => {
     const apiVersion = apiVersionOf(request, state.messagesApiVersions);
@@ -65,6 +75,12 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       ]);
     }
     const repeatabilityRequestId = header(request, 'repeatability-request-id');
+    const repeated =
+      repeatabilityRequestId === undefined ? undefined : state.repeatable.get(repeatabilityRequestId);
+    if (repeated !== undefined) {
+      // Azure's repeatable requests: a request id seen before gets the first answer again, nothing is sent twice.
+      return reply.status(202).header('repeatability-result', 'accepted').send(repeated);
+    }
     const receivedAt = new Date().toISOString();
     const receipts = body.to.map((to) => {
       const message: RecordedAdvancedMessage = {
@@ -82,8 +98,12 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       return message;
     });
     for (const message of receipts) state.customer.outbound(message);
-    if (repeatabilityRequestId !== undefined) reply.header('repeatability-result', 'accepted');
-    return reply.status(202).send({ receipts: receipts.map((m) => ({ messageId: m.messageId, to: m.to })) });
+    const answer = { receipts: receipts.map((m) => ({ messageId: m.messageId, to: m.to })) };
+    if (repeatabilityRequestId !== undefined) {
+      state.repeatable.set(repeatabilityRequestId, answer);
+      reply.header('repeatability-result', 'accepted');
+    }
+    return reply.status(202).send(answer);
   });
 
   scope.post('/sms', async (request, reply) => {
@@ -115,6 +135,20 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       };
     });
     return reply.status(202).send({ value });
+  });
+
+  // Every other ACS path (templates, streams, conversations...): signed requests get an honest 501, not a 404 or
+  // a bad-body 400 that reads like the caller's mistake.
+  scope.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/*',
+    handler: async (request) => {
+      throw new AcsError(
+        501,
+        'NotImplemented',
+        `The ACS emulator does not implement ${request.method} ${request.url.split('?')[0]}.`,
+      );
+    },
   });
 }
 

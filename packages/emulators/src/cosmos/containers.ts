@@ -9,7 +9,7 @@ export interface CosmosContainerDefinition {
   readonly partitionKeyPath: string;
   /**
    * The container's default time to live in seconds; `-1` turns TTL on without a default, so only documents
-   * carrying their own `ttl` expire. Absent: TTL off. The local emulator stores it but never expires anything.
+   * carrying their own `ttl` expire. Absent: TTL off. The local emulator expires documents as Cosmos DB does.
    */
   readonly defaultTtl?: number;
   /** What the container holds. */

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { CosmosClient, type CosmosClientOptions } from '@azure/cosmos';
 import type { Logger } from 'pino';
 import { COSMOS_DATABASE, type CosmosContainerDefinition, cosmosContainers } from './containers.js';
-import { createCosmosHttpServer } from './server.js';
+import { type CosmosFaults, createCosmosFaults, createCosmosHttpServer } from './server.js';
 
 /**
  * The official Cosmos DB emulator's well-known master key. It is public and documented by Microsoft (every
@@ -32,6 +32,8 @@ export interface CosmosEmulatorOptions {
   createContainers?: boolean;
   /** Receives request handler failures. */
   logger?: Pick<Logger, 'error'>;
+  /** Time source for `_ts` and TTL expiry (tests move it instead of waiting). Default `Date`. */
+  clock?: { now(): number };
 }
 
 /** A running in-process Cosmos DB emulator. */
@@ -44,6 +46,8 @@ export interface CosmosEmulator {
   readonly port: number;
   /** The database it created (or would have created, with `createContainers: false`). */
   readonly database: string;
+  /** Fault switches: `faults.throttle({ requests, retryAfterMs })` answers document requests with 429. */
+  readonly faults: CosmosFaults;
   /** Stops listening and drops every stored document. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -63,10 +67,14 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions = {}): 
   const key = options.key ?? COSMOS_EMULATOR_KEY;
   const database = options.database ?? COSMOS_DATABASE;
   const advertisedHost = connectableHost(host);
+  const faults = createCosmosFaults();
+  const clock = options.clock ?? Date;
   const server = createCosmosHttpServer({
     key: options.acceptAnyKey ? undefined : key,
     advertisedHost,
     logger: options.logger,
+    now: () => clock.now(),
+    faults,
   });
   const port = await listen(server, options.port ?? 0, host);
   let stopped: Promise<void> | undefined;
@@ -75,6 +83,7 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions = {}): 
     key,
     port,
     database,
+    faults,
     stop: () => {
       stopped ??= close(server);
       return stopped;

@@ -14,3 +14,4 @@ export {
   cosmosClientOptionsFor,
   startCosmosEmulator,
 } from './emulator.js';
+export type { CosmosFaults } from './server.js';

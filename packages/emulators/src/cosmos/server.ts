@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { verifyMasterKeySignature } from './auth.js';
+import { type AccountModel, DocumentsApi } from './documents-api.js';
 
 /** A region entry of the database account resource (`GET /`). */
 interface AccountLocation {
@@ -16,8 +17,8 @@ interface AccountResource {
   readableLocations: AccountLocation[];
 }
 
-/** `@vercel/cosmosdb-server`'s in-memory account: databases, containers, documents. */
-interface AccountState {
+/** `@vercel/cosmosdb-server`'s in-memory account: databases and containers (documents live in DocumentsApi). */
+interface AccountState extends AccountModel {
   read(): AccountResource;
 }
 
@@ -47,6 +48,41 @@ export interface CosmosHttpServerOptions {
   advertisedHost: string;
   /** Receives handler failures (500s). */
   logger: Pick<Logger, 'error'> | undefined;
+  /** The time source of `_ts` and TTL expiry. */
+  now: () => number;
+  /** Fault switches (throttling), from {@link createCosmosFaults}. */
+  faults: ReturnType<typeof createCosmosFaults>;
+}
+
+/** Fault switches of a running Cosmos emulator. */
+export interface CosmosFaults {
+  /**
+   * Answers the next `requests` document requests with **429 Too Many Requests** (substatus 3200) and
+   * `x-ms-retry-after-ms: retryAfterMs`, as Cosmos DB does when a partition runs out of request units.
+   */
+  throttle(options: { requests: number; retryAfterMs?: number }): void;
+  /** Clears every fault. */
+  clear(): void;
+}
+
+/** A fault switch board: how many document requests are still to be throttled, and the retry-after to give. */
+export function createCosmosFaults(): CosmosFaults & { takeThrottle(): number | undefined } {
+  let throttled = 0;
+  let retryAfterMs = 100;
+  return {
+    throttle(options) {
+      throttled = options.requests;
+      retryAfterMs = options.retryAfterMs ?? 100;
+    },
+    clear() {
+      throttled = 0;
+    },
+    takeThrottle() {
+      if (throttled <= 0) return undefined;
+      throttled -= 1;
+      return retryAfterMs;
+    },
+  };
 }
 
 const QUERY_METRICS =
@@ -64,13 +100,14 @@ const QUERY_METRICS =
  */
 export function createCosmosHttpServer(options: CosmosHttpServerOptions): Server {
   let account: AccountState | undefined;
+  let documents: DocumentsApi | undefined;
   const server = createServer((req, res) => {
-    if (account === undefined) {
+    if (account === undefined || documents === undefined) {
       res.statusCode = 503;
       res.end();
       return;
     }
-    handle(account, options, req, res).catch((error: unknown) => {
+    handle(account, documents, options, req, res).catch((error: unknown) => {
       options.logger?.error(
         { err: error, method: req.method, url: req.url },
         'cosmos emulator request failed',
@@ -83,6 +120,7 @@ export function createCosmosHttpServer(options: CosmosHttpServerOptions): Server
     const address = server.address();
     if (address === null || typeof address === 'string') return;
     account = new Account(options.advertisedHost, address.port);
+    documents = new DocumentsApi(account, options.now);
     const region = 'South Central US';
     const endpoint = `http://${options.advertisedHost}:${address.port}/`;
     const resource = account.read();
@@ -100,19 +138,44 @@ interface ResponseBody {
 
 async function handle(
   account: AccountState,
+  documents: DocumentsApi,
   options: CosmosHttpServerOptions,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   let body: ResponseBody | undefined;
+  const pathname = pathnameOf(req);
   const failure =
     options.key === undefined
       ? undefined
-      : verifyMasterKeySignature(req.method ?? 'GET', pathnameOf(req), req.headers, options.key);
-  const matched = failure === undefined ? route(req) : undefined;
+      : verifyMasterKeySignature(req.method ?? 'GET', pathname, req.headers, options.key);
+  const isDocumentRequest = failure === undefined && DocumentsApi.handles(pathname);
+  const matched = failure === undefined && !isDocumentRequest ? route(req) : undefined;
+  const retryAfterMs = isDocumentRequest ? options.faults.takeThrottle() : undefined;
   if (failure !== undefined) {
     res.statusCode = 401;
     body = { code: 'Unauthorized', message: failure };
+  } else if (retryAfterMs !== undefined) {
+    req.resume();
+    res.statusCode = 429;
+    res.setHeader('x-ms-retry-after-ms', String(retryAfterMs));
+    res.setHeader('x-ms-substatus', '3200');
+    body = {
+      code: '429',
+      message:
+        'Request rate is large. More Request Units may be needed, so no changes were made. Please retry this request later.',
+    };
+  } else if (isDocumentRequest) {
+    try {
+      const response = await documents.handle(req, res, pathname);
+      res.statusCode = response.statusCode;
+      for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+      body = response.body as ResponseBody | undefined;
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      res.statusCode = 400;
+      body = { code: 'BadRequest', message: error.message };
+    }
   } else if (matched === undefined) {
     res.statusCode = 400;
     body = { code: 'BadRequest', message: 'no route' };
@@ -143,14 +206,11 @@ async function handle(
   res.setHeader('content-location', `http://${req.headers.host ?? ''}${req.url ?? ''}`);
   res.setHeader('x-ms-activity-id', randomUUID());
   res.setHeader('x-ms-request-charge', '1');
-  if (req.headers['x-ms-documentdb-populatequerymetrics']) {
+  if (
+    req.headers['x-ms-documentdb-populatequerymetrics'] &&
+    !res.hasHeader('x-ms-documentdb-query-metrics')
+  ) {
     res.setHeader('x-ms-documentdb-query-metrics', QUERY_METRICS);
-  }
-  // The package's change feed: every read answers with the same ETag, so a continuation (If-None-Match) always
-  // gets 304 Not Modified, whatever was written since.
-  if (req.headers['a-im'] && res.statusCode === 200) {
-    if (req.headers['if-none-match']) res.statusCode = 304;
-    res.setHeader('etag', '1');
   }
   res.end(body === undefined ? undefined : JSON.stringify(body));
 }

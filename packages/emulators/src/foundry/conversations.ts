@@ -14,12 +14,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function metadataOf(value: unknown): Record<string, string> {
+/**
+ * Metadata as the Responses / Conversations API takes it: at most 16 pairs, keys up to 64 characters, string values
+ * up to 512 characters (400 otherwise).
+ */
+export function metadataOf(value: unknown): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (!isRecord(value) || !Object.values(value).every((v) => typeof v === 'string')) {
     throw FoundryApiError.invalid('metadata must map strings to strings', 'metadata');
   }
-  return { ...(value as Record<string, string>) };
+  const entries = Object.entries(value as Record<string, string>);
+  if (entries.length > 16)
+    throw FoundryApiError.invalid('metadata holds at most 16 key-value pairs', 'metadata');
+  for (const [key, text] of entries) {
+    if (key.length > 64)
+      throw FoundryApiError.invalid(
+        `metadata key '${key.slice(0, 20)}...' is over 64 characters`,
+        'metadata',
+      );
+    if (text.length > 512)
+      throw FoundryApiError.invalid(`metadata value of '${key}' is over 512 characters`, 'metadata');
+  }
+  return Object.fromEntries(entries);
 }
 
 /** The conversations of one emulated project. */

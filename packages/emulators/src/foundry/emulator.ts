@@ -1,12 +1,10 @@
-import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import type { Logger } from 'pino';
-import { generate } from 'selfsigned';
+import { selfSignedCertificate, trustCertificate } from '../local-tls.js';
 import { AgentRegistry } from './agents.js';
 import { ConversationStore } from './conversations.js';
 import { ScriptedModel } from './model.js';
@@ -31,7 +29,16 @@ export interface FoundryEmulatorOptions {
   certificateHosts?: readonly string[];
   /** Receives request handler failures (silent when omitted). */
   logger?: Logger;
+  /** The api-versions served. Default {@link FOUNDRY_API_VERSIONS}. */
+  apiVersions?: readonly string[];
+  /** The bearer tokens accepted. Default `['local-emulator']`, the token of `staticTokenCredential()`. */
+  tokens?: readonly string[];
+  /** Time source of the 10-minute tool-output window (tests move it instead of waiting). Default `Date`. */
+  clock?: { now(): number };
 }
+
+/** The api-versions the emulator serves: `v1`, the default of `@azure/ai-projects` 2.x. */
+export const FOUNDRY_API_VERSIONS: readonly string[] = ['v1'];
 
 /** Read-only views of the emulator's state, for tests and the sandbox (the same as the `/_emulator` routes). */
 export interface FoundryInspection {
@@ -70,30 +77,6 @@ function connectableHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
-async function selfSignedCertificate(hosts: readonly string[]): Promise<{ key: string; cert: string }> {
-  const names = [...new Set(['127.0.0.1', '::1', 'localhost', ...hosts])];
-  const now = Date.now();
-  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - 60 * 60 * 1000),
-    notAfterDate: new Date(now + 90 * 24 * 60 * 60 * 1000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: names.map((name) =>
-          isIP(name) ? { type: 7 as const, ip: name } : { type: 2 as const, value: name },
-        ),
-      },
-    ],
-  });
-  return { key: pems.private, cert: pems.cert };
-}
-
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -125,13 +108,16 @@ export async function startFoundryEmulator(options: FoundryEmulatorOptions = {})
   const model = new ScriptedModel();
   const agents = new AgentRegistry();
   const conversations = new ConversationStore();
-  const responses = new ResponsesService(agents, conversations, model);
+  const clock = options.clock ?? Date;
+  const responses = new ResponsesService(agents, conversations, model, () => clock.now());
   const state: FoundryServerState = {
     project,
     agents,
     conversations,
     responses,
     model,
+    apiVersions: options.apiVersions ?? FOUNDRY_API_VERSIONS,
+    tokens: options.tokens ?? ['local-emulator'],
     reset() {
       agents.clear();
       conversations.clear();
@@ -186,14 +172,6 @@ export async function startFoundryEmulator(options: FoundryEmulatorOptions = {})
   };
 }
 
-function fingerprintOf(pem: string): string | undefined {
-  try {
-    return new X509Certificate(pem).fingerprint256;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Makes TLS clients of this process and thread (Node's `fetch`, `https`, hence both SDKs) trust the emulator's
  * certificate by adding it to the default CA list (`tls.setDefaultCACertificates`, Node 24.5+). No certificate
@@ -203,14 +181,5 @@ function fingerprintOf(pem: string): string | undefined {
  * @returns A function that removes the certificate again.
  */
 export function trustFoundryEmulator(emulator: Pick<FoundryEmulator, 'caCertificatePem'>): () => void {
-  const pem = emulator.caCertificatePem;
-  const fingerprint = fingerprintOf(pem);
-  if (fingerprint === undefined) throw new Error('caCertificatePem is not a PEM certificate');
-  const current = tls.getCACertificates('default');
-  if (!current.some((c) => fingerprintOf(c) === fingerprint)) tls.setDefaultCACertificates([...current, pem]);
-  return () => {
-    tls.setDefaultCACertificates(
-      tls.getCACertificates('default').filter((c) => fingerprintOf(c) !== fingerprint),
-    );
-  };
+  return trustCertificate(emulator.caCertificatePem);
 }

@@ -10,6 +10,7 @@ export type { AgentRecord, AgentVersionRecord, ListPage } from './agents.js';
 export type { ConversationRecord } from './conversations.js';
 export { type StaticAccessToken, type StaticTokenCredential, staticTokenCredential } from './credential.js';
 export {
+  FOUNDRY_API_VERSIONS,
   FOUNDRY_EMULATOR_DEFAULT_PROJECT,
   type FoundryEmulator,
   type FoundryEmulatorOptions,

@@ -1,5 +1,5 @@
 import { type AgentRegistry, functionToolsOf, textFormatOf } from './agents.js';
-import type { ConversationStore } from './conversations.js';
+import { type ConversationStore, metadataOf } from './conversations.js';
 import { FoundryApiError } from './errors.js';
 import {
   type ConversationItem,
@@ -97,16 +97,30 @@ function encodeArguments(value: unknown): string {
 }
 
 /** The emulated `/openai/v1/responses`: resolves the agent and history, asks the scripted model, stores. */
+/** How long a function call waits for its output before Foundry expires it. */
+export const TOOL_OUTPUT_WINDOW_MS = 10 * 60 * 1000;
+
 export class ResponsesService {
   readonly #responses = new Map<string, StoredResponse>();
   readonly #agents: AgentRegistry;
   readonly #conversations: ConversationStore;
   readonly #model: ScriptedModel;
+  readonly #now: () => number;
+  /** When each function call was handed out (ms), by call_id: its output is due within {@link TOOL_OUTPUT_WINDOW_MS}. */
+  readonly #callIssuedAt = new Map<string, number>();
+  /** Conversations with a response being answered right now. */
+  readonly #busy = new Set<string>();
 
-  constructor(agents: AgentRegistry, conversations: ConversationStore, model: ScriptedModel) {
+  constructor(
+    agents: AgentRegistry,
+    conversations: ConversationStore,
+    model: ScriptedModel,
+    now: () => number = Date.now,
+  ) {
     this.#agents = agents;
     this.#conversations = conversations;
     this.#model = model;
+    this.#now = now;
   }
 
   /** `POST /responses` (non-streaming form; the route streams the same object as SSE when asked). */
@@ -130,7 +144,7 @@ export class ResponsesService {
     const tools = agent ? agent.tools : Array.isArray(body.tools) ? (body.tools as unknown[]) : [];
     const functionTools = agent ? agent.functionTools : functionToolsOf(body.tools, 'tools');
     const textFormat = textFormatOf(body.text, 'text') ?? agent?.textFormat;
-    const metadata = isRecord(body.metadata) ? (body.metadata as Record<string, string>) : {};
+    const metadata = metadataOf(body.metadata);
 
     const conversationId = conversationIdOf(body);
     const previousResponseId = optionalString(body, 'previous_response_id');
@@ -157,6 +171,79 @@ export class ResponsesService {
     const context = [...history, ...input];
     if (context.length === 0) throw FoundryApiError.invalid('input is required', 'input');
     checkFunctionCallPairs(context);
+    this.#checkToolOutputsInTime(input);
+    if (conversationId !== undefined) {
+      if (this.#busy.has(conversationId)) {
+        throw new FoundryApiError(409, 'conflict', 'Another response is in progress on this conversation.', {
+          param: 'conversation',
+        });
+      }
+      this.#busy.add(conversationId);
+    }
+    try {
+      return await this.#answer(body, {
+        agent,
+        model,
+        instructions,
+        tools,
+        functionTools,
+        textFormat,
+        metadata,
+        conversationId,
+        previousResponseId,
+        input,
+        context,
+      });
+    } finally {
+      if (conversationId !== undefined) this.#busy.delete(conversationId);
+    }
+  }
+
+  /** Tool outputs must come within 10 minutes of the function call, or Foundry refuses them (400). */
+  #checkToolOutputsInTime(input: readonly ConversationItem[]): void {
+    const now = this.#now();
+    for (const item of input) {
+      if (item.type !== 'function_call_output') continue;
+      const callId = (item as { call_id?: unknown }).call_id;
+      const issuedAt = typeof callId === 'string' ? this.#callIssuedAt.get(callId) : undefined;
+      if (issuedAt !== undefined && now - issuedAt >= TOOL_OUTPUT_WINDOW_MS) {
+        throw FoundryApiError.invalid(
+          `The function call '${String(callId)}' expired: tool outputs must be submitted within 10 minutes.`,
+          'input',
+        );
+      }
+    }
+  }
+
+  async #answer(
+    body: Record<string, unknown>,
+    prepared: {
+      agent: ReturnType<AgentRegistry['resolve']> | undefined;
+      model: string;
+      instructions: string | undefined;
+      tools: readonly unknown[];
+      functionTools: ModelRequest['functionTools'];
+      textFormat: ModelRequest['textFormat'];
+      metadata: Record<string, string>;
+      conversationId: string | undefined;
+      previousResponseId: string | undefined;
+      input: ConversationItem[];
+      context: ConversationItem[];
+    },
+  ): Promise<ResponseObject> {
+    const {
+      agent,
+      model,
+      instructions,
+      tools,
+      functionTools,
+      textFormat,
+      metadata,
+      conversationId,
+      previousResponseId,
+      input,
+      context,
+    } = prepared;
 
     const responseId = newId('resp');
     const request: ModelRequest = {
@@ -178,6 +265,12 @@ export class ResponsesService {
     };
     const step = await this.#model.next(request);
     const output = outputOf(step, request);
+    const issuedAt = this.#now();
+    for (const item of output) {
+      const callId = (item as { type?: unknown; call_id?: unknown }).call_id;
+      if (item.type === 'function_call' && typeof callId === 'string')
+        this.#callIssuedAt.set(callId, issuedAt);
+    }
     const inputCharacters =
       (instructions?.length ?? 0) + context.reduce((sum, item) => sum + itemCharacters(item), 0);
     const outputCharacters = output.reduce((sum, item) => sum + itemCharacters(item), 0);
@@ -245,6 +338,8 @@ export class ResponsesService {
   /** Forgets every response. */
   clear(): void {
     this.#responses.clear();
+    this.#callIssuedAt.clear();
+    this.#busy.clear();
   }
 }
 

@@ -16,6 +16,10 @@ export interface FoundryServerState {
   readonly conversations: ConversationStore;
   readonly responses: ResponsesService;
   readonly model: ScriptedModel;
+  /** The api-versions accepted (`?api-version=`): required on agent routes, checked wherever given. */
+  readonly apiVersions: readonly string[];
+  /** The bearer tokens accepted (the local credential's); others get 401 as an unknown token would in Azure. */
+  readonly tokens: readonly string[];
   /** Forgets agents, conversations, responses and the model's script and requests. */
   reset(): void;
 }
@@ -52,7 +56,8 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
 
 /**
  * The Foundry project routes the SDKs call, under `/api/projects/<project>`: agents (`?api-version` required) and
- * `openai/v1` conversations and responses. Every call needs `Authorization: Bearer <token>` (any non-empty token).
+ * `openai/v1` conversations and responses. Every call needs `Authorization: Bearer <token>` with a token of
+ * `state.tokens` (the local credential's).
  */
 function registerProjectRoutes(scope: FastifyInstance, state: FoundryServerState): void {
   const { agents, conversations, responses } = state;
@@ -69,13 +74,27 @@ function registerProjectRoutes(scope: FastifyInstance, state: FoundryServerState
         },
       );
     }
+    if (!state.tokens.includes(authorization.replace(/^Bearer\s+/i, ''))) {
+      throw new FoundryApiError(401, 'invalid_token', 'The bearer token is not valid for this resource.', {
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      });
+    }
     const project = params(request).project;
     if (project !== state.project)
       throw FoundryApiError.notFound(`Project '${project}' not found.`, 'project');
-    if (request.routeOptions.url?.includes('/agents') && !query(request)['api-version']) {
+    const apiVersion = query(request)['api-version'];
+    if (request.routeOptions.url?.includes('/agents') && !apiVersion) {
       throw new FoundryApiError(400, 'missing_api_version', 'The api-version query parameter is required.', {
         param: 'api-version',
       });
+    }
+    if (apiVersion !== undefined && !state.apiVersions.includes(apiVersion)) {
+      throw new FoundryApiError(
+        400,
+        'unsupported_api_version',
+        `The api-version '${apiVersion}' is not supported; supported: ${state.apiVersions.join(', ')}.`,
+        { param: 'api-version' },
+      );
     }
   });
 

@@ -54,6 +54,30 @@ export interface AmqpServerOptions {
   readonly policy: SharedAccessPolicy;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Fault switches: sends refused as Service Bus refuses them when busy. */
+  readonly faults?: ServiceBusFaults;
+}
+
+/** Fault switches of the Service Bus emulator. */
+export class ServiceBusFaults {
+  #busySends = 0;
+
+  /** The next `sends` transfers are refused with `com.microsoft:server-busy` (the SDK's `ServiceBusy`). */
+  serverBusy(sends = 1): void {
+    this.#busySends = sends;
+  }
+
+  /** Clears every fault. */
+  clear(): void {
+    this.#busySends = 0;
+  }
+
+  /** Whether the next transfer is refused. Used by the AMQP server. */
+  takeBusy(): boolean {
+    if (this.#busySends <= 0) return false;
+    this.#busySends -= 1;
+    return true;
+  }
 }
 
 /** The broker side of a receiver link: an AMQP sender delivering an entity's messages. */
@@ -174,7 +198,10 @@ export class AmqpServer {
       this.server = server;
       // AMQP frames are small and answered at once: without this, Nagle's algorithm holds a frame until the
       // peer's delayed ACK (~40 ms), and every publish -> deliver hop pays for it. Azure's brokers do not.
-      server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+      server.on('connection', (socket: Socket) => {
+        socket.setNoDelay(true);
+        socket.once('data', (chunk: Buffer) => this.refuseNonAmqp(socket, chunk));
+      });
       server.once('error', reject);
       server.once('listening', () => {
         server.off('error', reject);
@@ -182,6 +209,21 @@ export class AmqpServer {
         resolve(typeof address === 'object' && address !== null ? address.port : port);
       });
     });
+  }
+
+  /**
+   * A TLS handshake (0x16) or an HTTP request on the AMQP port is the administration client (ATOM over https) or a
+   * browser: closed at once with a warning that says so, instead of leaving the client to time out.
+   */
+  private refuseNonAmqp(socket: Socket, chunk: Buffer): void {
+    const first = chunk[0];
+    const http = /^(GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH) /.test(chunk.subarray(0, 8).toString('latin1'));
+    if (first !== 0x16 && !http) return;
+    this.options.logger.warn(
+      { remote: socket.remoteAddress, protocol: first === 0x16 ? 'tls' : 'http' },
+      'not AMQP: the Service Bus administration client (ATOM over https) is not emulated; use the inspection API',
+    );
+    socket.destroy();
   }
 
   /**
@@ -471,7 +513,20 @@ export class AmqpServer {
       return;
     }
     try {
+      if (this.options.faults?.takeBusy()) {
+        throw new BrokerError(
+          'com.microsoft:server-busy',
+          'The server is busy. Please retry the operation (injected fault).',
+        );
+      }
       const messages = this.decodeTransfer(context);
+      const size = transferSize(context);
+      if (size > MAX_MESSAGE_SIZE) {
+        throw new BrokerError(
+          'amqp:link:message-size-exceeded',
+          `The message (${size} bytes) exceeds the maximum message size of ${MAX_MESSAGE_SIZE} bytes (Standard tier).`,
+        );
+      }
       for (const message of messages) this.options.broker.send(address, message);
       delivery.accept();
     } catch (error) {
@@ -594,4 +649,11 @@ export class AmqpServer {
       properties: info,
     };
   }
+}
+
+/** The encoded size of a transfer: a batch's raw envelope, or a single message re-encoded. */
+function transferSize(context: EventContext): number {
+  const raw = context.message as unknown;
+  if (Buffer.isBuffer(raw)) return raw.length;
+  return rhea.message.encode(raw as Message).length;
 }

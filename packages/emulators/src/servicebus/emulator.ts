@@ -1,6 +1,6 @@
 import { type ServiceBusTopology, serviceBusTopology } from '@omni/contracts';
 import { type Logger, pino } from 'pino';
-import { AmqpServer } from './amqp-server.js';
+import { AmqpServer, ServiceBusFaults } from './amqp-server.js';
 import { Broker } from './broker.js';
 import { type Clock, systemClock } from './entity.js';
 import { createInspectionApp } from './inspection.js';
@@ -67,6 +67,8 @@ export interface ServiceBusEmulator {
    * open and clients reconnect. Returns how many connections were dropped.
    */
   dropConnections(): number;
+  /** Fault switches: `faults.serverBusy(sends)` refuses the next sends with `ServiceBusy`. */
+  readonly faults: ServiceBusFaults;
   /** Closes connections and both listeners. */
   stop(): Promise<void>;
 }
@@ -95,7 +97,14 @@ export async function startServiceBusEmulator(
   const sasKeyName = options.sasKeyName ?? DEFAULT_SAS_KEY_NAME;
   const sasKey = options.sasKey ?? DEFAULT_SAS_KEY;
   const broker = new Broker(settingsOf(options), { clock, logger });
-  const amqp = new AmqpServer({ broker, policy: new SharedAccessPolicy(sasKeyName, sasKey), clock, logger });
+  const faults = new ServiceBusFaults();
+  const amqp = new AmqpServer({
+    broker,
+    policy: new SharedAccessPolicy(sasKeyName, sasKey),
+    clock,
+    logger,
+    faults,
+  });
   const amqpPort = await amqp.listen(host, options.amqpPort ?? 0);
   const http = createInspectionApp(broker, logger);
   let httpUrl: string;
@@ -127,6 +136,7 @@ export async function startServiceBusEmulator(
     httpUrl,
     broker,
     dropConnections: () => amqp.dropConnections(),
+    faults,
     stop() {
       stopped ??= (async () => {
         clearInterval(sweeper);

@@ -12,6 +12,7 @@ export {
   SqlFilterError,
   type SqlValue,
 } from '@omni/contracts';
+export { ServiceBusFaults } from './amqp-server.js';
 export { Broker, type EntitySummary, type ResolvedAddress } from './broker.js';
 export {
   DEFAULT_SAS_KEY,

@@ -46,6 +46,37 @@ describe('namespace configuration', () => {
     });
   });
 
+  it("accepts a rule named $Default, the name Service Bus gives a subscription's default rule", () => {
+    const settings = namespaceFromConfig({
+      UserConfig: {
+        Namespaces: [
+          {
+            Name: 'local',
+            Queues: [],
+            Topics: [
+              {
+                Name: 't',
+                Subscriptions: [
+                  {
+                    Name: 's',
+                    Rules: [
+                      {
+                        Name: '$Default',
+                        Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: '1=1' } },
+                      },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+        Logging: { Type: 'Console' },
+      },
+    });
+    expect(settings.topics[0]?.subscriptions[0]?.rules[0]?.name).toBe('$Default');
+  });
+
   it('refuses a config of the wrong shape', () => {
     expect(() => namespaceFromConfig({ UserConfig: { Namespaces: [] } })).toThrow(NamespaceConfigError);
     expect(() => namespaceFromConfig('{not json')).toThrow(NamespaceConfigError);

@@ -1,7 +1,12 @@
 import { AIProjectClient } from '@azure/ai-projects';
 import type OpenAI from 'openai';
 import { type StaticTokenCredential, staticTokenCredential } from '../credential.js';
-import { type FoundryEmulator, startFoundryEmulator, trustFoundryEmulator } from '../emulator.js';
+import {
+  type FoundryEmulator,
+  type FoundryEmulatorOptions,
+  startFoundryEmulator,
+  trustFoundryEmulator,
+} from '../emulator.js';
 
 /** A started emulator whose certificate this process trusts, with the real clients pointed at it. */
 export interface FoundryFixture {
@@ -15,8 +20,8 @@ export interface FoundryFixture {
 }
 
 /** Starts an emulator, trusts it and builds the clients. */
-export async function startFoundryFixture(): Promise<FoundryFixture> {
-  const foundry = await startFoundryEmulator();
+export async function startFoundryFixture(options: FoundryEmulatorOptions = {}): Promise<FoundryFixture> {
+  const foundry = await startFoundryEmulator(options);
   const untrust = trustFoundryEmulator(foundry);
   const credential = staticTokenCredential();
   const project = new AIProjectClient(foundry.endpoint, credential, { retryOptions: { maxRetries: 0 } });
