@@ -49,6 +49,15 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15
   }
 }
 
+async function activeMessages(source = routerSource) {
+  const receiver = client.createReceiver(source.topic, source.subscription);
+  try {
+    return await receiver.peekMessages(50, { fromSequenceNumber: Long.ZERO });
+  } finally {
+    await receiver.close();
+  }
+}
+
 async function deadLetters(source = routerSource) {
   const receiver = client.createReceiver(source.topic, source.subscription, { subQueueType: 'deadLetter' });
   try {
@@ -99,8 +108,7 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
       effects++;
     });
     await publisher.publish(sampleEvent('handoff.requested'));
-    await until(() => effects === 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => effects === 1 && (await activeMessages()).length === 0);
     expect(effects).toBe(1);
     expect(attempts).toEqual([1, 2, 3, 4]);
     expect(await deadLetters()).toHaveLength(0);
@@ -143,12 +151,7 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
       { ...toServiceBusMessage(event), messageId: 'm-2' },
     ]);
     await sender.close();
-    await until(async () => {
-      const receiver = client.createReceiver('handoff-events', 'channel-router');
-      const left = await receiver.peekMessages(10, { fromSequenceNumber: Long.ZERO });
-      await receiver.close();
-      return left.length === 0 && effects >= 1;
-    });
+    await until(async () => (await activeMessages()).length === 0 && effects >= 1);
     expect(effects).toBe(1);
   });
 
@@ -162,17 +165,25 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((r) => {
+      started = r;
+    });
     const done: string[] = [];
     const consumer = consume(
       async (e) => {
-        if ('handoffId' in e.data && e.data.handoffId === 'ho-first') await gate;
+        if ('handoffId' in e.data && e.data.handoffId === 'ho-first') {
+          started();
+          await gate;
+        }
         done.push(String('handoffId' in e.data ? e.data.handoffId : ''));
       },
       { maxConcurrency: 1 },
     );
     await publisher.publish(first);
-    await until(() => consumer.running);
-    await new Promise((r) => setTimeout(r, 200));
+    // The first message is in flight once its handler runs (a fixed wait failed under load: the message had
+    // not arrived yet, so stop() found nothing in flight).
+    await firstStarted;
     const stopped = consumer.stop();
     await publisher.publish(second);
     release();
