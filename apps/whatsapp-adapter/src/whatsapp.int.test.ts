@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createEvent } from '@omni/contracts';
 import { type AgentStepRequest, type AgentStepResult, OfflineDriver } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
@@ -144,6 +146,66 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     await acs.customer.redeliver(event.id);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(replies(to)).toEqual(['echo: once']);
+  });
+
+  it("answers Microsoft's published AdvancedMessageReceived example (no messageId, no messageType), once", async () => {
+    const to = phone();
+    const [example] = JSON.parse(
+      readFileSync(
+        new URL('./fixtures/advanced-message-received.learn-example.json', import.meta.url),
+        'utf8',
+      ),
+    ) as [{ id: string; subject: string; data: Record<string, unknown> }];
+    // The example's sender is a placeholder; WhatsApp sends the number without '+'.
+    const event = {
+      ...example,
+      id: randomUUID(),
+      subject: example.subject.replace('{sender@id}', to.slice(1)),
+      data: { ...example.data, from: to.slice(1) },
+    };
+    expect(event.data).not.toHaveProperty('messageId');
+    const post = () =>
+      fetch(`${url}?code=${SECRET}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+        body: JSON.stringify([event]),
+      });
+    expect((await post()).status).toBe(200);
+    expect(await settle(to, 1)).toHaveLength(1);
+    // Event Grid delivers the same event again (at least once): still one answer.
+    expect((await post()).status).toBe(200);
+    await vi.waitFor(async () =>
+      expect(await peek('inbound-messages/Subscriptions/whatsapp-adapter')).toEqual([]),
+    );
+    expect(replies(to)).toHaveLength(1);
+  });
+
+  it('answers 400 to an inbound message that cannot be used (no usable sender), so Event Grid does not retry it', async () => {
+    const response = await fetch(`${url}?code=${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+      body: JSON.stringify([
+        {
+          id: randomUUID(),
+          topic:
+            '/subscriptions/x/resourcegroups/y/providers/microsoft.communication/communicationservices/z',
+          subject: 'advancedMessage/sender/none/recipient/00000000-0000-0000-0000-000000000000',
+          eventType: 'Microsoft.Communication.AdvancedMessageReceived',
+          dataVersion: '1.0',
+          metadataVersion: '1',
+          eventTime: new Date().toISOString(),
+          data: {
+            channelType: 'whatsapp',
+            content: 'hi',
+            from: '',
+            receivedTimestamp: new Date().toISOString(),
+          },
+        },
+      ]),
+    });
+    expect(response.status).toBe(400);
+    const metrics = await (await fetch(url.replace('/api/events', '/metrics'))).text();
+    expect(metrics).toMatch(/whatsapp_inbound_rejected_total\{reason="invalid-sender"[^}]*\} [1-9]/);
   });
 
   it('answers 400 to a malformed event and 401 without the secret', async () => {
