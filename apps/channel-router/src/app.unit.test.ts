@@ -32,6 +32,9 @@ class MemorySagas implements SagaRepository {
   async list(status?: HandoffState['status']): Promise<HandoffState[]> {
     return [...this.states.values()].filter((s) => status === undefined || s.status === status);
   }
+  async withPendingOutbox() {
+    return [];
+  }
 }
 
 function saga(id: string, status: HandoffState['status'], extra: Partial<HandoffState> = {}): HandoffState {

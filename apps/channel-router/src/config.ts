@@ -55,6 +55,8 @@ export const configSchema = z
       .pipe(z.array(Channel).min(1, 'must list at least one channel')),
     /** Unchanged queue snapshots are published at most (and at least) this often. */
     QUEUE_STATUS_INTERVAL_SECONDS: positiveInt(10),
+    /** How often saved but unsent saga outboxes are re-published (also once on start). */
+    OUTBOX_SWEEP_INTERVAL_SECONDS: positiveInt(30),
     /** Service level target: the share of items answered within this many seconds is reported. */
     SERVICE_LEVEL_TARGET_SECONDS: positiveInt(20),
     /** Average handle time assumed before any contact was handled. */

@@ -12,6 +12,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { DEFAULT_MASS_EVENT_RULE } from './domain/queue-levels.js';
 import { HandoffSagaHandler } from './handoff/handoff-saga-handler.js';
+import { OutboxSweeper } from './handoff/outbox-sweeper.js';
 import { CosmosSagaRepository } from './handoff/saga-repository.js';
 import { createOpsCredentialCheck, type OpsAuth } from './ops/auth.js';
 import { LiveFeed } from './ops/live-feed.js';
@@ -125,6 +126,13 @@ export async function createRouter(
     clock,
   });
 
+  const sweeper = new OutboxSweeper({
+    repository: sagas,
+    flush: (customerId, handoffId) => saga.flushOutbox(customerId, handoffId),
+    intervalMs: config.OUTBOX_SWEEP_INTERVAL_SECONDS * 1000,
+    logger,
+  });
+
   const app = buildApp({
     config,
     logger,
@@ -177,6 +185,7 @@ export async function createRouter(
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     for (const consumer of Object.values(consumers)) consumer.start();
+    sweeper.start();
     timer = setInterval(() => {
       monitor.tick().catch((error: unknown) => logger.warn({ err: error }, 'queue status tick failed'));
     }, config.QUEUE_STATUS_INTERVAL_SECONDS * 1000);
@@ -184,6 +193,7 @@ export async function createRouter(
   });
   app.addHook('onClose', async () => {
     if (timer !== undefined) clearInterval(timer);
+    await sweeper.stop();
     await Promise.all(Object.values(consumers).map((consumer) => consumer.stop()));
     await publisher.close();
     await bus.close();

@@ -180,6 +180,18 @@ export class HandoffSagaHandler {
     return validateHandoff(data.toChannel, facts);
   }
 
+  /**
+   * Publishes the saved outbox of one saga, if it still has one (the outbox sweeper: a saga whose every
+   * publish attempt failed, its message since given up, still sends its events and its expiry timer).
+   * Returns how many events it published.
+   */
+  async flushOutbox(customerId: string, handoffId: string): Promise<number> {
+    const loaded = await this.#o.repository.load(customerId, handoffId);
+    if (loaded === undefined || loaded.outbox.length === 0) return 0;
+    await this.#flush(loaded.state, loaded.outbox, loaded.etag);
+    return loaded.outbox.length;
+  }
+
   /** Loads, evolves, saves (with the outbox), then publishes; retries on a lost ETag race. */
   async #apply(
     customerId: string,
