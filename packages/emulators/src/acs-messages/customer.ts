@@ -6,7 +6,14 @@ import type {
   EventGridEvent,
   WebhookTarget,
 } from '../acs-common/event-grid.js';
-import type { DeliveryStatus, MessageStore, RecordedAdvancedMessage } from './store.js';
+import {
+  SMS_DELIVERY_REPORT_RECEIVED,
+  type SmsDeliveryReportReceivedData,
+  type SmsFailureOptions,
+  smsDeliveryReport,
+  wantsDeliveryReport,
+} from './sms-delivery.js';
+import type { DeliveryStatus, MessageStore, RecordedAdvancedMessage, RecordedSms } from './store.js';
 
 export const ADVANCED_MESSAGE_RECEIVED = 'Microsoft.Communication.AdvancedMessageReceived';
 export const ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED =
@@ -137,6 +144,7 @@ export class SimulatedCustomer {
   readonly #events = new Map<string, EventGridEvent>();
   #chain: Promise<unknown> = Promise.resolve();
   readonly #failNext: FailureOptions[] = [];
+  readonly #smsFailures: SmsFailureOptions[] = [];
   #failAfter: { remaining: number; options: FailureOptions } | undefined;
   /** number (digits only) -> business-scoped user id. */
   readonly #bsuids = new Map<string, string>();
@@ -316,6 +324,26 @@ export class SimulatedCustomer {
     });
   }
 
+  /**
+   * Called for each SMS the emulator accepted: when the sender asked for a delivery report, emits an
+   * `SMSDeliveryReportReceived` (Delivered, or Failed after {@link failNextSms}).
+   */
+  smsOutbound(sms: RecordedSms): void {
+    if (!this.#deps.autoDeliveryStatus || !wantsDeliveryReport(sms)) return;
+    const data = smsDeliveryReport(sms, this.#smsFailures.shift());
+    const event = this.#event<SmsDeliveryReportReceivedData>(
+      SMS_DELIVERY_REPORT_RECEIVED,
+      `/phonenumber/${data.from}`,
+      data,
+    );
+    void this.#enqueue(() => this.#deliver(event));
+  }
+
+  /** The next SMS fails to deliver (each call queues one more failure). */
+  failNextSms(options: SmsFailureOptions = {}): void {
+    this.#smsFailures.push(options);
+  }
+
   /** The customer reads an outbound message: emits `Read`. Throws for an unknown WhatsApp message id. */
   read(messageId: string): Promise<DeliveryResult> {
     const message = this.#deps.store.get(messageId);
@@ -370,5 +398,6 @@ export class SimulatedCustomer {
     this.#events.clear();
     this.#deps.deliverer.attempts.length = 0;
     this.clearFailures();
+    this.#smsFailures.length = 0;
   }
 }
