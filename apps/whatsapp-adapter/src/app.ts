@@ -20,6 +20,9 @@ import {
   deliveryOutcome,
   deliveryRecipient,
   inboundFromEventGrid,
+  SMS_DELIVERY_REPORT_RECEIVED,
+  smsDeliveryOutcome,
+  smsReportMessageId,
 } from './domain/index.js';
 import type { HandoffMessageRecord, HandoffMessageStore } from './handoff-messages.js';
 
@@ -149,6 +152,29 @@ export function eventGridHandler(
       log.info(
         { eventId: event.id, handoffId: outcome.data.handoffId, type: outcome.type },
         'handoff delivery status',
+      );
+      return;
+    }
+    if (event.type === SMS_DELIVERY_REPORT_RECEIVED) {
+      // A report may race the answer of the send it belongs to: let sends in flight finish first.
+      await handoffMessages.settled();
+      const messageId = smsReportMessageId(event.data);
+      const ref = messageId === undefined ? undefined : await handoffMessages.lookup(messageId);
+      const outcome = smsDeliveryOutcome(event, () => ref);
+      if (outcome === undefined) return;
+      const options = {
+        source: SOURCE,
+        correlationId: ref?.correlationId ?? outcome.data.handoffId,
+        id: `sms:${outcome.type}:${outcome.data.handoffId}`,
+      };
+      await publisher.publish(
+        outcome.type === 'handoff.delivered'
+          ? createEvent('handoff.delivered', outcome.data, options)
+          : createEvent('handoff.failed', outcome.data, options),
+      );
+      log.info(
+        { eventId: event.id, handoffId: outcome.data.handoffId, type: outcome.type },
+        'handoff SMS delivery report',
       );
       return;
     }

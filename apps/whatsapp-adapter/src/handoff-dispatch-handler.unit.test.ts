@@ -111,7 +111,7 @@ describe('HandoffDispatchHandler', () => {
       id: 'whatsapp:handoff.failed:ho_web_1',
       data: { handoffId: 'ho_web_1', toChannel: 'webchat', retryable: false },
     });
-    expect((f.published[0]?.data as { reason: string }).reason).toContain('HTTP 400');
+    expect(f.published[0]).toMatchObject({ data: { reason: expect.stringContaining('HTTP 400') } });
   });
 
   it('given ACS is throttling or down (429, 5xx), when handled, then it throws for the consumer to retry', async () => {

@@ -93,6 +93,16 @@ function dispatched(customerId: string, to: string, handoffId: string) {
   );
 }
 
+const SMS_FROM = '+18005550100';
+
+function smsDispatched(customerId: string, to: string, handoffId: string, link: string) {
+  const event = dispatched(customerId, to, handoffId);
+  return {
+    ...event,
+    data: { ...event.data, toChannel: 'webchat' as const, deliveryChannel: 'sms' as const, link },
+  };
+}
+
 beforeAll(async () => {
   [bus, cosmos, acs] = await Promise.all([
     startServiceBusEmulator({ amqpPort: 0, httpPort: 0 }),
@@ -109,6 +119,7 @@ beforeAll(async () => {
     EVENTGRID_WEBHOOK_SECRET: SECRET,
     WHATSAPP_RATE_BURST: '100',
     WHATSAPP_RATE_PER_MINUTE: '600',
+    SMS_FROM_NUMBER: SMS_FROM,
     LOG_LEVEL: 'silent',
   };
   const config = readConfig(env);
@@ -239,6 +250,54 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     const sent = await settle(inside, 2);
     expect(acs.messages.whatsapp(inside)[1]?.body.kind).toBe('text');
     expect(sent[1]).toContain('power outage');
+  });
+
+  it('sends the SMS-link fallback by SMS (the real @azure/communication-sms) and reports its delivery', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_sms_${to.slice(1)}`;
+    const link = `https://chat.example.test/?handoff=${handoffId}`;
+    await publisher.publish(smsDispatched(customer.customerId, to, handoffId, link));
+    await vi.waitFor(() => expect(acs.messages.sms(to)).toHaveLength(1), { timeout: 20_000, interval: 50 });
+    const [sms] = acs.messages.sms(to);
+    expect(sms?.from).toBe(SMS_FROM);
+    expect(sms?.message).toContain(link);
+    expect(sms?.message).toContain('power outage');
+    await vi.waitFor(
+      async () =>
+        expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+          expect.objectContaining({
+            type: 'handoff.delivered',
+            data: expect.objectContaining({ handoffId, providerMessageId: sms?.messageId }),
+          }),
+        ),
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(acs.messages.whatsapp(to)).toEqual([]);
+  });
+
+  it('publishes handoff.failed when the handoff SMS is not delivered', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_smsfail_${to.slice(1)}`;
+    acs.customer.failNextSms({ details: 'Number not reachable.' });
+    await publisher.publish(
+      smsDispatched(customer.customerId, to, handoffId, 'https://chat.example.test/?h=1'),
+    );
+    await vi.waitFor(
+      async () =>
+        expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+          expect.objectContaining({
+            type: 'handoff.failed',
+            data: expect.objectContaining({
+              handoffId,
+              retryable: false,
+              reason: expect.stringContaining('SMS'),
+            }),
+          }),
+        ),
+      { timeout: 20_000, interval: 100 },
+    );
   });
 
   it('publishes handoff.failed when the handoff notice is not delivered', async () => {

@@ -3,4 +3,5 @@ export * from './handoff-notice.js';
 export * from './inbound.js';
 export * from './rate-limit.js';
 export * from './replies.js';
+export * from './sms.js';
 export * from './split.js';

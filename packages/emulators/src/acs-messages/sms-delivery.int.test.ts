@@ -20,7 +20,8 @@ beforeAll(async () => {
   webhook.post('/api/events', async (request) => {
     const batch = request.body as EventGridEvent[];
     if (request.headers['aeg-event-type'] === 'SubscriptionValidation') {
-      return { validationResponse: (batch[0]?.data as { validationCode: string }).validationCode };
+      const handshake = batch[0]?.data as { validationCode: string } | undefined;
+      return { validationResponse: handshake?.validationCode };
     }
     events.push(...batch);
     return {};
