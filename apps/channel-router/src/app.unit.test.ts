@@ -305,6 +305,8 @@ describe('ops API', () => {
         rejected: 1,
       },
       fallbacks: { smsLink: 0, callback: 1, smsLinkCompleted: 0 },
+      // The expired handoff left to a callback: no digital channel reaches that customer.
+      stranded: 1,
       switchLatencyMs: { count: 4, p50: 2000, p95: 4000 },
     });
   });

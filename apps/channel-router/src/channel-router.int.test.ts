@@ -257,6 +257,44 @@ describe('handoff saga through events', () => {
     expect(child.fallbackOf).toBe(handoffId);
   });
 
+  it('given the SMS-link fallback fails too, then the customer is shown stranded and a callback is queued for a human', async () => {
+    const customer = await newCustomer();
+    const request = requested(customer.customerId, 'whatsapp');
+    const { handoffId } = request.data;
+    await publisher.publish(request);
+    await eventually(router, handoffId, 'dispatched');
+    await publisher.publish(outcome('handoff.failed', customer.customerId, handoffId));
+    const failed = await eventually(router, handoffId, 'failed');
+    expect(failed.stranded).toBe(false);
+    const childId = failed.fallback?.handoffId ?? '';
+    await eventually(router, childId, 'dispatched');
+    // The SMS is not delivered either: no channel is left to reach the customer on.
+    await publisher.publish(outcome('handoff.failed', customer.customerId, childId, 'webchat'));
+    const child = await eventually(router, childId, 'failed');
+    expect(child.fallback).toMatchObject({ kind: 'callback', cause: 'failed' });
+    expect(child.stranded).toBe(true);
+    await vi.waitFor(
+      async () => {
+        const response = await router.inject({
+          method: 'GET',
+          url: '/api/queues/support',
+          headers: { 'x-api-key': API_KEY },
+        });
+        const waiting = (response.json() as { waiting: { customerId: string; kind: string }[] }).waiting;
+        expect(waiting).toContainEqual(
+          expect.objectContaining({ customerId: customer.customerId, kind: 'messaging' }),
+        );
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const metrics = await router.inject({
+      method: 'GET',
+      url: '/api/metrics/handoffs',
+      headers: { 'x-api-key': API_KEY },
+    });
+    expect((metrics.json() as { stranded: number }).stranded).toBeGreaterThanOrEqual(1);
+  });
+
   it('given a dispatched handoff nobody takes up, when HANDOFF_EXPIRY passes, then it expires and a callback is queued for a human', async () => {
     // No phone, so no SMS link: the fallback is a callback escalation into the support queue.
     const customer = await newCustomer(false);

@@ -156,6 +156,12 @@ export function startOps(config) {
       count === 0
         ? 'No completed switch yet.'
         : `Switch latency over ${count}: p50 ${seconds(p50 / 1000)}, p95 ${seconds(p95 / 1000)}.`;
+    const stranded = document.getElementById('ops-stranded');
+    stranded.className = metrics.stranded > 0 ? 'down' : 'muted';
+    stranded.textContent =
+      metrics.stranded > 0
+        ? `${metrics.stranded} customer stranded: no channel reached them; a callback is queued for a human.`
+        : 'No customer stranded.';
   }
 
   async function refreshDeadLetters() {
@@ -207,6 +213,7 @@ export function startOps(config) {
         ),
         c.summary ? el('p', { class: 'summary' }, `Summary: ${c.summary}`) : null,
       );
+    const strandedIds = new Set(timeline.handoffs.filter((h) => h.stranded).map((h) => h.handoffId));
     document.getElementById('ops-timeline').replaceChildren(
       ...timeline.entries.map((entry) => {
         if (entry.kind === 'turn') {
@@ -225,6 +232,9 @@ export function startOps(config) {
             el('time', {}, clock(entry.at)),
             el('span', { class: 'chip handoff' }, 'handoff'),
             ` ${entry.status} → ${entry.toChannel}`,
+            strandedIds.has(entry.handoffId) && ['failed', 'expired'].includes(entry.status)
+              ? el('strong', { class: 'down' }, ' · customer stranded')
+              : null,
           );
         }
         return el(

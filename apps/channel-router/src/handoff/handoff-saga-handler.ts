@@ -15,6 +15,7 @@ import {
   type FallbackKind,
   type HandoffFacts,
   type HandoffState,
+  isCustomerStranded,
   markDispatched,
   type SagaAction,
   type SagaInput,
@@ -406,6 +407,8 @@ export interface HandoffView {
   readonly switchLatencyMs: number | null;
   readonly fallbackOf: string | null;
   readonly fallback: HandoffState['fallback'] | null;
+  /** No digital channel is left to reach the customer on ("customer stranded" in the ops console). */
+  readonly stranded: boolean;
   readonly transitions: HandoffState['transitions'];
 }
 
@@ -428,6 +431,7 @@ export function handoffView(state: HandoffState): HandoffView {
     switchLatencyMs: state.switchLatencyMs ?? null,
     fallbackOf: state.fallbackOf ?? null,
     fallback: state.fallback ?? null,
+    stranded: isCustomerStranded(state),
     transitions: state.transitions,
   };
 }
