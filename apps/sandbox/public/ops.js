@@ -165,19 +165,29 @@ export function startOps(config) {
   }
 
   async function refreshDeadLetters() {
-    const { entities } = await api('/api/bus/entities');
+    // The channel-router's dead-letter view: reason, age and event type per message, never its body.
+    const { entities } = await api('/api/ops/dead-letters');
     const list = document.getElementById('ops-dlq');
-    const rows = entities
-      .flatMap((entity) => [entity, ...(entity.subscriptions ?? [])])
-      .filter((e) => e.deadLetter !== undefined);
-    const total = rows.reduce((sum, e) => sum + e.deadLetter, 0);
+    const rows = entities.filter((e) => e.count > 0);
+    const total = rows.reduce((sum, e) => sum + e.count, 0);
     list.replaceChildren(
       el(
         'li',
         { class: total > 0 ? 'down' : 'ready' },
         total > 0 ? `${total} dead-lettered` : 'None: nothing was lost.',
       ),
-      ...rows.filter((e) => e.deadLetter > 0).map((e) => el('li', {}, `${e.path}: ${e.deadLetter}`)),
+      ...rows.flatMap((e) => [
+        el('li', {}, el('strong', {}, `${e.entity}: ${e.count}`)),
+        ...e.messages
+          .slice(0, 5)
+          .map((m) =>
+            el(
+              'li',
+              { class: 'muted' },
+              `${m.eventType} · ${m.reason}${m.ageSeconds === null ? '' : ` · ${seconds(m.ageSeconds)} ago`}`,
+            ),
+          ),
+      ]),
     );
   }
 

@@ -13,6 +13,12 @@ export {
   sourcePath,
 } from './consumer.js';
 export {
+  DeadLetterQueues,
+  type DeadLetterQueuesOptions,
+  type DeadLetterSummary,
+  deadLetterSources,
+} from './dead-letters.js';
+export {
   classifyFailure,
   DEFAULT_RETRY_POLICY,
   decideFailure,
