@@ -42,6 +42,7 @@ let sb: ReturnType<typeof createServiceBusClient>;
 let publisher: EventPublisher;
 let context: ReturnType<typeof createCustomerContextStore>;
 let phoneCounter = 0;
+let env: Record<string, string>;
 
 /** A fresh valid US number per test. */
 function phone(): string {
@@ -109,7 +110,7 @@ beforeAll(async () => {
     startCosmosEmulator({ port: 0 }),
     startAcsMessagesEmulator({ port: 0 }),
   ]);
-  const env = {
+  env = {
     SERVICEBUS_CONNECTION_STRING: bus.connectionString,
     COSMOS_ENDPOINT: cosmos.endpoint,
     COSMOS_KEY: cosmos.key,
@@ -217,6 +218,43 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     expect(response.status).toBe(400);
     const metrics = await (await fetch(url.replace('/api/events', '/metrics'))).text();
     expect(metrics).toMatch(/whatsapp_inbound_rejected_total\{reason="invalid-sender"[^}]*\} [1-9]/);
+  });
+
+  it('answers both of two messages from one sender that Event Grid delivers in reverse order, each once', async () => {
+    const to = phone();
+    acs.customer.holdEvents();
+    await acs.customer.send(to, 'echo first');
+    await acs.customer.send(to, 'echo second');
+    const results = await acs.customer.releaseEvents('reverse');
+    expect(results.map((r) => r.delivered)).toEqual([true, true]);
+    expect((await settle(to, 2)).sort()).toEqual(['echo: first', 'echo: second']);
+  });
+
+  it('answers a message Event Grid delivers again after the adapter restarted (its webhook dedupe was in memory) only once', async () => {
+    const to = phone();
+    const { event } = await acs.customer.send(to, 'echo before the restart');
+    await settle(to, 1);
+    // A second instance: a fresh process as far as the webhook's in-memory dedupe goes.
+    const restarted = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
+      driver: new ScriptedDriver(),
+      env,
+    });
+    try {
+      await restarted.listen({ host: '127.0.0.1', port: 0 });
+      const address = restarted.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      await acs.customer.connect(`http://127.0.0.1:${address.port}/api/events`, { secret: SECRET });
+      expect(await acs.customer.redeliver(event.id)).toMatchObject({ delivered: true });
+      await vi.waitFor(
+        async () => expect(await peek('inbound-messages/Subscriptions/whatsapp-adapter')).toEqual([]),
+        { timeout: 20_000, interval: 100 },
+      );
+      await acs.customer.idle();
+      expect(replies(to)).toEqual(['echo: before the restart']);
+    } finally {
+      await acs.customer.connect(url, { secret: SECRET });
+      await restarted.close();
+    }
   });
 
   it('answers 400 to a malformed event and 401 without the secret', async () => {

@@ -4,6 +4,7 @@ import type {
   DeliveryResult,
   EventGridDeliverer,
   EventGridEvent,
+  ReleaseOrder,
   WebhookTarget,
 } from '../acs-common/event-grid.js';
 import {
@@ -337,6 +338,19 @@ export class SimulatedCustomer {
       data,
     );
     void this.#enqueue(() => this.#deliver(event));
+  }
+
+  /**
+   * Holds every event from now on instead of delivering it, until {@link releaseEvents}: Event Grid does not
+   * keep order, and a test makes it not keep order here.
+   */
+  holdEvents(): void {
+    this.#deps.deliverer.hold();
+  }
+
+  /** Delivers the held events in `order` (`'reverse'`, or a function that orders them). */
+  releaseEvents(order: ReleaseOrder = 'in-order'): Promise<DeliveryResult[]> {
+    return this.#deps.deliverer.release(order);
   }
 
   /** The next SMS fails to deliver (each call queues one more failure). */
