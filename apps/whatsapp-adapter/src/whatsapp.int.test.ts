@@ -10,6 +10,7 @@ import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AcsWhatsAppSender, createMessagesClient } from './acs.js';
 import { readConfig } from './config.js';
 import { createAdapter } from './wiring.js';
 
@@ -254,6 +255,64 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     } finally {
       await acs.customer.connect(url, { secret: SECRET });
       await restarted.close();
+    }
+  });
+
+  it("maps a delivery status that reaches the webhook before the send's answer reaches the adapter (handoff.delivered)", async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_race_${to.slice(1)}`;
+    let statusArrived: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      statusArrived = resolve;
+    });
+    const acsSender = new AcsWhatsAppSender(createMessagesClient({ connectionString: acs.connectionString }));
+    // The send's answer is held back until the webhook has the status of that very message.
+    const racing = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
+      driver: new ScriptedDriver(),
+      env,
+      sender: {
+        send: async (body) => {
+          const id = await acsSender.send(body);
+          await arrived;
+          return id;
+        },
+      },
+    });
+    racing.addHook('preHandler', async (request) => {
+      if (JSON.stringify(request.body ?? '').includes('AdvancedMessageDeliveryStatusUpdated'))
+        statusArrived();
+    });
+    try {
+      await racing.listen({ host: '127.0.0.1', port: 0 });
+      const address = racing.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      await acs.customer.connect(`http://127.0.0.1:${address.port}/api/events`, { secret: SECRET });
+      await racing.ready();
+      // Only the racing adapter takes this dispatch: the shared one would send through the plain sender.
+      await app.close();
+      await publisher.publish(dispatched(customer.customerId, to, handoffId));
+      await vi.waitFor(
+        async () =>
+          expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+            expect.objectContaining({
+              type: 'handoff.delivered',
+              data: expect.objectContaining({ handoffId }),
+            }),
+          ),
+        { timeout: 20_000, interval: 100 },
+      );
+    } finally {
+      await racing.close();
+      app = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
+        driver: new ScriptedDriver(),
+        env,
+      });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      url = `http://127.0.0.1:${address.port}/api/events`;
+      await acs.customer.connect(url, { secret: SECRET });
     }
   });
 
