@@ -105,6 +105,19 @@ function smsDispatched(customerId: string, to: string, handoffId: string, link: 
   };
 }
 
+/** Starts the adapter the tests share and connects the customer's phone to its webhook. */
+async function startSharedAdapter(): Promise<void> {
+  app = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
+    driver: new ScriptedDriver(),
+    env,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  url = `http://127.0.0.1:${address.port}/api/events`;
+  await acs.customer.connect(url, { secret: SECRET });
+}
+
 beforeAll(async () => {
   [bus, cosmos, acs] = await Promise.all([
     startServiceBusEmulator({ amqpPort: 0, httpPort: 0 }),
@@ -124,13 +137,7 @@ beforeAll(async () => {
     SMS_FROM_NUMBER: SMS_FROM,
     LOG_LEVEL: 'silent',
   };
-  const config = readConfig(env);
-  app = await createAdapter(config, pino({ level: 'silent' }), { driver: new ScriptedDriver(), env });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  url = `http://127.0.0.1:${address.port}/api/events`;
-  await acs.customer.connect(url, { secret: SECRET });
+  await startSharedAdapter();
   sb = createServiceBusClient({ connectionString: bus.connectionString });
   publisher = new EventPublisher({ client: sb });
   context = createCustomerContextStore(readConfig(env));
@@ -304,15 +311,7 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
       );
     } finally {
       await racing.close();
-      app = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
-        driver: new ScriptedDriver(),
-        env,
-      });
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const address = app.server.address();
-      if (address === null || typeof address === 'string') throw new Error('no port');
-      url = `http://127.0.0.1:${address.port}/api/events`;
-      await acs.customer.connect(url, { secret: SECRET });
+      await startSharedAdapter();
     }
   });
 
