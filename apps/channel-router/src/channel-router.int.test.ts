@@ -159,7 +159,7 @@ beforeAll(async () => {
     OPS_API_KEY: API_KEY,
     WEBCHAT_PUBLIC_URL: 'https://chat.example.test',
     LOG_LEVEL: 'silent',
-    DEAD_LETTER_CHECK_INTERVAL_SECONDS: '1',
+    DEAD_LETTER_CHECK_INTERVAL_SECONDS: '2',
   };
   router = await createRouter(readConfig(env), pino({ level: 'silent' }));
   await router.ready();

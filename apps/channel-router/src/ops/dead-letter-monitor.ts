@@ -63,9 +63,16 @@ export class DeadLetterMonitor {
 
   async #check(): Promise<void> {
     for (const entity of this.#o.queues.entities) {
-      const purged = await this.#o.queues.purge(entity, this.#o.retentionMs);
-      if (purged > 0) this.#o.logger.info({ entity, purged }, 'dead letters past the retention removed');
-      const count = (await this.#o.queues.list(entity, 1_000)).length;
+      // One peek per entity and check; the purge (a receive) only when something is past the retention.
+      const listed = await this.#o.queues.list(entity, 1_000);
+      const cutoff = Date.now() - this.#o.retentionMs;
+      const old = listed.filter((m) => m.enqueuedAt !== null && Date.parse(m.enqueuedAt) <= cutoff).length;
+      let count = listed.length;
+      if (old > 0) {
+        const purged = await this.#o.queues.purge(entity, this.#o.retentionMs);
+        if (purged > 0) this.#o.logger.info({ entity, purged }, 'dead letters past the retention removed');
+        count -= purged;
+      }
       this.#gauge.set({ entity }, count);
       if (count > 0) this.#o.logger.warn({ entity, count }, 'messages are dead-lettered');
     }
