@@ -6,6 +6,7 @@ import {
   maskIdentityKey,
   type Turn,
 } from '@omni/customer-context';
+import type { DeadLetterQueues } from '@omni/messaging';
 import { badRequest, createServiceApp, fieldIssuesFromZod, HttpProblem } from '@omni/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -40,6 +41,8 @@ export interface ChannelRouterDeps {
   store: TimelineStore;
   publisher: { publish(event: OmniEvent): Promise<void> };
   feed: LiveFeed;
+  /** The dead-letter queues the ops API lists (reason, age, event type; never bodies). */
+  deadLetters?: Pick<DeadLetterQueues, 'entities' | 'list'>;
   auth: OpsCredentialCheck;
   /** Epoch ms; default `Date.now`. */
   clock?: () => number;
@@ -167,6 +170,27 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
       });
 
       api.get('/metrics/handoffs', async () => handoffMetrics(await deps.sagas.list()));
+
+      api.get('/dead-letters', async (request) => {
+        const queues = deps.deadLetters;
+        if (queues === undefined) return { entities: [] };
+        const { entity } = parse(
+          z.object({ entity: z.string().min(1).max(260).optional() }),
+          request.query,
+          'dead-letter filter',
+        );
+        if (entity !== undefined && !queues.entities.includes(entity)) {
+          throw new HttpProblem(404, 'Not Found', { detail: `No queue or subscription ${entity}.` });
+        }
+        const entities = entity === undefined ? queues.entities : [entity];
+        const listed = await Promise.all(
+          entities.map(async (path) => {
+            const messages = await queues.list(path, 100);
+            return { entity: path, count: messages.length, messages };
+          }),
+        );
+        return { entities: listed };
+      });
 
       api.get('/customers/:customerId/timeline', async (request) => {
         const customerId = parse(

@@ -33,6 +33,9 @@ class MemorySagas implements SagaRepository {
   async list(status?: HandoffState['status']): Promise<HandoffState[]> {
     return [...this.states.values()].filter((s) => status === undefined || s.status === status);
   }
+  async withPendingOutbox() {
+    return [];
+  }
 }
 
 function saga(id: string, status: HandoffState['status'], extra: Partial<HandoffState> = {}): HandoffState {
@@ -338,6 +341,8 @@ describe('ops API', () => {
         rejected: 1,
       },
       fallbacks: { smsLink: 0, callback: 1, smsLinkCompleted: 0 },
+      // The expired handoff left to a callback: no digital channel reaches that customer.
+      stranded: 1,
       switchLatencyMs: { count: 4, p50: 2000, p95: 4000 },
     });
   });

@@ -159,6 +159,7 @@ beforeAll(async () => {
     OPS_API_KEY: API_KEY,
     WEBCHAT_PUBLIC_URL: 'https://chat.example.test',
     LOG_LEVEL: 'silent',
+    DEAD_LETTER_CHECK_INTERVAL_SECONDS: '2',
   };
   router = await createRouter(readConfig(env), pino({ level: 'silent' }));
   await router.ready();
@@ -255,6 +256,86 @@ describe('handoff saga through events', () => {
     });
     const child = await eventually(router, failed.fallback?.handoffId ?? '', 'dispatched');
     expect(child.fallbackOf).toBe(handoffId);
+  });
+
+  it('given the SMS-link fallback fails too, then the customer is shown stranded and a callback is queued for a human', async () => {
+    const customer = await newCustomer();
+    const request = requested(customer.customerId, 'whatsapp');
+    const { handoffId } = request.data;
+    await publisher.publish(request);
+    await eventually(router, handoffId, 'dispatched');
+    await publisher.publish(outcome('handoff.failed', customer.customerId, handoffId));
+    const failed = await eventually(router, handoffId, 'failed');
+    expect(failed.stranded).toBe(false);
+    const childId = failed.fallback?.handoffId ?? '';
+    await eventually(router, childId, 'dispatched');
+    // The SMS is not delivered either: no channel is left to reach the customer on.
+    await publisher.publish(outcome('handoff.failed', customer.customerId, childId, 'webchat'));
+    const child = await eventually(router, childId, 'failed');
+    expect(child.fallback).toMatchObject({ kind: 'callback', cause: 'failed' });
+    expect(child.stranded).toBe(true);
+    await vi.waitFor(
+      async () => {
+        const response = await router.inject({
+          method: 'GET',
+          url: '/api/queues/support',
+          headers: { 'x-api-key': API_KEY },
+        });
+        const waiting = (response.json() as { waiting: { customerId: string; kind: string }[] }).waiting;
+        expect(waiting).toContainEqual(
+          expect.objectContaining({ customerId: customer.customerId, kind: 'messaging' }),
+        );
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const metrics = await router.inject({
+      method: 'GET',
+      url: '/api/metrics/handoffs',
+      headers: { 'x-api-key': API_KEY },
+    });
+    expect((metrics.json() as { stranded: number }).stranded).toBeGreaterThanOrEqual(1);
+  });
+
+  it('given a message the router cannot use, then the ops API lists the dead letter (reason, type, age, no body) and the gauge counts it', async () => {
+    const sender = sb.createSender('escalations');
+    await sender.sendMessages({
+      body: { type: 'escalation.requested', data: { note: 'call +447911123456' } },
+      subject: 'escalation.requested',
+      messageId: `bad-${randomUUID()}`,
+    });
+    await sender.close();
+    let listed: { entity: string; count: number; messages: Record<string, unknown>[] }[] = [];
+    await vi.waitFor(
+      async () => {
+        const response = await router.inject({
+          method: 'GET',
+          url: '/api/dead-letters?entity=escalations',
+          headers: { 'x-api-key': API_KEY },
+        });
+        listed = (response.json() as { entities: typeof listed }).entities;
+        expect(listed[0]?.count).toBeGreaterThanOrEqual(1);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    expect(listed[0]?.messages[0]).toMatchObject({
+      entity: 'escalations',
+      reason: 'InvalidEvent',
+      eventType: 'escalation.requested',
+    });
+    expect(JSON.stringify(listed)).not.toContain('7911123456');
+    await vi.waitFor(
+      async () => {
+        const metrics = await router.inject({ method: 'GET', url: '/metrics' });
+        expect(metrics.body).toMatch(/messaging_dead_letters\{[^}]*entity="escalations"[^}]*\} [1-9]/);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    const unknown = await router.inject({
+      method: 'GET',
+      url: '/api/dead-letters?entity=nope',
+      headers: { 'x-api-key': API_KEY },
+    });
+    expect(unknown.statusCode).toBe(404);
   });
 
   it('given a dispatched handoff nobody takes up, when HANDOFF_EXPIRY passes, then it expires and a callback is queued for a human', async () => {

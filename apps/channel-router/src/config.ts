@@ -62,6 +62,12 @@ export const configSchema = z
       .pipe(z.array(Channel).min(1, 'must list at least one channel')),
     /** Unchanged queue snapshots are published at most (and at least) this often. */
     QUEUE_STATUS_INTERVAL_SECONDS: positiveInt(10),
+    /** How often saved but unsent saga outboxes are re-published (also once on start). */
+    OUTBOX_SWEEP_INTERVAL_SECONDS: positiveInt(30),
+    /** Dead letters older than this are removed (they hold customer messages). */
+    DEAD_LETTER_RETENTION_DAYS: positiveInt(7),
+    /** How often dead-letter queues are counted (`messaging_dead_letters`) and purged. */
+    DEAD_LETTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
     /** Service level target: the share of items answered within this many seconds is reported. */
     SERVICE_LEVEL_TARGET_SECONDS: positiveInt(20),
     /** Average handle time assumed before any contact was handled. */

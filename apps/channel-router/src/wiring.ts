@@ -1,6 +1,7 @@
 import { createCustomerContextStore } from '@omni/customer-context';
 import {
   createServiceBusClient,
+  DeadLetterQueues,
   EventConsumer,
   EventPublisher,
   serviceBusConnectionOf,
@@ -12,8 +13,10 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { DEFAULT_MASS_EVENT_RULE } from './domain/queue-levels.js';
 import { HandoffSagaHandler } from './handoff/handoff-saga-handler.js';
+import { OutboxSweeper } from './handoff/outbox-sweeper.js';
 import { CosmosSagaRepository } from './handoff/saga-repository.js';
 import { createOpsCredentialCheck, type OpsAuth } from './ops/auth.js';
+import { DeadLetterMonitor } from './ops/dead-letter-monitor.js';
 import { LiveFeed } from './ops/live-feed.js';
 import { QueueMonitor, type QueueMonitorOptions } from './queue/queue-monitor.js';
 import { MemoryQueueState, type QueueState } from './queue/queue-state.js';
@@ -135,6 +138,15 @@ export async function createRouter(
     clock,
   });
 
+  const sweeper = new OutboxSweeper({
+    repository: sagas,
+    flush: (customerId, handoffId) => saga.flushOutbox(customerId, handoffId),
+    intervalMs: config.OUTBOX_SWEEP_INTERVAL_SECONDS * 1000,
+    logger,
+  });
+
+  const deadLetters = new DeadLetterQueues({ client: bus, clock });
+
   const app = buildApp({
     config,
     logger,
@@ -145,9 +157,17 @@ export async function createRouter(
     publisher,
     feed,
     auth: createOpsCredentialCheck(auth),
+    deadLetters,
     clock,
   });
   const registry = app.metrics.registry;
+  const deadLetterMonitor = new DeadLetterMonitor({
+    queues: deadLetters,
+    retentionMs: config.DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60_000,
+    intervalMs: config.DEAD_LETTER_CHECK_INTERVAL_SECONDS * 1000,
+    registry,
+    logger,
+  });
   monitor.attachMetrics(routerMetrics(registry));
   const consumers = {
     'queue-events': new EventConsumer({
@@ -187,6 +207,8 @@ export async function createRouter(
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     for (const consumer of Object.values(consumers)) consumer.start();
+    sweeper.start();
+    deadLetterMonitor.start();
     timer = setInterval(() => {
       monitor.tick().catch((error: unknown) => logger.warn({ err: error }, 'queue status tick failed'));
     }, config.QUEUE_STATUS_INTERVAL_SECONDS * 1000);
@@ -194,6 +216,8 @@ export async function createRouter(
   });
   app.addHook('onClose', async () => {
     if (timer !== undefined) clearInterval(timer);
+    await sweeper.stop();
+    await deadLetterMonitor.stop();
     await Promise.all(Object.values(consumers).map((consumer) => consumer.stop()));
     await publisher.close();
     await bus.close();

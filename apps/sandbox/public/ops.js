@@ -169,22 +169,38 @@ export function startOps(config) {
       count === 0
         ? 'No completed switch yet.'
         : `Switch latency over ${count}: p50 ${seconds(p50 / 1000)}, p95 ${seconds(p95 / 1000)}.`;
+    const stranded = document.getElementById('ops-stranded');
+    stranded.className = metrics.stranded > 0 ? 'down' : 'muted';
+    stranded.textContent =
+      metrics.stranded > 0
+        ? `${metrics.stranded} customer stranded: no channel reached them; a callback is queued for a human.`
+        : 'No customer stranded.';
   }
 
   async function refreshDeadLetters() {
-    const { entities } = await api('/api/bus/entities');
+    // The channel-router's dead-letter view: reason, age and event type per message, never its body.
+    const { entities } = await api('/api/ops/dead-letters');
     const list = document.getElementById('ops-dlq');
-    const rows = entities
-      .flatMap((entity) => [entity, ...(entity.subscriptions ?? [])])
-      .filter((e) => e.deadLetter !== undefined);
-    const total = rows.reduce((sum, e) => sum + e.deadLetter, 0);
+    const rows = entities.filter((e) => e.count > 0);
+    const total = rows.reduce((sum, e) => sum + e.count, 0);
     list.replaceChildren(
       el(
         'li',
         { class: total > 0 ? 'down' : 'ready' },
         total > 0 ? `${total} dead-lettered` : 'None: nothing was lost.',
       ),
-      ...rows.filter((e) => e.deadLetter > 0).map((e) => el('li', {}, `${e.path}: ${e.deadLetter}`)),
+      ...rows.flatMap((e) => [
+        el('li', {}, el('strong', {}, `${e.entity}: ${e.count}`)),
+        ...e.messages
+          .slice(0, 5)
+          .map((m) =>
+            el(
+              'li',
+              { class: 'muted' },
+              `${m.eventType} · ${m.reason}${m.ageSeconds === null ? '' : ` · ${seconds(m.ageSeconds)} ago`}`,
+            ),
+          ),
+      ]),
     );
   }
 
@@ -220,6 +236,7 @@ export function startOps(config) {
         ),
         c.summary ? el('p', { class: 'summary' }, `Summary: ${c.summary}`) : null,
       );
+    const strandedIds = new Set(timeline.handoffs.filter((h) => h.stranded).map((h) => h.handoffId));
     document.getElementById('ops-timeline').replaceChildren(
       ...timeline.entries.map((entry) => {
         if (entry.kind === 'turn') {
@@ -238,6 +255,9 @@ export function startOps(config) {
             el('time', {}, clock(entry.at)),
             el('span', { class: 'chip handoff' }, 'handoff'),
             ` ${entry.status} → ${entry.toChannel}`,
+            strandedIds.has(entry.handoffId) && ['failed', 'expired'].includes(entry.status)
+              ? el('strong', { class: 'down' }, ' · customer stranded')
+              : null,
           );
         }
         return el(

@@ -138,4 +138,37 @@ export function startPhone(config) {
     }
   }
   every(600, refresh);
+
+  // The phone's SMS inbox: the web chat link of the SMS fallback lands here, as a link to open.
+  const inbox = document.getElementById('sms-inbox');
+  let smsSignature = '';
+  async function refreshSms() {
+    const { value } = await api(`/api/sms/${encodeURIComponent(config.customerPhone)}`);
+    const signature = value.map((m) => m.messageId).join(',');
+    if (signature === smsSignature) return;
+    smsSignature = signature;
+    inbox.replaceChildren(
+      ...(value.length === 0
+        ? [el('li', { class: 'muted' }, 'No text message yet.')]
+        : value.map((m) =>
+            el(
+              'li',
+              { class: 'sms', dataset: { messageId: m.messageId } },
+              el('time', {}, clock(m.at)),
+              ` ${m.from ?? ''}: `,
+              ...linkified(m.text ?? ''),
+            ),
+          )),
+    );
+  }
+  every(2000, refreshSms);
+}
+
+/** Text with its http(s) links as anchors (opened in a new tab). */
+function linkified(text) {
+  return text
+    .split(/(https?:\/\/\S+)/)
+    .map((part) =>
+      /^https?:\/\//.test(part) ? el('a', { href: part, target: '_blank', rel: 'noopener' }, part) : part,
+    );
 }

@@ -187,6 +187,38 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       `/_emulator/chats/${encodeURIComponent(request.params.address)}`,
     ),
   );
+  // The SMS the customer's phone received (the SMS-link fallback): what ACS accepted for this number.
+  app.get<{ Params: { address: string } }>('/api/sms/:address', async (request) => {
+    const base = config.ACS_MESSAGES_EMULATOR_URL;
+    if (base === undefined) {
+      throw new HttpProblem(503, 'Service Unavailable', {
+        detail: `The ${whatsapp} is not running in this sandbox.`,
+      });
+    }
+    let res: Response;
+    try {
+      res = await doFetch(new URL('/_emulator/messages', base), { signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw new HttpProblem(502, 'Bad Gateway', {
+        detail: `The ${whatsapp} did not answer: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+    const { value } = (await res.json()) as {
+      value: {
+        channel: string;
+        messageId: string;
+        to: string;
+        from?: string;
+        message?: string;
+        receivedAt: string;
+      }[];
+    };
+    return {
+      value: value
+        .filter((m) => m.channel === 'sms' && m.to === request.params.address)
+        .map((m) => ({ messageId: m.messageId, from: m.from, text: m.message, at: m.receivedAt })),
+    };
+  });
   app.post('/api/whatsapp/messages', async (request, reply) =>
     relay(
       reply,

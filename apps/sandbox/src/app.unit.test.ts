@@ -83,6 +83,55 @@ describe('sandbox host', () => {
     await app.close();
   });
 
+  it('given SMS the ACS emulator accepted, when the phone reads its inbox, then it gets the SMS to its number only', async () => {
+    const fakeFetch = (async (url: URL) => {
+      expect(url.toString()).toBe('http://127.0.0.1:8085/_emulator/messages');
+      return Response.json({
+        value: [
+          {
+            channel: 'sms',
+            messageId: 's1',
+            to: '+14255550100',
+            from: '+18005550100',
+            message: 'link https://x.test/?handoff=a',
+            receivedAt: '2026-12-02T10:00:00.000Z',
+          },
+          {
+            channel: 'sms',
+            messageId: 's2',
+            to: '+14255550199',
+            from: '+18005550100',
+            message: 'other',
+            receivedAt: '2026-12-02T10:00:01.000Z',
+          },
+          {
+            channel: 'whatsapp',
+            messageId: 'w1',
+            to: '+14255550100',
+            receivedAt: '2026-12-02T10:00:02.000Z',
+          },
+        ],
+      });
+    }) as typeof fetch;
+    const app = buildApp({
+      config: readConfig({ ACS_MESSAGES_EMULATOR_URL: 'http://127.0.0.1:8085' }),
+      fetch: fakeFetch,
+    });
+    const res = await app.inject('/api/sms/%2B14255550100');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      value: [
+        {
+          messageId: 's1',
+          from: '+18005550100',
+          text: 'link https://x.test/?handoff=a',
+          at: '2026-12-02T10:00:00.000Z',
+        },
+      ],
+    });
+    await app.close();
+  });
+
   it('given no WhatsApp emulator, when its chat is read, then 503 says it is not running', async () => {
     const app = buildApp({ config: readConfig({}) });
     const res = await app.inject('/api/whatsapp/chats/%2B14255550100');

@@ -107,6 +107,8 @@ function describeEmulators(started: StartedEmulators, stop: () => Promise<void>)
       DIRECTLINE_ENDPOINT: directLine.endpoint,
       BOT_AUTH_DISABLED: 'true',
       WHATSAPP_CHANNEL_REGISTRATION_ID: acsMessages.channelRegistrationId,
+      // The number the SMS-link fallback comes from (the ACS emulator accepts any sender).
+      SMS_FROM_NUMBER: '+18005550100',
       // Everything in the sandbox starts empty (Cosmos is in memory), so no Redis by default: a Redis shared with
       // other runs or tests would carry their queues and caches in. SANDBOX_REDIS_URL opts in.
       REDIS_URL: process.env.SANDBOX_REDIS_URL ?? '',

@@ -77,6 +77,12 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
   const exitReport = (name: string, code: number | null) =>
     `${name} exited with code ${code} before it was ready:\n${(recent.get(name) ?? []).join('\n')}`;
 
+  // Services in groups of their own do not get the terminal's signals: whatever ends the launcher ends them.
+  const killAll = () => {
+    for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', killAll);
+
   const stop = async () => {
     for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM');
     const codes: Record<string, number | null> = {};
@@ -97,6 +103,10 @@ export async function startStack(options: StartStackOptions): Promise<RunningSta
             LOG_PRETTY: 'false',
           },
           stdio: ['ignore', 'pipe', 'pipe'],
+          // A process group of its own: Ctrl-C in the terminal signals the launcher's group only, and the
+          // launcher stops each service once (SIGTERM). In the launcher's group every service got the terminal's
+          // SIGINT and then the launcher's SIGTERM, took the second as "exit now" and exited 1 mid-drain.
+          detached: true,
         });
         children.set(service.name, child);
         exits.set(

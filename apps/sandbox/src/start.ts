@@ -5,6 +5,7 @@
 import { styleText } from 'node:util';
 import { DEFAULT_EMULATOR_PORTS, startLocalEmulators } from './local-emulators.js';
 import { defaultServices, type ServiceLogLine, startStack } from './stack.js';
+import { showInTerminal } from './terminal-log.js';
 
 // A terminal program: it writes to the terminal itself (the services' own logs are pino JSON, reformatted here).
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -22,7 +23,10 @@ const LEVELS: Record<number, [string, Parameters<typeof styleText>[0]]> = {
   60: ['FATAL', 'red'],
 };
 
+const verbose = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');
+
 function printLog(line: ServiceLogLine) {
+  if (!showInTerminal(line, verbose)) return;
   const [label, colour] = LEVELS[line.level] ?? ['INFO ', 'green'];
   const { time, pid, hostname, service, name, ...rest } = line.fields;
   const extras = Object.entries(rest)

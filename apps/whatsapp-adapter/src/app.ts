@@ -1,6 +1,7 @@
 import { createEvent, type OmniEvent } from '@omni/contracts';
 import type { CustomerContextStore } from '@omni/customer-context';
 import {
+  badRequest,
   createServiceApp,
   type DedupeStore,
   type EventGridAuth,
@@ -10,6 +11,7 @@ import {
 } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import type { Config } from './config.js';
 import {
   ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED,
@@ -18,6 +20,9 @@ import {
   deliveryOutcome,
   deliveryRecipient,
   inboundFromEventGrid,
+  SMS_DELIVERY_REPORT_RECEIVED,
+  smsDeliveryOutcome,
+  smsReportMessageId,
 } from './domain/index.js';
 import type { HandoffMessageRecord, HandoffMessageStore } from './handoff-messages.js';
 
@@ -55,14 +60,31 @@ export function eventGridAuthOf(config: Config): EventGridAuth {
   return eventGridAuthFrom(config);
 }
 
+/** Counts inbound messages that could not be used, by reason (`whatsapp_inbound_rejected_total`). */
+export function inboundRejectedCounter(registry: Registry): Counter<'reason'> {
+  const existing = registry.getSingleMetric('whatsapp_inbound_rejected_total');
+  if (existing) return existing as Counter<'reason'>;
+  return new Counter({
+    name: 'whatsapp_inbound_rejected_total',
+    help: 'Inbound WhatsApp messages answered 400 because no retry could make them usable, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+}
+
 /**
  * The Event Grid handler: an inbound message is validated and enqueued on `inbound-messages` (session = the
  * sender) and answered at once; a delivery status of a handoff notice becomes `handoff.delivered` / `handoff.failed`.
+ * An inbound message that can never be used (no usable sender, another channel, malformed) is counted and
+ * answered 400, which Event Grid does not retry (it dead-letters the event when the subscription has a
+ * dead-letter destination); never a silent 200.
  */
 export function eventGridHandler(
-  deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages' | 'identities'>,
+  deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages' | 'identities'> & {
+    rejected?: Pick<Counter<'reason'>, 'inc'>;
+  },
 ): EventHandler {
-  const { config, publisher, handoffMessages, identities } = deps;
+  const { config, publisher, handoffMessages, identities, rejected } = deps;
   // Every status of every message to a user names the same number and BSUID: link each pair once per process.
   const linked = new Set<string>();
   return async (event, { log }) => {
@@ -73,7 +95,8 @@ export function eventGridHandler(
           { eventId: event.id, reason: result.reason, detail: result.message },
           'inbound message rejected',
         );
-        return;
+        rejected?.inc({ reason: result.reason });
+        throw badRequest(`The AdvancedMessageReceived event ${event.id} cannot be used: ${result.message}.`);
       }
       await publisher.publish(
         createEvent('message.received', result.data, {
@@ -122,6 +145,29 @@ export function eventGridHandler(
       );
       return;
     }
+    if (event.type === SMS_DELIVERY_REPORT_RECEIVED) {
+      // A report may race the answer of the send it belongs to: let sends in flight finish first.
+      await handoffMessages.settled();
+      const messageId = smsReportMessageId(event.data);
+      const ref = messageId === undefined ? undefined : await handoffMessages.lookup(messageId);
+      const outcome = smsDeliveryOutcome(event, () => ref);
+      if (outcome === undefined) return;
+      const options = {
+        source: SOURCE,
+        correlationId: ref?.correlationId ?? outcome.data.handoffId,
+        id: `sms:${outcome.type}:${outcome.data.handoffId}`,
+      };
+      await publisher.publish(
+        outcome.type === 'handoff.delivered'
+          ? createEvent('handoff.delivered', outcome.data, options)
+          : createEvent('handoff.failed', outcome.data, options),
+      );
+      log.info(
+        { eventId: event.id, handoffId: outcome.data.handoffId, type: outcome.type },
+        'handoff SMS delivery report',
+      );
+      return;
+    }
     log.debug({ eventId: event.id, eventType: event.type }, 'event type ignored');
   };
 }
@@ -138,7 +184,7 @@ export function buildApp(deps: WhatsAppAdapterDeps): FastifyInstance {
   app.register(eventGridWebhook, {
     path: '/api/events',
     auth: deps.auth ?? eventGridAuthOf(deps.config),
-    handler: eventGridHandler(deps),
+    handler: eventGridHandler({ ...deps, rejected: inboundRejectedCounter(app.metrics.registry) }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     ...(deps.dedupe ? { dedupe: deps.dedupe } : {}),
   });

@@ -65,6 +65,14 @@ export const configSchema = z
         (parameters) => parameters.includes('link'),
         'must include link (the template carries the web chat link)',
       ),
+    /**
+     * The resource's SMS-enabled number (E.164) the SMS-link fallback is sent from. Without it a handoff to be
+     * delivered by SMS fails at once (the router then queues a callback).
+     */
+    SMS_FROM_NUMBER: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +18005550100')
+      .optional(),
     WHATSAPP_RATE_BURST: positiveInt(10),
     WHATSAPP_RATE_PER_MINUTE: positiveInt(30),
     ...conversationConfig,
@@ -105,6 +113,7 @@ export const configHints: Partial<Record<keyof Config, string>> = {
   WHATSAPP_TEMPLATE_PARAMETERS:
     'comma-separated, each one of customerName, topic, link (e.g. customerName,topic)',
   FOUNDRY_PROJECT_ENDPOINT: LOCAL,
+  SMS_FROM_NUMBER: `${LOCAL}; in Azure: a number of the Communication Services resource with SMS enabled`,
 };
 
 /** Reads the configuration, failing with one message that lists every missing or invalid variable. */

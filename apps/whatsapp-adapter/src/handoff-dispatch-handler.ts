@@ -1,6 +1,6 @@
 import { createEvent, type EventOfType, type OmniEvent } from '@omni/contracts';
-import type { MessageContext } from '@omni/messaging';
-import type { WhatsAppSender } from './acs.js';
+import { classifyFailure, type MessageContext } from '@omni/messaging';
+import { AcsSendError, type WhatsAppSender } from './acs.js';
 import { type Publisher, SOURCE } from './app.js';
 import { type HandoffTemplateConfig, handoffNotice, noticeRequestBody } from './domain/index.js';
 import type { DispatchedHandoffs, HandoffMessageStore } from './handoff-messages.js';
@@ -46,7 +46,7 @@ export class HandoffDispatchHandler {
         { handoffId: dispatched.handoffId },
         'WhatsApp not registered: handoff notice not sent',
       );
-      await this.#fail(event, 'WhatsApp not registered (WHATSAPP_CHANNEL_REGISTRATION_ID is not set)');
+      await this.#failed(event, 'WhatsApp not registered (WHATSAPP_CHANNEL_REGISTRATION_ID is not set)');
       return;
     }
     const lastInboundAt = await this.#o.store.lastInbound(dispatched.customerId, 'whatsapp');
@@ -60,7 +60,7 @@ export class HandoffDispatchHandler {
       );
       if (notice.reason !== 'not-whatsapp') {
         // Nothing will ever be delivered: tell the router now rather than let the handoff expire.
-        await this.#fail(event, `no WhatsApp notice could be sent (${notice.reason})`);
+        await this.#failed(event, `no WhatsApp notice could be sent (${notice.reason})`);
       }
       return;
     }
@@ -72,7 +72,7 @@ export class HandoffDispatchHandler {
       correlationId: event.correlationId,
     };
     // Tracked, so a delivery status racing the send's answer waits until the message id is remembered.
-    const messageId = await this.#o.handoffMessages.track(
+    const sending = this.#o.handoffMessages.track(
       (async () => {
         const id = await this.#o.store.runOnce(`whatsapp:handoff-notice:${dispatched.handoffId}`, () =>
           this.#o.sender.send(body),
@@ -81,6 +81,20 @@ export class HandoffDispatchHandler {
         return id;
       })(),
     );
+    let messageId: string;
+    try {
+      messageId = await sending;
+    } catch (error) {
+      // ACS refused the notice for good (a 4xx that will not change: a bad number, a template it rejects):
+      // the router falls back now. Throttling, 5xx and lost connections are thrown, so the consumer retries.
+      if (!(error instanceof AcsSendError) || classifyFailure(error) !== 'permanent') throw error;
+      context.log.warn(
+        { handoffId: dispatched.handoffId, status: error.status, code: error.code },
+        'ACS refused the handoff notice',
+      );
+      await this.#failed(event, `ACS refused the WhatsApp notice: ${error.message}`);
+      return;
+    }
     if (dispatched.toChannel === 'whatsapp') {
       this.#o.dispatched.add({
         handoffId: dispatched.handoffId,
@@ -95,8 +109,8 @@ export class HandoffDispatchHandler {
     );
   };
 
-  /** Publishes `handoff.failed` (not retryable), so the router falls back at once instead of waiting for expiry. */
-  async #fail(event: EventOfType<'handoff.dispatched'>, reason: string): Promise<void> {
+  /** Publishes `handoff.failed` (not retryable), one per handoff, so the router falls back at once. */
+  async #failed(event: EventOfType<'handoff.dispatched'>, reason: string): Promise<void> {
     const dispatched = event.data;
     await this.#o.publisher?.publish(
       createEvent(

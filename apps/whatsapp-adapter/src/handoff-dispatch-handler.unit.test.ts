@@ -3,7 +3,7 @@ import { SAMPLE_CUSTOMER_ID } from '@omni/contracts/testing';
 import type { MessageContext } from '@omni/messaging';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { NotificationBody } from './acs.js';
+import { AcsSendError, type NotificationBody } from './acs.js';
 import type { HandoffTemplateConfig } from './domain/index.js';
 import { HandoffDispatchHandler } from './handoff-dispatch-handler.js';
 import { DispatchedHandoffs, HandoffMessageLog } from './handoff-messages.js';
@@ -25,7 +25,13 @@ const WEBCHAT: HandoffTemplateConfig = {
   bodyParameters: ['customerName', 'topic', 'link'],
 };
 
-function fixture(webchatTemplate: HandoffTemplateConfig, { registered = true } = {}) {
+function fixture(
+  webchatTemplate: HandoffTemplateConfig,
+  {
+    registered = true,
+    send,
+  }: { registered?: boolean; send?: (body: NotificationBody) => Promise<string> } = {},
+) {
   const sent: NotificationBody[] = [];
   const published: OmniEvent[] = [];
   const done = new Map<string, unknown>();
@@ -40,7 +46,7 @@ function fixture(webchatTemplate: HandoffTemplateConfig, { registered = true } =
     sender: {
       send: async (body) => {
         sent.push(body);
-        return `msg-${sent.length}`;
+        return send ? send(body) : `msg-${sent.length}`;
       },
     },
     channelRegistrationId: registered ? 'channel-1' : undefined,
@@ -112,5 +118,33 @@ describe('HandoffDispatchHandler', () => {
     });
     const failed = f.published[0];
     expect(failed?.type === 'handoff.failed' ? failed.data.reason : '').toContain('WhatsApp not registered');
+  });
+
+  it('given ACS refuses the notice with a 4xx, when handled, then handoff.failed tells the router at once (not retried)', async () => {
+    const f = fixture(WEBCHAT, {
+      send: async () => {
+        throw new AcsSendError('400', 'InvalidParameter');
+      },
+    });
+    await f.handler.handle(webchatHandoff(), context);
+    expect(f.published).toHaveLength(1);
+    expect(f.published[0]).toMatchObject({
+      type: 'handoff.failed',
+      id: 'whatsapp:handoff.failed:ho_web_1',
+      data: { handoffId: 'ho_web_1', toChannel: 'webchat', retryable: false },
+    });
+    expect(f.published[0]).toMatchObject({ data: { reason: expect.stringContaining('HTTP 400') } });
+  });
+
+  it('given ACS is throttling or down (429, 5xx), when handled, then it throws for the consumer to retry', async () => {
+    for (const status of ['429', '503']) {
+      const f = fixture(WEBCHAT, {
+        send: async () => {
+          throw new AcsSendError(status, undefined);
+        },
+      });
+      await expect(f.handler.handle(webchatHandoff(), context)).rejects.toThrow(`HTTP ${status}`);
+      expect(f.published).toEqual([]);
+    }
   });
 });

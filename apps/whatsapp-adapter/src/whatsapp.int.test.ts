@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createEvent } from '@omni/contracts';
 import { type AgentStepRequest, type AgentStepResult, OfflineDriver } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
@@ -8,6 +10,7 @@ import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AcsWhatsAppSender, createMessagesClient } from './acs.js';
 import { readConfig } from './config.js';
 import { createAdapter } from './wiring.js';
 
@@ -40,6 +43,7 @@ let sb: ReturnType<typeof createServiceBusClient>;
 let publisher: EventPublisher;
 let context: ReturnType<typeof createCustomerContextStore>;
 let phoneCounter = 0;
+let env: Record<string, string>;
 
 /** A fresh valid US number per test. */
 function phone(): string {
@@ -91,13 +95,36 @@ function dispatched(customerId: string, to: string, handoffId: string) {
   );
 }
 
+const SMS_FROM = '+18005550100';
+
+function smsDispatched(customerId: string, to: string, handoffId: string, link: string) {
+  const event = dispatched(customerId, to, handoffId);
+  return {
+    ...event,
+    data: { ...event.data, toChannel: 'webchat' as const, deliveryChannel: 'sms' as const, link },
+  };
+}
+
+/** Starts the adapter the tests share and connects the customer's phone to its webhook. */
+async function startSharedAdapter(): Promise<void> {
+  app = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
+    driver: new ScriptedDriver(),
+    env,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  url = `http://127.0.0.1:${address.port}/api/events`;
+  await acs.customer.connect(url, { secret: SECRET });
+}
+
 beforeAll(async () => {
   [bus, cosmos, acs] = await Promise.all([
     startServiceBusEmulator({ amqpPort: 0, httpPort: 0 }),
     startCosmosEmulator({ port: 0 }),
     startAcsMessagesEmulator({ port: 0 }),
   ]);
-  const env = {
+  env = {
     SERVICEBUS_CONNECTION_STRING: bus.connectionString,
     COSMOS_ENDPOINT: cosmos.endpoint,
     COSMOS_KEY: cosmos.key,
@@ -107,15 +134,10 @@ beforeAll(async () => {
     EVENTGRID_WEBHOOK_SECRET: SECRET,
     WHATSAPP_RATE_BURST: '100',
     WHATSAPP_RATE_PER_MINUTE: '600',
+    SMS_FROM_NUMBER: SMS_FROM,
     LOG_LEVEL: 'silent',
   };
-  const config = readConfig(env);
-  app = await createAdapter(config, pino({ level: 'silent' }), { driver: new ScriptedDriver(), env });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  url = `http://127.0.0.1:${address.port}/api/events`;
-  await acs.customer.connect(url, { secret: SECRET });
+  await startSharedAdapter();
   sb = createServiceBusClient({ connectionString: bus.connectionString });
   publisher = new EventPublisher({ client: sb });
   context = createCustomerContextStore(readConfig(env));
@@ -144,6 +166,153 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     await acs.customer.redeliver(event.id);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(replies(to)).toEqual(['echo: once']);
+  });
+
+  it("answers Microsoft's published AdvancedMessageReceived example (no messageId, no messageType), once", async () => {
+    const to = phone();
+    const [example] = JSON.parse(
+      readFileSync(
+        new URL('./fixtures/advanced-message-received.learn-example.json', import.meta.url),
+        'utf8',
+      ),
+    ) as [{ id: string; subject: string; data: Record<string, unknown> }];
+    // The example's sender is a placeholder; WhatsApp sends the number without '+'.
+    const event = {
+      ...example,
+      id: randomUUID(),
+      subject: example.subject.replace('{sender@id}', to.slice(1)),
+      data: { ...example.data, from: to.slice(1) },
+    };
+    expect(event.data).not.toHaveProperty('messageId');
+    const post = () =>
+      fetch(`${url}?code=${SECRET}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+        body: JSON.stringify([event]),
+      });
+    expect((await post()).status).toBe(200);
+    expect(await settle(to, 1)).toHaveLength(1);
+    // Event Grid delivers the same event again (at least once): still one answer.
+    expect((await post()).status).toBe(200);
+    await vi.waitFor(async () =>
+      expect(await peek('inbound-messages/Subscriptions/whatsapp-adapter')).toEqual([]),
+    );
+    expect(replies(to)).toHaveLength(1);
+  });
+
+  it('answers 400 to an inbound message that cannot be used (no usable sender), so Event Grid does not retry it', async () => {
+    const response = await fetch(`${url}?code=${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+      body: JSON.stringify([
+        {
+          id: randomUUID(),
+          topic:
+            '/subscriptions/x/resourcegroups/y/providers/microsoft.communication/communicationservices/z',
+          subject: 'advancedMessage/sender/none/recipient/00000000-0000-0000-0000-000000000000',
+          eventType: 'Microsoft.Communication.AdvancedMessageReceived',
+          dataVersion: '1.0',
+          metadataVersion: '1',
+          eventTime: new Date().toISOString(),
+          data: {
+            channelType: 'whatsapp',
+            content: 'hi',
+            from: '',
+            receivedTimestamp: new Date().toISOString(),
+          },
+        },
+      ]),
+    });
+    expect(response.status).toBe(400);
+    const metrics = await (await fetch(url.replace('/api/events', '/metrics'))).text();
+    expect(metrics).toMatch(/whatsapp_inbound_rejected_total\{reason="invalid-sender"[^}]*\} [1-9]/);
+  });
+
+  it('answers both of two messages from one sender that Event Grid delivers in reverse order, each once', async () => {
+    const to = phone();
+    acs.customer.holdEvents();
+    await acs.customer.send(to, 'echo first');
+    await acs.customer.send(to, 'echo second');
+    const results = await acs.customer.releaseEvents('reverse');
+    expect(results.map((r) => r.delivered)).toEqual([true, true]);
+    expect((await settle(to, 2)).sort()).toEqual(['echo: first', 'echo: second']);
+  });
+
+  it('answers a message Event Grid delivers again after the adapter restarted (its webhook dedupe was in memory) only once', async () => {
+    const to = phone();
+    const { event } = await acs.customer.send(to, 'echo before the restart');
+    await settle(to, 1);
+    // A second instance: a fresh process as far as the webhook's in-memory dedupe goes.
+    const restarted = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
+      driver: new ScriptedDriver(),
+      env,
+    });
+    try {
+      await restarted.listen({ host: '127.0.0.1', port: 0 });
+      const address = restarted.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      await acs.customer.connect(`http://127.0.0.1:${address.port}/api/events`, { secret: SECRET });
+      expect(await acs.customer.redeliver(event.id)).toMatchObject({ delivered: true });
+      await vi.waitFor(
+        async () => expect(await peek('inbound-messages/Subscriptions/whatsapp-adapter')).toEqual([]),
+        { timeout: 20_000, interval: 100 },
+      );
+      await acs.customer.idle();
+      expect(replies(to)).toEqual(['echo: before the restart']);
+    } finally {
+      await acs.customer.connect(url, { secret: SECRET });
+      await restarted.close();
+    }
+  });
+
+  it("maps a delivery status that reaches the webhook before the send's answer reaches the adapter (handoff.delivered)", async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_race_${to.slice(1)}`;
+    let statusArrived: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      statusArrived = resolve;
+    });
+    const acsSender = new AcsWhatsAppSender(createMessagesClient({ connectionString: acs.connectionString }));
+    // The send's answer is held back until the webhook has the status of that very message.
+    const racing = await createAdapter(readConfig(env), pino({ level: 'silent' }), {
+      driver: new ScriptedDriver(),
+      env,
+      sender: {
+        send: async (body) => {
+          const id = await acsSender.send(body);
+          await arrived;
+          return id;
+        },
+      },
+    });
+    racing.addHook('preHandler', async (request) => {
+      if (JSON.stringify(request.body ?? '').includes('AdvancedMessageDeliveryStatusUpdated'))
+        statusArrived();
+    });
+    try {
+      await racing.listen({ host: '127.0.0.1', port: 0 });
+      const address = racing.server.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      await acs.customer.connect(`http://127.0.0.1:${address.port}/api/events`, { secret: SECRET });
+      await racing.ready();
+      // Only the racing adapter takes this dispatch: the shared one would send through the plain sender.
+      await app.close();
+      await publisher.publish(dispatched(customer.customerId, to, handoffId));
+      await vi.waitFor(
+        async () =>
+          expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+            expect.objectContaining({
+              type: 'handoff.delivered',
+              data: expect.objectContaining({ handoffId }),
+            }),
+          ),
+        { timeout: 20_000, interval: 100 },
+      );
+    } finally {
+      await racing.close();
+      await startSharedAdapter();
+    }
   });
 
   it('answers 400 to a malformed event and 401 without the secret', async () => {
@@ -177,6 +346,54 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     const sent = await settle(inside, 2);
     expect(acs.messages.whatsapp(inside)[1]?.body.kind).toBe('text');
     expect(sent[1]).toContain('power outage');
+  });
+
+  it('sends the SMS-link fallback by SMS (the real @azure/communication-sms) and reports its delivery', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_sms_${to.slice(1)}`;
+    const link = `https://chat.example.test/?handoff=${handoffId}`;
+    await publisher.publish(smsDispatched(customer.customerId, to, handoffId, link));
+    await vi.waitFor(() => expect(acs.messages.sms(to)).toHaveLength(1), { timeout: 20_000, interval: 50 });
+    const [sms] = acs.messages.sms(to);
+    expect(sms?.from).toBe(SMS_FROM);
+    expect(sms?.message).toContain(link);
+    expect(sms?.message).toContain('power outage');
+    await vi.waitFor(
+      async () =>
+        expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+          expect.objectContaining({
+            type: 'handoff.delivered',
+            data: expect.objectContaining({ handoffId, providerMessageId: sms?.messageId }),
+          }),
+        ),
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(acs.messages.whatsapp(to)).toEqual([]);
+  });
+
+  it('publishes handoff.failed when the handoff SMS is not delivered', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    const handoffId = `ho_smsfail_${to.slice(1)}`;
+    acs.customer.failNextSms({ details: 'Number not reachable.' });
+    await publisher.publish(
+      smsDispatched(customer.customerId, to, handoffId, 'https://chat.example.test/?h=1'),
+    );
+    await vi.waitFor(
+      async () =>
+        expect(await peek(ROUTER_HANDOFFS)).toContainEqual(
+          expect.objectContaining({
+            type: 'handoff.failed',
+            data: expect.objectContaining({
+              handoffId,
+              retryable: false,
+              reason: expect.stringContaining('SMS'),
+            }),
+          }),
+        ),
+      { timeout: 20_000, interval: 100 },
+    );
   });
 
   it('publishes handoff.failed when the handoff notice is not delivered', async () => {

@@ -21,6 +21,8 @@ import {
 import { HandoffDispatchHandler } from './handoff-dispatch-handler.js';
 import { DispatchedHandoffs, HandoffMessageLog } from './handoff-messages.js';
 import { InboundMessageHandler } from './inbound-handler.js';
+import { SmsHandoffHandler } from './sms-handoff-handler.js';
+import { AcsSmsSender, type SmsSender } from './sms-sender.js';
 
 /** Optional replacements for tests. */
 export interface AdapterOverrides {
@@ -28,6 +30,8 @@ export interface AdapterOverrides {
   driver?: ConversationDriver;
   /** The WhatsApp sender; default the ACS REST client from the config. */
   sender?: WhatsAppSender;
+  /** The SMS sender; default `@azure/communication-sms` from the config when SMS_FROM_NUMBER is set. */
+  smsSender?: SmsSender;
   /** The environment read for the conversation settings; default `process.env`. */
   env?: Record<string, string | undefined>;
   clock?: () => number;
@@ -68,6 +72,15 @@ export async function createAdapter(
             },
       ),
     );
+  const acsConnection =
+    config.ACS_MESSAGES_CONNECTION_STRING !== undefined
+      ? { connectionString: config.ACS_MESSAGES_CONNECTION_STRING }
+      : { endpoint: config.ACS_ENDPOINT ?? '', credential: foundryCredentialFor(config.ACS_ENDPOINT ?? '') };
+  const smsSender =
+    overrides.smsSender ??
+    (config.SMS_FROM_NUMBER !== undefined
+      ? new AcsSmsSender(acsConnection, config.SMS_FROM_NUMBER)
+      : undefined);
   const handoffMessages = new HandoffMessageLog({ ledger: store.idempotency });
   const dispatched = new DispatchedHandoffs();
   const clock = overrides.clock ?? Date.now;
@@ -96,6 +109,13 @@ export async function createAdapter(
     dispatched,
     clock,
   });
+  const smsHandoffs = new SmsHandoffHandler({
+    store,
+    sender: smsSender,
+    publisher,
+    handoffMessages,
+    clock,
+  });
   const consumers = [
     new EventConsumer({
       client: bus,
@@ -114,7 +134,11 @@ export async function createAdapter(
     new EventConsumer({
       client: bus,
       source: { topic: 'handoff-events', subscription: 'whatsapp-adapter' },
-      handler: handoffs.handle,
+      // Notices by WhatsApp and by SMS; each handler ignores the other's.
+      handler: async (event, context) => {
+        await handoffs.handle(event, context);
+        await smsHandoffs.handle(event, context);
+      },
       registry,
       logger,
     }),

@@ -41,6 +41,8 @@ export interface WhatsAppStack {
 export interface WhatsAppStackOptions {
   /** Given the Cosmos emulator, the endpoint the adapter uses (e.g. a fault proxy in front of it). */
   cosmosEndpoint?: (cosmos: CosmosEmulator) => Promise<string>;
+  /** Given the ACS messages emulator, the endpoint the adapter uses (e.g. a gate in front of it). */
+  acsEndpoint?: (acs: AcsMessagesEmulator) => Promise<string>;
   env?: Record<string, string>;
   /** The adapter's logger; silent by default. */
   logger?: Logger;
@@ -78,7 +80,9 @@ export async function startWhatsAppStack(options: WhatsAppStackOptions = {}): Pr
     SERVICEBUS_CONNECTION_STRING: bus.connectionString,
     COSMOS_ENDPOINT: options.cosmosEndpoint ? await options.cosmosEndpoint(cosmos) : cosmos.endpoint,
     COSMOS_KEY: cosmos.key,
-    ACS_MESSAGES_CONNECTION_STRING: acs.connectionString,
+    ACS_MESSAGES_CONNECTION_STRING: options.acsEndpoint
+      ? acs.connectionString.replace(/endpoint=[^;]+/i, `endpoint=${await options.acsEndpoint(acs)}/`)
+      : acs.connectionString,
     WHATSAPP_CHANNEL_REGISTRATION_ID: acs.channelRegistrationId,
     ...options.env,
   };

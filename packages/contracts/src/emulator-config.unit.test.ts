@@ -195,7 +195,7 @@ describe('renderServiceBusEmulatorConfig, for the platform topology', () => {
   it('given the handoff subscriptions, then they are session-enabled SQL filters on type and channel', () => {
     expect(subscription('handoff-events', 'whatsapp-adapter')?.Rules?.[0]?.Properties).toEqual({
       FilterType: 'Sql',
-      SqlFilter: { SqlExpression: "type = 'handoff.dispatched' AND deliveryChannel = 'whatsapp'" },
+      SqlFilter: { SqlExpression: "type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')" },
     });
     expect(subscription('handoff-events', 'channel-router')?.Properties.RequiresSession).toBe(true);
   });

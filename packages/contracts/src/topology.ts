@@ -10,7 +10,7 @@ import { Channel } from './values.js';
 /** A SQL filter, evaluated by the broker against application and system (`sys.`) properties. */
 export interface SqlFilterDefinition {
   readonly kind: 'sql';
-  /** E.g. `type = 'handoff.dispatched' AND deliveryChannel = 'whatsapp'`; at most 1024 characters. */
+  /** E.g. `type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')`; at most 1024 characters. */
   readonly expression: string;
 }
 
@@ -285,7 +285,11 @@ export const serviceBusTopology: ServiceBusTopology = {
       defineSubscription(SUBSCRIBERS.whatsappAdapter, {
         ...sessions,
         rules: [
-          sqlRule('dispatched-by-whatsapp', "type = 'handoff.dispatched' AND deliveryChannel = 'whatsapp'"),
+          // ACS messaging: WhatsApp notices and the SMS-link fallback.
+          sqlRule(
+            'dispatched-by-whatsapp',
+            "type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')",
+          ),
         ],
       }),
       defineSubscription(SUBSCRIBERS.webchatAdapter, {

@@ -109,7 +109,7 @@ describe('the platform topology', () => {
     });
     expect(subscriptionOf('handoff-events', 'whatsapp-adapter').rules[0]?.filter).toEqual({
       kind: 'sql',
-      expression: "type = 'handoff.dispatched' AND deliveryChannel = 'whatsapp'",
+      expression: "type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')",
     });
     expect(subscriptionOf('handoff-events', 'webchat-adapter').rules[0]?.filter).toEqual({
       kind: 'sql',

@@ -1,10 +1,12 @@
 import { ServiceBusClient as SdkClient, type ServiceBusClient } from '@azure/service-bus';
+import { serviceBusTopology } from '@omni/contracts';
 import { SAMPLE_CUSTOMER_ID, sampleEvent } from '@omni/contracts/testing';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
 import Long from 'long';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventConsumer, type EventHandler } from './consumer.js';
-import { PermanentError } from './failure-policy.js';
+import { DEFAULT_RETRY_POLICY, PermanentError } from './failure-policy.js';
 import { toServiceBusMessage } from './message.js';
 import { EventPublisher } from './publisher.js';
 
@@ -46,6 +48,15 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function activeMessages(source = routerSource) {
+  const receiver = client.createReceiver(source.topic, source.subscription);
+  try {
+    return await receiver.peekMessages(50, { fromSequenceNumber: Long.ZERO });
+  } finally {
+    await receiver.close();
   }
 }
 
@@ -99,8 +110,7 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
       effects++;
     });
     await publisher.publish(sampleEvent('handoff.requested'));
-    await until(() => effects === 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => effects === 1 && (await activeMessages()).length === 0);
     expect(effects).toBe(1);
     expect(attempts).toEqual([1, 2, 3, 4]);
     expect(await deadLetters()).toHaveLength(0);
@@ -129,6 +139,66 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
     expect(attempts).toEqual([1]);
   });
 
+  it('given a dependency down for 1.5 s, when the default policy retries, then the message is handled, not dead-lettered', async () => {
+    // On the old policy (5 attempts ~100 ms apart) this outage dead-lettered the message.
+    let downUntil = 0;
+    const attempts: number[] = [];
+    consume(
+      async (_e, ctx) => {
+        if (downUntil === 0) downUntil = Date.now() + 1_500;
+        attempts.push(ctx.attempt);
+        if (Date.now() < downUntil)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8081'), { code: 'ECONNREFUSED' });
+      },
+      { retry: DEFAULT_RETRY_POLICY },
+    );
+    await publisher.publish(sampleEvent('handoff.requested'));
+    await until(async () => attempts.length >= 2 && (await activeMessages()).length === 0, 30_000);
+    expect(attempts.at(-1)).toBeGreaterThan(1);
+    expect(await deadLetters()).toHaveLength(0);
+  });
+
+  it('given an HTTP 400 refusal, then the message is dead-lettered on the first attempt as PermanentFailure', async () => {
+    const attempts: number[] = [];
+    consume(async (_e, ctx) => {
+      attempts.push(ctx.attempt);
+      throw Object.assign(new Error('ACS refused the message: HTTP 400'), { status: '400' });
+    });
+    await publisher.publish(sampleEvent('handoff.requested'));
+    await until(async () => (await deadLetters()).length === 1);
+    expect((await deadLetters())[0]?.deadLetterReason).toBe('PermanentFailure');
+    expect(attempts).toEqual([1]);
+  });
+
+  it('given a message held for a 10-minute retry wait, when the consumer stops, then it stops now and the message waits for the next consumer', async () => {
+    let failing = true;
+    let failed: () => void = () => {};
+    const firstFailure = new Promise<void>((r) => {
+      failed = r;
+    });
+    const handled: number[] = [];
+    const consumer = consume(
+      async (_e, ctx) => {
+        if (failing) {
+          failed();
+          throw Object.assign(new Error('503'), { statusCode: 503 });
+        }
+        handled.push(ctx.attempt);
+      },
+      { retry: { maxAttempts: 9, backoffMs: () => 600_000 } },
+    );
+    await publisher.publish(sampleEvent('handoff.requested'));
+    await firstFailure;
+    await consumer.stop();
+    failing = false;
+    consume(async (_e, ctx) => {
+      handled.push(ctx.attempt);
+    });
+    await until(() => handled.length === 1);
+    expect(handled[0]).toBeGreaterThan(1);
+    expect(await deadLetters()).toHaveLength(0);
+  });
+
   it('given the same event delivered twice, then the handler runs once', async () => {
     const event = sampleEvent('handoff.requested');
     let effects = 0;
@@ -143,12 +213,7 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
       { ...toServiceBusMessage(event), messageId: 'm-2' },
     ]);
     await sender.close();
-    await until(async () => {
-      const receiver = client.createReceiver('handoff-events', 'channel-router');
-      const left = await receiver.peekMessages(10, { fromSequenceNumber: Long.ZERO });
-      await receiver.close();
-      return left.length === 0 && effects >= 1;
-    });
+    await until(async () => (await activeMessages()).length === 0 && effects >= 1);
     expect(effects).toBe(1);
   });
 
@@ -162,17 +227,25 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((r) => {
+      started = r;
+    });
     const done: string[] = [];
     const consumer = consume(
       async (e) => {
-        if ('handoffId' in e.data && e.data.handoffId === 'ho-first') await gate;
+        if ('handoffId' in e.data && e.data.handoffId === 'ho-first') {
+          started();
+          await gate;
+        }
         done.push(String('handoffId' in e.data ? e.data.handoffId : ''));
       },
       { maxConcurrency: 1 },
     );
     await publisher.publish(first);
-    await until(() => consumer.running);
-    await new Promise((r) => setTimeout(r, 200));
+    // The first message is in flight once its handler runs (a fixed wait failed under load: the message had
+    // not arrived yet, so stop() found nothing in flight).
+    await firstStarted;
     const stopped = consumer.stop();
     await publisher.publish(second);
     release();
@@ -239,4 +312,46 @@ describe('readiness', () => {
       /cannot receive from handoff-events\/Subscriptions\/no-such-service/,
     );
   });
+});
+
+describe('a retry wait longer than the lock', () => {
+  it('given a 5 s lock and a 7 s wait, then the lock is renewed through the wait: one redelivery, no lost lock', async () => {
+    const topology = {
+      ...serviceBusTopology,
+      topics: serviceBusTopology.topics.map((topic) => ({
+        ...topic,
+        subscriptions: topic.subscriptions.map((s) => ({ ...s, lockDuration: 'PT5S' as const })),
+      })),
+    };
+    const shortLocks = await startServiceBusEmulator({ topology });
+    const shortClient = new SdkClient(shortLocks.connectionString);
+    const shortPublisher = new EventPublisher({ client: shortClient, topology });
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line).msg) });
+    const attempts: number[] = [];
+    const consumer = new EventConsumer({
+      client: shortClient,
+      source: routerSource,
+      topology,
+      logger,
+      retry: { maxAttempts: 9, backoffMs: () => 7_000 },
+      handler: async (_e, ctx) => {
+        attempts.push(ctx.attempt);
+        if (ctx.attempt === 1) throw Object.assign(new Error('503'), { statusCode: 503 });
+      },
+    });
+    try {
+      consumer.start();
+      await shortPublisher.publish(sampleEvent('handoff.requested'));
+      await until(() => attempts.length === 2, 30_000);
+      await consumer.stop();
+      expect(attempts).toEqual([1, 2]);
+      expect(warnings).toEqual(['handler failed; will retry']);
+    } finally {
+      await consumer.stop();
+      await shortPublisher.close();
+      await shortClient.close();
+      await shortLocks.stop();
+    }
+  }, 40_000);
 });

@@ -16,9 +16,11 @@ import { type DedupeStore, InMemoryDedupeStore } from '@omni/service-kit';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
-import { DEFAULT_RETRY_POLICY, decideFailure, type RetryPolicy } from './failure-policy.js';
+import { DEFAULT_RETRY_POLICY, decideFailure, holdMs, type RetryPolicy } from './failure-policy.js';
 import { type MessagingMetrics, messagingMetrics } from './metrics.js';
 
+/** How long receivers renew message and session locks (`maxAutoLockRenewalDurationInMs` below). */
+const LOCK_RENEWAL_MS = 5 * 60_000;
 /** How long `stop()` waits for the SDK to stop a subscription before closing the receiver itself. */
 const SUBSCRIPTION_CLOSE_WAIT_MS = 3_000;
 /** Where a consumer receives from. */
@@ -75,9 +77,11 @@ function receiverSettingsOf(source: ConsumerSource, topology: ServiceBusTopology
  * Receives events from a queue or subscription and runs a handler for each, at least once and, with the
  * dedupe store, effectively once:
  * - a message that is not a valid event is dead-lettered with reason `InvalidEvent` and the field that failed;
- * - a handler error is retried with backoff (the message is abandoned, so the broker redelivers it), and
- *   after `retry.maxAttempts` dead-lettered with reason `MaxAttemptsExceeded`; a `PermanentError` is
- *   dead-lettered at once with its own reason;
+ * - a handler error is classified (failure-policy): a transient or unknown one is retried, the message held
+ *   (lock renewed) for the policy's wait (1 s, 5 s, 30 s, 2 min, 10 min ... by default, cut to the lock renewal
+ *   window and the message's TTL) then abandoned, so the broker redelivers it, and after `retry.maxAttempts`
+ *   dead-lettered with reason `MaxAttemptsExceeded`; a permanent one (a `PermanentError`, a schema error, an
+ *   HTTP 4xx that will not change) is dead-lettered at once with its reason;
  * - a message whose id was handled already is completed without running the handler;
  * - on session entities each session (customer) is processed strictly in order, one message at a time;
  * - `stop()` stops receiving, lets in-flight handlers finish and settle, then closes the receivers.
@@ -295,12 +299,19 @@ export class EventConsumer {
         await this.#deadLetter(receiver, message, event.type, outcome.reason, outcome.description, log);
         return;
       }
+      // Hold the message (the SDK renews its lock) through the wait, then give it back for the next attempt:
+      // waits that span minutes outlast an outage without a store of their own. Stopping ends the wait.
+      const hold = holdMs(outcome.delayMs, {
+        renewalMs: LOCK_RENEWAL_MS,
+        lockMs: this.#lockMs,
+        expiresAtMs: message.expiresAtUtc?.getTime(),
+        now: Date.now(),
+      });
       log.warn(
-        { err: error, eventType: event.type, retryInMs: outcome.delayMs },
+        { err: error, eventType: event.type, failure: outcome.failure, retryInMs: hold },
         'handler failed; will retry',
       );
-      // Hold the lock through the backoff, then give the message back; stay well inside the lock.
-      await sleep(Math.min(outcome.delayMs, this.#lockMs / 2));
+      await sleep(hold, undefined, { signal: this.#abort.signal }).catch(() => {});
       await this.#settle(() => receiver.abandonMessage(message), log);
       this.#metrics?.processed.inc({ ...labels, outcome: 'retried' });
       return;

@@ -13,12 +13,24 @@ export {
   sourcePath,
 } from './consumer.js';
 export {
+  DeadLetterQueues,
+  type DeadLetterQueuesOptions,
+  type DeadLetterSummary,
+  deadLetterSources,
+} from './dead-letters.js';
+export {
+  classifyFailure,
   DEFAULT_RETRY_POLICY,
   decideFailure,
   exponentialBackoff,
+  type FailureClass,
   type FailureOutcome,
+  type HoldLimits,
+  holdMs,
+  OUTAGE_SCHEDULE_MS,
   PermanentError,
   type RetryPolicy,
+  scheduledBackoff,
 } from './failure-policy.js';
 export { eventFromMessageBody, toServiceBusMessage } from './message.js';
 export { type MessagingMetrics, messagingMetrics } from './metrics.js';

@@ -305,15 +305,25 @@ export function markDispatched(state: HandoffState, at: string, eventId: string)
 
 /**
  * The fallback for a failed or expired handoff under the configured kind: an SMS web chat link when the
- * customer has a phone number (and the handoff was not already an SMS fallback), a callback otherwise.
+ * customer has a phone number (and the handoff was not already an SMS fallback), a callback otherwise. A failed
+ * SMS fallback has no channel left: a human calls back.
  */
 export function chooseFallback(
   state: HandoffState,
   configured: FallbackKind,
 ): Exclude<FallbackKind, 'none'> | undefined {
-  if (configured === 'none' || state.fallback !== undefined || state.fallbackOf !== undefined)
-    return undefined;
+  if (configured === 'none' || state.fallback !== undefined) return undefined;
+  if (state.fallbackOf !== undefined) return 'callback';
   if (configured === 'sms-link' && state.address?.phone !== undefined && state.deliveryChannel !== 'sms')
     return 'sms-link';
   return 'callback';
+}
+
+/**
+ * Whether the customer is stranded: the handoff failed or expired and no digital channel is left to reach them
+ * on (no fallback, or only a human callback). The ops console shows these as "customer stranded".
+ */
+export function isCustomerStranded(state: HandoffState): boolean {
+  if (state.status !== 'failed' && state.status !== 'expired') return false;
+  return state.fallback === undefined || state.fallback.kind === 'callback';
 }

@@ -5,6 +5,7 @@ import {
   evolve,
   type HandoffFacts,
   type HandoffState,
+  isCustomerStranded,
   markDispatched,
   type SagaInput,
   validateHandoff,
@@ -176,8 +177,32 @@ describe('chooseFallback', () => {
     );
   });
 
-  it('given a fallback handoff or none configured, when falling back, then nothing', () => {
-    expect(chooseFallback({ ...dispatched(), fallbackOf: 'ho-0' }, 'sms-link')).toBeUndefined();
+  it('given none configured, when falling back, then nothing', () => {
     expect(chooseFallback(dispatched(), 'none')).toBeUndefined();
+  });
+
+  it('given a failed SMS-link fallback, when falling back, then a callback (no channel is left)', () => {
+    expect(chooseFallback({ ...dispatched(), fallbackOf: 'ho-0', deliveryChannel: 'sms' }, 'sms-link')).toBe(
+      'callback',
+    );
+  });
+});
+
+describe('isCustomerStranded', () => {
+  const failed = { ...dispatched(), status: 'failed' as const };
+  it('given a failed handoff with an SMS link on its way, then not stranded', () => {
+    expect(isCustomerStranded({ ...failed, fallback: { kind: 'sms-link', cause: 'failed', at: AT } })).toBe(
+      false,
+    );
+  });
+  it('given a failed handoff left to a callback or to nothing, then stranded', () => {
+    expect(isCustomerStranded({ ...failed, fallback: { kind: 'callback', cause: 'failed', at: AT } })).toBe(
+      true,
+    );
+    expect(isCustomerStranded(failed)).toBe(true);
+  });
+  it('given a handoff still under way or completed, then not stranded', () => {
+    expect(isCustomerStranded(dispatched())).toBe(false);
+    expect(isCustomerStranded({ ...dispatched(), status: 'completed' })).toBe(false);
   });
 });

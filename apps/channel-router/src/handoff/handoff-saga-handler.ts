@@ -15,6 +15,7 @@ import {
   type FallbackKind,
   type HandoffFacts,
   type HandoffState,
+  isCustomerStranded,
   markDispatched,
   type SagaAction,
   type SagaInput,
@@ -178,6 +179,18 @@ export class HandoffSagaHandler {
       address: { ...addressOfIdentities(customer?.identities ?? []), ...(data.address ?? {}) },
     };
     return validateHandoff(data.toChannel, facts);
+  }
+
+  /**
+   * Publishes the saved outbox of one saga, if it still has one (the outbox sweeper: a saga whose every
+   * publish attempt failed, its message since given up, still sends its events and its expiry timer).
+   * Returns how many events it published.
+   */
+  async flushOutbox(customerId: string, handoffId: string): Promise<number> {
+    const loaded = await this.#o.repository.load(customerId, handoffId);
+    if (loaded === undefined || loaded.outbox.length === 0) return 0;
+    await this.#flush(loaded.state, loaded.outbox, loaded.etag);
+    return loaded.outbox.length;
   }
 
   /** Loads, evolves, saves (with the outbox), then publishes; retries on a lost ETag race. */
@@ -394,6 +407,8 @@ export interface HandoffView {
   readonly switchLatencyMs: number | null;
   readonly fallbackOf: string | null;
   readonly fallback: HandoffState['fallback'] | null;
+  /** No digital channel is left to reach the customer on ("customer stranded" in the ops console). */
+  readonly stranded: boolean;
   readonly transitions: HandoffState['transitions'];
 }
 
@@ -416,6 +431,7 @@ export function handoffView(state: HandoffState): HandoffView {
     switchLatencyMs: state.switchLatencyMs ?? null,
     fallbackOf: state.fallbackOf ?? null,
     fallback: state.fallback ?? null,
+    stranded: isCustomerStranded(state),
     transitions: state.transitions,
   };
 }

@@ -37,6 +37,14 @@ export interface SagaRepository {
   ofCustomer(customerId: string): Promise<HandoffState[]>;
   /** Every saga, optionally with one status (a cross-partition query). */
   list(status?: HandoffStatus): Promise<HandoffState[]>;
+  /** The sagas whose saved outbox is not empty (not yet published): what the outbox sweeper re-publishes. */
+  withPendingOutbox(): Promise<SagaKey[]>;
+}
+
+/** Where a saga is found. */
+export interface SagaKey {
+  readonly customerId: string;
+  readonly handoffId: string;
 }
 
 interface SagaDocument {
@@ -47,6 +55,8 @@ interface SagaDocument {
   status: HandoffStatus;
   state: HandoffState;
   outbox: OutboxEntry[];
+  /** Whether `outbox` is not empty; a plain field so the sweeper's query needs no array functions. */
+  outboxPending?: boolean;
   updatedAt: string;
   _etag?: string;
 }
@@ -89,6 +99,7 @@ export class CosmosSagaRepository implements SagaRepository {
       status: state.status,
       state,
       outbox: [...outbox],
+      outboxPending: outbox.length > 0,
       updatedAt: new Date().toISOString(),
     };
     try {
@@ -137,5 +148,15 @@ export class CosmosSagaRepository implements SagaRepository {
       })
       .fetchAll();
     return resources.map((doc) => doc.state);
+  }
+
+  async withPendingOutbox(): Promise<SagaKey[]> {
+    const { resources } = await this.#container.items
+      .query<SagaDocument>({
+        query: 'SELECT * FROM c WHERE c.type = @type AND c.outboxPending = true',
+        parameters: [{ name: '@type', value: TYPE }],
+      })
+      .fetchAll();
+    return resources.map((doc) => ({ customerId: doc.customerId, handoffId: doc.handoffId }));
   }
 }

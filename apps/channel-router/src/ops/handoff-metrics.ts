@@ -1,4 +1,4 @@
-import type { HandoffState } from '../domain/handoff-saga.js';
+import { type HandoffState, isCustomerStranded } from '../domain/handoff-saga.js';
 
 /** The handoff funnel and switch latency (the JSON of `GET /api/metrics/handoffs`). */
 export interface HandoffMetrics {
@@ -20,6 +20,8 @@ export interface HandoffMetrics {
     readonly callback: number;
     readonly smsLinkCompleted: number;
   };
+  /** Handoffs (fallbacks included) that left the customer with no digital channel: a human must call back. */
+  readonly stranded: number;
   readonly switchLatencyMs: {
     readonly count: number;
     readonly p50: number | null;
@@ -62,6 +64,7 @@ export function handoffMetrics(states: readonly HandoffState[]): HandoffMetrics 
       callback: main.filter((state) => state.fallback?.kind === 'callback').length,
       smsLinkCompleted: fallbacks.filter((state) => state.status === 'completed').length,
     },
+    stranded: states.filter(isCustomerStranded).length,
     switchLatencyMs: {
       count: latencies.length,
       p50: percentile(latencies, 50),

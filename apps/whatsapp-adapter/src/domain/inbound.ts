@@ -22,7 +22,12 @@ export interface InboundEventLike {
   readonly data: unknown;
   /** The event time, used when the payload carries no `receivedTimestamp`. */
   readonly time?: Date | undefined;
+  /** The Event Grid event id, the provider message id when the payload carries no `messageId`. */
+  readonly id?: string | undefined;
 }
+
+/** Prefix of a provider message id taken from the Event Grid event id (the payload had no `messageId`). */
+export const EVENT_ID_MESSAGE_PREFIX = 'eventgrid:';
 
 /** Options of {@link inboundFromEventGrid}. */
 export interface InboundOptions {
@@ -240,6 +245,8 @@ function senderOf(data: JsonRecord, defaultRegion: PhoneRegion | undefined): Sen
  *   `sender.whatsappBsuid`. `senderKey` is `whatsapp-bsuid:<id>` when there is a BSUID, else `phone:+E164`; a
  *   sender with neither a valid number nor a valid BSUID is rejected.
  * - `receivedAt` is `receivedTimestamp`, else the event time.
+ * - `providerMessageId` is `messageId`, else `eventgrid:<event id>` (the published examples have no
+ *   `messageId`); a missing `messageType` with text `content` is a text message.
  *
  * Pure: no I/O, never throws for bad input (returns a rejection).
  */
@@ -256,13 +263,24 @@ export function inboundFromEventGrid(event: InboundEventLike, options: InboundOp
   const sender = senderOf(data, options.defaultRegion);
   if (!sender.ok) return sender;
   const { phone, whatsappBsuid } = sender;
-  const providerMessageId = stringField(data, 'messageId');
-  if (providerMessageId === undefined || providerMessageId.length === 0) {
-    return reject('missing-message-id', 'data.messageId is required');
+  // Microsoft's published examples carry no `messageId`. The Event Grid event id is as stable across Event
+  // Grid's redeliveries, so it keys the dedupe just as well.
+  const messageId = stringField(data, 'messageId');
+  const providerMessageId =
+    messageId !== undefined && messageId.length > 0
+      ? messageId
+      : event.id !== undefined && event.id.length > 0
+        ? `${EVENT_ID_MESSAGE_PREFIX}${event.id}`
+        : undefined;
+  if (providerMessageId === undefined) {
+    return reject('missing-message-id', 'neither data.messageId nor an event id');
   }
   const receivedAt = receivedAtOf(data, event.time);
   if (receivedAt === undefined) return reject('missing-timestamp', 'no receivedTimestamp and no event time');
-  const messageType = (stringField(data, 'messageType') ?? '').toLowerCase();
+  // Published examples of a text message carry no `messageType` either: text content means text.
+  const messageType = (
+    stringField(data, 'messageType') ?? (typeof data.content === 'string' ? 'text' : '')
+  ).toLowerCase();
   const content = contentOf(data, messageType);
   if (content.text !== undefined && content.text.length > MAX_TEXT_LENGTH) {
     return reject('text-too-long', `message text is longer than ${MAX_TEXT_LENGTH} characters`);

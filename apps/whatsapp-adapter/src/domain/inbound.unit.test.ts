@@ -198,9 +198,19 @@ describe('inboundFromEventGrid', () => {
     expect(inboundFromEventGrid(event)).toMatchObject({ ok: false, reason: 'wrong-event-type' });
   });
 
-  it('given a missing messageId, when mapped, then it is rejected (dedupe needs it)', () => {
+  it('given a missing messageId, when mapped, then the Event Grid event id is the provider message id', () => {
+    const event = { ...received({ messageType: 'text', content: 'hi', messageId: undefined }), id: 'eg-1' };
+    expect(accepted(inboundFromEventGrid(event)).providerMessageId).toBe('eventgrid:eg-1');
+  });
+
+  it('given neither a messageId nor an event id, when mapped, then it is rejected (dedupe needs one)', () => {
     const event = received({ messageType: 'text', content: 'hi', messageId: undefined });
     expect(inboundFromEventGrid(event)).toMatchObject({ ok: false, reason: 'missing-message-id' });
+  });
+
+  it('given text content and no messageType (as in the published examples), when mapped, then it is text', () => {
+    const data = accepted(inboundFromEventGrid(received({ content: 'Hello', messageType: undefined })));
+    expect(data).toMatchObject({ kind: 'text', text: 'Hello' });
   });
 
   it('given non-object data, when mapped, then it is rejected as malformed, not thrown', () => {

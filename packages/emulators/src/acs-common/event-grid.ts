@@ -32,21 +32,35 @@ export interface WebhookTarget {
   readonly bearer?: string;
 }
 
-/** Retry policy, shortened from Event Grid's (which retries for up to 24 hours). */
+/** Retry policy, shortened from Event Grid's (which retries with exponential backoff for up to 24 hours). */
 export interface RetryPolicy {
   /** Attempts per delivery, the first included. Default 4. */
   maxAttempts: number;
-  /** Waits before each retry, in ms (the last repeats). Default [50, 100, 200]. */
+  /** Waits before each retry, in ms (the last repeats). Default [50, 100, 200] (exponential). */
   backoffMs: readonly number[];
   /** Per-attempt timeout in ms (Event Grid: 30 s). Default 2000. */
   timeoutMs: number;
+  /**
+   * The longest `Retry-After` honoured, in ms (a webhook's `Retry-After` lengthens the wait before the next try up
+   * to this). Default 5000, so tests stay short.
+   */
+  maxRetryAfterMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 4,
   backoffMs: [50, 100, 200],
   timeoutMs: 2000,
+  maxRetryAfterMs: 5000,
 };
+
+/** `attempts - 1` waits doubling from `baseMs`: Event Grid's exponential backoff, shortened. */
+export function exponentialBackoffMs(baseMs: number, retries: number): number[] {
+  return Array.from({ length: Math.max(1, retries) }, (_, n) => baseMs * 2 ** n);
+}
+
+/** The order held deliveries are released in (see {@link EventGridDeliverer.hold}). */
+export type ReleaseOrder = 'in-order' | 'reverse' | ((events: readonly EventGridEvent[]) => EventGridEvent[]);
 
 /** The result of delivering one event. */
 export interface DeliveryResult {
@@ -57,18 +71,41 @@ export interface DeliveryResult {
   readonly attempts: number;
 }
 
-/** Event Grid retries on 408, 429 and 5xx, and on timeouts and network errors; not on other 4xx. */
+/**
+ * Statuses Event Grid does not retry for a webhook: 400 Bad Request, 401 Unauthorized, 403 Forbidden, 413 Request
+ * Entity Too Large. Every other failure (other 4xx, 5xx, timeouts, network errors) is retried.
+ */
+export const NON_RETRYABLE_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 413]);
+
 function retryable(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  return !NON_RETRYABLE_STATUSES.has(status);
+}
+
+/** A `Retry-After` header (seconds or an HTTP date) in ms, if it is one. */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+interface HeldDelivery {
+  readonly target: WebhookTarget;
+  readonly event: EventGridEvent;
 }
 
 /** Posts Event Grid payloads to one webhook, recording every attempt. */
 export class EventGridDeliverer {
   readonly attempts: DeliveryAttempt[] = [];
+  #held: HeldDelivery[] | undefined;
 
   constructor(
     private readonly retry: RetryPolicy,
     private readonly subscriptionName: string,
+    /** How the deliverer waits between attempts (tests record the waits instead of taking them). */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   async #post(
@@ -76,7 +113,7 @@ export class EventGridDeliverer {
     eventType: 'Notification' | 'SubscriptionValidation',
     event: EventGridEvent,
     deliveryCount: number,
-  ): Promise<{ status: number; body: string }> {
+  ): Promise<{ status: number; body: string; retryAfter: string | null }> {
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'aeg-event-type': eventType,
@@ -92,19 +129,55 @@ export class EventGridDeliverer {
       body: JSON.stringify([event]),
       signal: AbortSignal.timeout(this.retry.timeoutMs),
     });
-    return { status: response.status, body: await response.text() };
+    return {
+      status: response.status,
+      body: await response.text(),
+      retryAfter: response.headers.get('retry-after'),
+    };
   }
 
-  /** Delivers one Notification, retrying like Event Grid. Never throws. */
+  /**
+   * Holds every delivery from now on instead of sending it (each `deliver` resolves at once, not delivered),
+   * until {@link release}: the way to make Event Grid's lack of ordering happen in a test.
+   */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Sends the held deliveries one after another in `order` (default in order), then delivers normally again. */
+  async release(order: ReleaseOrder = 'in-order'): Promise<DeliveryResult[]> {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    const events = held.map((delivery) => delivery.event);
+    const ordered =
+      order === 'in-order' ? events : order === 'reverse' ? [...events].reverse() : order(events);
+    const results: DeliveryResult[] = [];
+    for (const event of ordered) {
+      const delivery = held.find((candidate) => candidate.event === event);
+      if (delivery !== undefined) results.push(await this.deliver(delivery.target, delivery.event));
+    }
+    return results;
+  }
+
+  /**
+   * Delivers one Notification, retrying like Event Grid: every failure but 400, 401, 403 and 413, with the
+   * policy's exponential backoff, waiting at least the webhook's `Retry-After` (up to `maxRetryAfterMs`). Never
+   * throws.
+   */
   async deliver(target: WebhookTarget, event: EventGridEvent): Promise<DeliveryResult> {
+    if (this.#held !== undefined) {
+      this.#held.push({ target, event });
+      return { eventId: event.id, delivered: false, attempts: 0 };
+    }
     let status: number | undefined;
+    let askedWaitMs = 0;
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (attempt > 1) {
         const waits = this.retry.backoffMs;
-        await new Promise((resolve) =>
-          setTimeout(resolve, waits[Math.min(attempt - 2, waits.length - 1)] ?? 0),
-        );
+        const backoff = waits[Math.min(attempt - 2, waits.length - 1)] ?? 0;
+        await this.sleep(Math.max(backoff, askedWaitMs));
       }
+      askedWaitMs = 0;
       const at = new Date().toISOString();
       try {
         const answer = await this.#post(target, 'Notification', event, attempt - 1);
@@ -113,6 +186,10 @@ export class EventGridDeliverer {
         if (status >= 200 && status < 300)
           return { eventId: event.id, delivered: true, status, attempts: attempt };
         if (!retryable(status)) break;
+        askedWaitMs = Math.min(
+          retryAfterMs(answer.retryAfter) ?? 0,
+          this.retry.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs ?? 0,
+        );
       } catch (error) {
         const message = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : String(error);
         this.attempts.push({ eventId: event.id, eventType: event.eventType, attempt, at, error: message });
@@ -142,7 +219,7 @@ export class EventGridDeliverer {
       dataVersion: '2',
     };
     const at = new Date().toISOString();
-    let answer: { status: number; body: string };
+    let answer: { status: number; body: string; retryAfter: string | null };
     try {
       answer = await this.#post(target, 'SubscriptionValidation', event, 0);
     } catch (error) {

@@ -4,9 +4,17 @@ import type {
   DeliveryResult,
   EventGridDeliverer,
   EventGridEvent,
+  ReleaseOrder,
   WebhookTarget,
 } from '../acs-common/event-grid.js';
-import type { DeliveryStatus, MessageStore, RecordedAdvancedMessage } from './store.js';
+import {
+  SMS_DELIVERY_REPORT_RECEIVED,
+  type SmsDeliveryReportReceivedData,
+  type SmsFailureOptions,
+  smsDeliveryReport,
+  wantsDeliveryReport,
+} from './sms-delivery.js';
+import type { DeliveryStatus, MessageStore, RecordedAdvancedMessage, RecordedSms } from './store.js';
 import { refusalOf, type WhatsAppTemplate } from './whatsapp-rules.js';
 
 export const ADVANCED_MESSAGE_RECEIVED = 'Microsoft.Communication.AdvancedMessageReceived';
@@ -142,6 +150,7 @@ export class SimulatedCustomer {
   readonly #events = new Map<string, EventGridEvent>();
   #chain: Promise<unknown> = Promise.resolve();
   readonly #failNext: FailureOptions[] = [];
+  readonly #smsFailures: SmsFailureOptions[] = [];
   #failAfter: { remaining: number; options: FailureOptions } | undefined;
   /** number (digits only) -> business-scoped user id. */
   readonly #bsuids = new Map<string, string>();
@@ -349,6 +358,39 @@ export class SimulatedCustomer {
     });
   }
 
+  /**
+   * Called for each SMS the emulator accepted: when the sender asked for a delivery report, emits an
+   * `SMSDeliveryReportReceived` (Delivered, or Failed after {@link failNextSms}).
+   */
+  smsOutbound(sms: RecordedSms): void {
+    if (!this.#deps.autoDeliveryStatus || !wantsDeliveryReport(sms)) return;
+    const data = smsDeliveryReport(sms, this.#smsFailures.shift());
+    const event = this.#event<SmsDeliveryReportReceivedData>(
+      SMS_DELIVERY_REPORT_RECEIVED,
+      `/phonenumber/${data.from}`,
+      data,
+    );
+    void this.#enqueue(() => this.#deliver(event));
+  }
+
+  /**
+   * Holds every event from now on instead of delivering it, until {@link releaseEvents}: Event Grid does not
+   * keep order, and a test makes it not keep order here.
+   */
+  holdEvents(): void {
+    this.#deps.deliverer.hold();
+  }
+
+  /** Delivers the held events in `order` (`'reverse'`, or a function that orders them). */
+  releaseEvents(order: ReleaseOrder = 'in-order'): Promise<DeliveryResult[]> {
+    return this.#deps.deliverer.release(order);
+  }
+
+  /** The next SMS fails to deliver (each call queues one more failure). */
+  failNextSms(options: SmsFailureOptions = {}): void {
+    this.#smsFailures.push(options);
+  }
+
   /** The customer reads an outbound message: emits `Read`. Throws for an unknown WhatsApp message id. */
   read(messageId: string): Promise<DeliveryResult> {
     const message = this.#deps.store.get(messageId);
@@ -404,5 +446,6 @@ export class SimulatedCustomer {
     this.#lastInbound.clear();
     this.#deps.deliverer.attempts.length = 0;
     this.clearFailures();
+    this.#smsFailures.length = 0;
   }
 }

@@ -53,6 +53,12 @@ export {
   startAcsMessagesEmulator,
 } from './emulator.js';
 export type { NotificationContent, SmsSendRequest } from './schemas.js';
+export {
+  SMS_DELIVERY_REPORT_RECEIVED,
+  type SmsDeliveryAttempt,
+  type SmsDeliveryReportReceivedData,
+  type SmsFailureOptions,
+} from './sms-delivery.js';
 export type {
   DeliveryStatus,
   MessageStore,

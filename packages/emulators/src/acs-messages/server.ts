@@ -10,7 +10,7 @@ import { requireAcsHmac } from '../acs-common/signed-routes.js';
 import { chatWith } from './chat-view.js';
 import type { CustomerMessage, SimulatedCustomer } from './customer.js';
 import { notificationContentSchema, smsSendSchema } from './schemas.js';
-import type { MessageStore, RecordedAdvancedMessage } from './store.js';
+import type { MessageStore, RecordedAdvancedMessage, RecordedSms } from './store.js';
 
 /** What the HTTP layer serves. */
 export interface AcsServerState {
@@ -116,7 +116,7 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
     const receivedAt = new Date().toISOString();
     const value = body.smsRecipients.map((recipient) => {
       const messageId = randomUUID();
-      state.store.add({
+      const sms: RecordedSms = {
         channel: 'sms',
         messageId,
         to: recipient.to,
@@ -125,7 +125,9 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
         body,
         apiVersion,
         receivedAt,
-      });
+      };
+      state.store.add(sms);
+      state.customer.smsOutbound(sms);
       return {
         to: recipient.to,
         messageId,

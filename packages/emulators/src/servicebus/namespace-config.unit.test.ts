@@ -10,7 +10,7 @@ describe('namespace configuration', () => {
     expect(whatsapp?.requiresSession).toBe(true);
     expect(whatsapp?.rules[0]?.filter).toEqual({
       kind: 'sql',
-      expression: "type = 'handoff.dispatched' AND deliveryChannel = 'whatsapp'",
+      expression: "type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')",
     });
     expect(settings.queues[0]?.lockDurationMs).toBe(60_000);
   });

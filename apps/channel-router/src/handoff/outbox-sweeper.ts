@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import type { SagaRepository } from './saga-repository.js';
+
+/** What {@link OutboxSweeper} needs. */
+export interface OutboxSweeperOptions {
+  /** Finds the sagas with a pending outbox. */
+  readonly repository: Pick<SagaRepository, 'withPendingOutbox'>;
+  /** Publishes one saga's pending outbox (`HandoffSagaHandler.flushOutbox`); returns the events published. */
+  readonly flush: (customerId: string, handoffId: string) => Promise<number>;
+  /** How often to sweep after the first sweep on start, ms. */
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+/** The result of one sweep. */
+export interface SweepResult {
+  /** Sagas whose outbox was published. */
+  readonly sagas: number;
+  /** Events published. */
+  readonly events: number;
+  /** Sagas whose outbox could not be published this time (left for the next sweep). */
+  readonly failed: number;
+}
+
+/**
+ * Re-publishes saga outboxes that were saved but never sent: on start and every `intervalMs`. The saga
+ * writes its events to its document before publishing them; when every publish attempt fails (the broker was
+ * down for longer than the message's retries) nothing else would ever send them, including the expiry timer,
+ * and the customer would wait for a handoff that never comes. Events have stable ids, so sending one the
+ * saga's own handler sends too is harmless (duplicate detection and the consumers' dedupe drop it).
+ */
+export class OutboxSweeper {
+  readonly #o: OutboxSweeperOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<SweepResult> | undefined;
+
+  constructor(options: OutboxSweeperOptions) {
+    this.#o = options;
+  }
+
+  /** Sweeps now, then every `intervalMs` (never two sweeps at once). */
+  start(): void {
+    if (this.#timer !== undefined) return;
+    const tick = () => {
+      this.sweep().catch((error: unknown) =>
+        this.#o.logger.warn({ err: error }, 'outbox sweep failed; trying again on the next one'),
+      );
+    };
+    this.#timer = setInterval(tick, this.#o.intervalMs);
+    this.#timer.unref();
+    tick();
+  }
+
+  /** Stops sweeping and waits for a sweep in progress. */
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** One sweep (a sweep already running is joined, not doubled). */
+  sweep(): Promise<SweepResult> {
+    if (this.#running === undefined) {
+      this.#running = this.#sweep().finally(() => {
+        this.#running = undefined;
+      });
+    }
+    return this.#running;
+  }
+
+  async #sweep(): Promise<SweepResult> {
+    const pending = await this.#o.repository.withPendingOutbox();
+    let sagas = 0;
+    let events = 0;
+    let failed = 0;
+    for (const { customerId, handoffId } of pending) {
+      try {
+        const published = await this.#o.flush(customerId, handoffId);
+        if (published > 0) sagas++;
+        events += published;
+      } catch (error) {
+        failed++;
+        this.#o.logger.warn({ err: error, handoffId }, 'could not publish a saga outbox; will sweep again');
+      }
+    }
+    if (sagas > 0 || failed > 0) {
+      this.#o.logger.info({ sagas, events, failed }, 'outbox sweep re-published pending saga events');
+    } else {
+      this.#o.logger.debug('outbox sweep: nothing pending');
+    }
+    return { sagas, events, failed };
+  }
+}

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entityCounts } from '../support/bus-inspection.js';
+import { allAnswered, answerMismatches, runConversationLoad } from '../support/conversation-load.js';
+import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
+import { eventually, startWhatsAppStack, type WhatsAppStack } from '../support/whatsapp-stack.js';
+
+// Outages of a dependency that last a minute (a failover, a restart): the port refuses connections for 60 s,
+// through a TCP gate in front of the emulator. The consumer's failure policy holds the failed messages (1 s,
+// 5 s, 30 s, 2 min ...) instead of dead-lettering them after ~1 s. Oracle: every customer answered exactly once,
+// in order, and nothing dead-lettered anywhere.
+
+const OUTAGE_MS = 60_000;
+let stack: WhatsAppStack;
+let cosmosGate: TcpGate;
+let acsGate: TcpGate;
+
+beforeAll(async () => {
+  stack = await startWhatsAppStack({
+    cosmosEndpoint: async (cosmos) => {
+      cosmosGate = await startTcpGate(cosmos.endpoint);
+      return cosmosGate.url;
+    },
+    acsEndpoint: async (acs) => {
+      acsGate = await startTcpGate(acs.endpoint);
+      return acsGate.url;
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await cosmosGate?.stop();
+  await acsGate?.stop();
+}, 30_000);
+
+/** Dead letters of every entity the emulator holds. */
+async function deadLettered(): Promise<number> {
+  const response = await fetch(`${stack.bus.httpUrl}/entities`);
+  const page = (await response.json()) as { entities: { deadLetter: number }[] };
+  return page.entities.reduce((sum, entity) => sum + entity.deadLetter, 0);
+}
+
+async function outage(gate: TcpGate, run: number) {
+  const before = await deadLettered();
+  const customers = 10;
+  const messagesPerCustomer = 3;
+  // Customers write while the dependency is down (the webhook only enqueues, so their messages are taken).
+  await gate.close();
+  const reopened = new Promise<void>((resolve) => {
+    setTimeout(() => {
+      gate.open().then(resolve, resolve);
+    }, OUTAGE_MS);
+  });
+  const load = await runConversationLoad({
+    webhook: stack.webhook,
+    channelRegistrationId: stack.acs.channelRegistrationId,
+    customers,
+    messagesPerCustomer,
+    run,
+  });
+  expect(load.undelivered).toBe(0);
+  await reopened;
+  // After the outage: the held messages come back on the policy's schedule (the 2-minute step at the latest).
+  expect(await eventually(() => allAnswered(load, stack.replies), 200_000)).toBe(true);
+  expect(answerMismatches(load, stack.replies)).toEqual([]);
+  expect(await deadLettered()).toBe(before);
+  const inbound = await entityCounts(stack.bus.httpUrl, 'inbound-messages/Subscriptions/whatsapp-adapter');
+  expect(inbound.deadLetter).toBe(0);
+}
+
+describe('whatsapp-adapter through 60-second outages', () => {
+  it('given Cosmos DB refusing connections for 60 s while 10 customers write, then after it is back every message is answered once, in order, none dead-lettered', async () => {
+    await outage(cosmosGate, 61);
+  }, 330_000);
+
+  it('given ACS refusing connections for 60 s while 10 customers write, then after it is back every message is answered once, in order, none dead-lettered', async () => {
+    await outage(acsGate, 62);
+  }, 330_000);
+});

@@ -1,0 +1,69 @@
+import { ServiceBusClient as SdkClient, type ServiceBusClient } from '@azure/service-bus';
+import { sampleEvent } from '@omni/contracts/testing';
+import { startServiceBusEmulator } from '@omni/emulators/servicebus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadLetterQueues } from './dead-letters.js';
+import { EventPublisher } from './publisher.js';
+
+const DAY_MS = 24 * 60 * 60_000;
+const ENTITY = 'handoff-events/Subscriptions/channel-router';
+let emulator: Awaited<ReturnType<typeof startServiceBusEmulator>>;
+let client: ServiceBusClient;
+let publisher: EventPublisher;
+
+beforeAll(async () => {
+  emulator = await startServiceBusEmulator({});
+  client = new SdkClient(emulator.connectionString);
+  publisher = new EventPublisher({ client });
+});
+afterAll(async () => {
+  await publisher?.close();
+  await client?.close();
+  await emulator?.stop();
+});
+
+/** Dead-letters the next `count` messages of the channel-router's handoff subscription with a reason. */
+async function deadLetter(count: number, reason: string): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    const receiver = await client.acceptNextSession('handoff-events', 'channel-router');
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5_000 });
+    if (message === undefined) throw new Error('nothing to dead-letter');
+    await receiver.deadLetterMessage(message, {
+      deadLetterReason: reason,
+      deadLetterErrorDescription: 'customer +447911123456 not found',
+    });
+    await receiver.close();
+  }
+}
+
+describe('DeadLetterQueues over the Service Bus emulator', () => {
+  it('given dead letters, then they are listed with reason, event type and age, and without their bodies', async () => {
+    await publisher.publish(sampleEvent('handoff.requested'));
+    await deadLetter(1, 'CustomerNotFound');
+    const queues = new DeadLetterQueues({ client });
+    expect(queues.entities).toContain(ENTITY);
+    expect(queues.entities).toContain('escalations');
+    const [dead] = await queues.list(ENTITY);
+    expect(dead).toMatchObject({
+      entity: ENTITY,
+      eventType: 'handoff.requested',
+      reason: 'CustomerNotFound',
+    });
+    expect(dead?.ageSeconds).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(dead)).not.toContain('"body"');
+    expect(dead?.description).not.toContain('7911123456');
+    expect((await queues.counts())[ENTITY]).toBe(1);
+  });
+
+  it('given dead letters younger than the retention, then purge leaves them; older, then it removes them', async () => {
+    const now = new DeadLetterQueues({ client });
+    const before = (await now.list(ENTITY)).length;
+    await publisher.publish(sampleEvent('handoff.requested', { handoffId: 'ho-purge' }));
+    await deadLetter(1, 'MaxAttemptsExceeded');
+    expect(await now.purge(ENTITY, 7 * DAY_MS)).toBe(0);
+    expect(await now.list(ENTITY)).toHaveLength(before + 1);
+    const eightDaysOn = new DeadLetterQueues({ client, clock: () => Date.now() + 8 * DAY_MS });
+    expect(await eightDaysOn.purge(ENTITY, 7 * DAY_MS)).toBe(before + 1);
+    expect(await now.list(ENTITY)).toEqual([]);
+  });
+});
