@@ -49,6 +49,8 @@ export const configSchema = z
     HANDOFF_QUEUE_DEPTH_THRESHOLD: positiveInt(50),
     /** What a failed or expired handoff falls back to. */
     HANDOFF_FALLBACK: z.enum(['sms-link', 'callback', 'none']).default('sms-link'),
+    /** Handoff messages (templates, links) one phone number may be sent per day: nobody can make us spam a number. */
+    HANDOFF_MAX_PER_DESTINATION_PER_DAY: z.coerce.number().int().min(1).default(3),
     /** Comma-separated channels handoffs may go to. */
     HANDOFF_ENABLED_CHANNELS: z
       .string()

@@ -133,7 +133,9 @@ export async function createRouter(
       webchatPublicUrl: config.WEBCHAT_PUBLIC_URL,
       fallback: config.HANDOFF_FALLBACK,
       callbackPriority: 5,
+      maxPerDestinationPerDay: config.HANDOFF_MAX_PER_DESTINATION_PER_DAY,
     },
+    sendCap: queueState,
     feed,
     clock,
   });

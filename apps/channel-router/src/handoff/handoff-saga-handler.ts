@@ -22,6 +22,7 @@ import {
   validateHandoff,
 } from '../domain/handoff-saga.js';
 import type { LiveFeed } from '../ops/live-feed.js';
+import type { QueueState } from '../queue/queue-state.js';
 import { type OutboxEntry, SagaConflictError, type SagaRepository } from './saga-repository.js';
 
 const SOURCE = '/apps/channel-router';
@@ -56,6 +57,8 @@ export interface SagaSettings {
   readonly fallback: FallbackKind;
   /** Priority of callback escalations (0-9). */
   readonly callbackPriority: number;
+  /** Handoff messages one phone number may receive per day (unset: no cap). */
+  readonly maxPerDestinationPerDay?: number;
 }
 
 /** What {@link HandoffSagaHandler} needs. */
@@ -64,6 +67,8 @@ export interface HandoffSagaHandlerOptions {
   readonly store: SagaCustomerStore;
   readonly publisher: SagaPublisher;
   readonly settings: SagaSettings;
+  /** Where the per-destination send cap is counted (the shared queue state: Redis or memory). */
+  readonly sendCap?: Pick<QueueState, 'admitCapped'>;
   readonly feed?: LiveFeed;
   /** Epoch ms; default `Date.now`. */
   readonly clock?: () => number;
@@ -178,7 +183,23 @@ export class HandoffSagaHandler {
       consent,
       address: { ...addressOfIdentities(customer?.identities ?? []), ...(data.address ?? {}) },
     };
-    return validateHandoff(data.toChannel, facts);
+    const validation = validateHandoff(data.toChannel, facts);
+    const cap = this.#o.settings.maxPerDestinationPerDay;
+    const phone = validation.ok ? validation.address.phone : undefined;
+    if (phone !== undefined && cap !== undefined && this.#o.sendCap !== undefined) {
+      // A spoofed caller ID can ask for handoffs to someone's number again and again: cap the messages a number
+      // gets per day, counted once per handoff across replicas.
+      const day = new Date(this.#clock()).toISOString().slice(0, 10);
+      const admitted = await this.#o.sendCap.admitCapped(
+        `destination:${phone}:${day}`,
+        data.handoffId,
+        cap,
+        24 * 60 * 60_000,
+        this.#clock(),
+      );
+      if (!admitted) return { ok: false as const, reason: 'too many handoff messages to this number today' };
+    }
+    return validation;
   }
 
   /**

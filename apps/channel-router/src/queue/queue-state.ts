@@ -121,6 +121,12 @@ export interface QueueState {
   serviceLevel(queue: string): Promise<ServiceLevelCounts>;
   /** Assignments not yet announced (`call.assigned` not yet published), so a failed publish is retried. */
   unannounced(): Promise<Assignment[]>;
+  /**
+   * Admits `member` (a handoff) to a capped set under `key` (a destination number and day): true when it is
+   * already in the set or the set holds fewer than `limit`; the set expires `ttlMs` after its first member.
+   * Idempotent per member, atomic across replicas.
+   */
+  admitCapped(key: string, member: string, limit: number, ttlMs: number, now: number): Promise<boolean>;
   /** Marks an assignment announced. */
   markAnnounced(itemId: string): Promise<void>;
   /**
@@ -295,6 +301,26 @@ export class MemoryQueueState implements QueueState {
 
   async markAnnounced(itemId: string): Promise<void> {
     this.#unannounced.delete(itemId);
+  }
+
+  readonly #capped = new Map<string, { members: Set<string>; expiresAt: number }>();
+
+  async admitCapped(
+    key: string,
+    member: string,
+    limit: number,
+    ttlMs: number,
+    now: number,
+  ): Promise<boolean> {
+    let set = this.#capped.get(key);
+    if (set === undefined || set.expiresAt <= now) {
+      set = { members: new Set(), expiresAt: now + ttlMs };
+      this.#capped.set(key, set);
+    }
+    if (set.members.has(member)) return true;
+    if (set.members.size >= limit) return false;
+    set.members.add(member);
+    return true;
   }
 
   async claimStatus(queue: string, key: string, now: number, intervalMs: number): Promise<boolean> {

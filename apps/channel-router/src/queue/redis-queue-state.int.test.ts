@@ -146,4 +146,17 @@ describe('queue state in Redis shared by two replicas', () => {
     expect(await b.enqueue(item('c1', T0))).toBe(false);
     expect((await a.snapshot('billing')).items).toEqual([]);
   });
+
+  it('given a capped set of handoffs per number, when two replicas admit them concurrently, then exactly the limit is admitted and a repeat of an admitted one still is', async () => {
+    const key = 'destination:+14255550100:2026-11-23';
+    const results = await Promise.all(
+      ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((id, i) =>
+        (i % 2 === 0 ? a : b).admitCapped(key, id, 3, 60_000, T0),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(3);
+    const admitted = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].filter((_, i) => results[i]);
+    expect(await b.admitCapped(key, admitted[0] ?? 'h1', 3, 60_000, T0)).toBe(true);
+    expect(await a.admitCapped(key, 'h7', 3, 60_000, T0)).toBe(false);
+  });
 });

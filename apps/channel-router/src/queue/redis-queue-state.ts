@@ -20,6 +20,15 @@ export const DEFAULT_QUEUE_KEY_PREFIX = 'omni:router:';
 const SEEN_TTL_SECONDS = 86_400;
 const CAS_ATTEMPTS = 20;
 
+/** Admit a member to a capped set: KEYS set; ARGV member, limit, ttl ms. 1 admitted (or already in), 0 full. */
+const ADMIT_CAPPED = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`;
+
 /** Seen-guarded enqueue: KEYS seen, items zset, items hash, arrivals zset, queues set. */
 const ENQUEUE = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[7])) then return 0 end
@@ -257,6 +266,24 @@ export class RedisQueueState implements QueueState {
 
   async markAnnounced(itemId: string): Promise<void> {
     await this.#redis.hdel(this.#k('unannounced'), itemId);
+  }
+
+  async admitCapped(
+    key: string,
+    member: string,
+    limit: number,
+    ttlMs: number,
+    _now?: number,
+  ): Promise<boolean> {
+    const result = await this.#redis.eval(
+      ADMIT_CAPPED,
+      1,
+      this.#k('cap', key),
+      member,
+      String(limit),
+      String(ttlMs),
+    );
+    return result === 1;
   }
 
   async claimStatus(queue: string, key: string, now: number, intervalMs: number): Promise<boolean> {
