@@ -164,6 +164,8 @@ const AZURERM_NAMESPACES: readonly (readonly [string, string | null])[] = [
   ['azurerm_user_assigned_identity', 'Microsoft.ManagedIdentity'],
   ['azurerm_log_analytics_', 'Microsoft.OperationalInsights'],
   ['azurerm_application_insights', 'Microsoft.Insights'],
+  // Metric alerts and action groups are Microsoft.Insights resources (the dead-letter alert, alerts.tf).
+  ['azurerm_monitor_', 'Microsoft.Insights'],
   ['azurerm_container_registry', 'Microsoft.ContainerRegistry'],
   ['azurerm_key_vault', 'Microsoft.KeyVault'],
   ['azurerm_cosmosdb_', 'Microsoft.DocumentDB'],
