@@ -1,6 +1,7 @@
 import { type ConversationDriver, createConversationEngine, foundryCredentialFor } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
 import {
+  consumerSettingsOf,
   createServiceBusClient,
   EventConsumer,
   EventPublisher,
@@ -89,6 +90,8 @@ export async function createAdapter(
     dispatched,
     clock,
   });
+  // Sessions held at once, idle release and concurrency from SERVICEBUS_MAX_SESSIONS / _SESSION_IDLE_MS / ...
+  const sizing = consumerSettingsOf(config);
   const consumers = [
     new EventConsumer({
       client: bus,
@@ -101,6 +104,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'inbound-messages', subscription: 'whatsapp-adapter' },
       handler: inbound.handle,
+      ...sizing,
       registry,
       logger,
     }),
@@ -108,6 +112,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'whatsapp-adapter' },
       handler: handoffs.handle,
+      ...sizing,
       registry,
       logger,
     }),

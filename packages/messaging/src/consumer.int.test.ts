@@ -163,16 +163,17 @@ describe('EventPublisher -> EventConsumer over the Service Bus emulator', () => 
       release = r;
     });
     const done: string[] = [];
+    let started = false;
     const consumer = consume(
       async (e) => {
+        started = true;
         if ('handoffId' in e.data && e.data.handoffId === 'ho-first') await gate;
         done.push(String('handoffId' in e.data ? e.data.handoffId : ''));
       },
       { maxConcurrency: 1 },
     );
     await publisher.publish(first);
-    await until(() => consumer.running);
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => consumer.running && started);
     const stopped = consumer.stop();
     await publisher.publish(second);
     release();
