@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { startServiceBusEmulator } from '@omni/emulators/servicebus';
 import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import { buildApp } from '@omni/whatsapp-adapter/dist/app.js';
 import type { HandoffMessageStore } from '@omni/whatsapp-adapter/dist/handoff-messages.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { WhatsAppEmulatorsProcess } from '../emulators/whatsapp-emulators.js';
 import { LoadGenerator } from '../load/client.js';
 import type { ClosedLoopJob, LoadReport } from '../load/protocol.js';
 import { summarize } from '../load/stats.js';
@@ -46,7 +46,12 @@ export const whatsappIngest: Benchmark = {
   async run({ mode, progress }) {
     const durationMs = mode === 'short' ? 3_000 : 15_000;
     const warmupMs = mode === 'short' ? 500 : 2_000;
-    const bus = await startServiceBusEmulator({ amqpPort: 0, httpPort: 0 });
+    // The emulators in a process of their own, so the subject and the baselines have the bench's process alone.
+    const emulators = await WhatsAppEmulatorsProcess.start();
+    const bus = {
+      connectionString: emulators.settings.serviceBusConnectionString,
+      httpUrl: emulators.settings.serviceBusHttpUrl,
+    };
     const config = whatsappConfig({ SERVICEBUS_CONNECTION_STRING: bus.connectionString });
     const client = createServiceBusClient({ connectionString: bus.connectionString });
     const publisher = new EventPublisher({ client });
@@ -171,7 +176,7 @@ export const whatsappIngest: Benchmark = {
           warmupMs,
           concurrency: CONCURRENCY,
           senders: 1000,
-          serverProcess: 'bench main (with the emulator)',
+          serverProcess: 'bench main; the emulators in a child process of their own',
           generator: 'child process, closed loop, keep-alive',
         },
       };
@@ -180,7 +185,7 @@ export const whatsappIngest: Benchmark = {
       await Promise.all([subject.close(), bare.close(), bareSend.close()]);
       await Promise.all([publisher.close(), rawSender.close()]);
       await Promise.all([client.close(), rawClient.close()]);
-      await bus.stop();
+      await emulators.stop();
     }
   },
 };
