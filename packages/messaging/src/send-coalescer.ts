@@ -50,14 +50,19 @@ export class SendCoalescer {
     });
   }
 
-  /** Sends batches from the lane until its queue is empty, then forgets the lane. */
+  /** Sends batches from the lane until its queue is empty, then forgets the lane. Every caller is settled. */
   async #drain(key: string, lane: Lane): Promise<void> {
     lane.sending = true;
     try {
       while (lane.queue.length > 0) {
         const waiting = lane.queue;
         lane.queue = [];
-        await this.#sendAll(lane.sender, waiting);
+        try {
+          await this.#sendAll(lane.sender, waiting);
+        } catch (error) {
+          // Unexpected: settle whoever is still waiting on this round rather than leave them hanging.
+          for (const item of waiting) item.failed(error);
+        }
       }
     } finally {
       lane.sending = false;
@@ -85,7 +90,16 @@ export class SendCoalescer {
       const inBatch: Waiting[] = [];
       while (index < waiting.length) {
         const next = waiting[index] as Waiting;
-        if (!batch.tryAddMessage(next.message)) break;
+        let added: boolean;
+        try {
+          added = batch.tryAddMessage(next.message);
+        } catch (error) {
+          // A message the SDK refuses (e.g. a property out of range) fails alone; the others go on.
+          next.failed(error);
+          index += 1;
+          continue;
+        }
+        if (!added) break;
         inBatch.push(next);
         index += 1;
       }
