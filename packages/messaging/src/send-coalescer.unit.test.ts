@@ -31,7 +31,14 @@ function fakeSender() {
       );
     },
   } as unknown as ServiceBusSender;
-  return { sender, sent, releaseAll: () => gates.splice(0).forEach((release) => release()), gates };
+  return {
+    sender,
+    sent,
+    releaseAll: () => {
+      for (const release of gates.splice(0)) release();
+    },
+    gates,
+  };
 }
 
 describe('SendCoalescer', () => {
