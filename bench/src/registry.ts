@@ -2,6 +2,7 @@ import { estimatedWait } from './benchmarks/estimated-wait.js';
 import { handoffDispatch } from './benchmarks/handoff-dispatch.js';
 import { messagingThroughput } from './benchmarks/messaging-throughput.js';
 import { oneTurnOverhead } from './benchmarks/one-turn.js';
+import { roundTrips } from './benchmarks/round-trips.js';
 import { voiceTurn } from './benchmarks/voice-turn.js';
 import { whatsappIngest } from './benchmarks/whatsapp-ingest.js';
 import type { Benchmark, PendingBenchmark } from './types.js';
@@ -13,6 +14,7 @@ import type { Benchmark, PendingBenchmark } from './types.js';
 export const BENCHMARKS: readonly Benchmark[] = [
   whatsappIngest,
   oneTurnOverhead,
+  roundTrips,
   messagingThroughput,
   handoffDispatch,
   voiceTurn,

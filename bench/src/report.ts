@@ -28,7 +28,7 @@ export function resultsMarkdown(
   const lines = [
     '# Benchmark results',
     '',
-    'Written by `pnpm bench` (`bench/src/main.ts`); do not edit by hand. Every figure is measured against a baseline',
+    'Written by `pnpm bench` (`bench/src/main.ts`); do not edit by hand (the reading at the end is `analysis.md`). Every figure is measured against a baseline',
     'run in the same process tree, on the same machine, in the same run: the ratio is what compares across',
     "machines, the absolute numbers are this machine's. Targets are those of ARCHITECTURE.md section 9.",
     '',
@@ -73,9 +73,21 @@ export function resultsMarkdown(
   return lines.join('\n');
 }
 
-/** Rewrites `results/README.md` from every result file on disk and the pending list. */
+/**
+ * The hand-written reading of the results (`results/analysis.md`: targets met or not, gaps measured and
+ * explained), appended to the generated table; empty when there is none.
+ */
+async function readAnalysis(): Promise<string> {
+  try {
+    return `\n${(await readFile(new URL('analysis.md', RESULTS_DIR), 'utf8')).trim()}\n`;
+  } catch {
+    return '';
+  }
+}
+
+/** Rewrites `results/README.md` from every result file on disk, the pending list and `results/analysis.md`. */
 export async function writeResultsReadme(pending: readonly PendingBenchmark[]): Promise<string> {
-  const markdown = resultsMarkdown(await readResults(), pending);
+  const markdown = resultsMarkdown(await readResults(), pending) + (await readAnalysis());
   await writeFile(new URL('README.md', RESULTS_DIR), markdown);
   return markdown;
 }

@@ -19,6 +19,7 @@ import {
   deliveryMessageId,
   deliveryOutcome,
   deliveryRecipient,
+  inboundEventFromEventGrid,
   inboundFromEventGrid,
   SMS_DELIVERY_REPORT_RECEIVED,
   smsDeliveryOutcome,
@@ -89,7 +90,17 @@ export function eventGridHandler(
   const linked = new Set<string>();
   return async (event, { log }) => {
     if (event.type === ADVANCED_MESSAGE_RECEIVED) {
-      const result = inboundFromEventGrid(event, { defaultRegion: config.DEFAULT_PHONE_REGION });
+      // Mapped and validated once: the event is built straight from the payload (no data-then-event re-parse).
+      const result = inboundEventFromEventGrid(
+        event,
+        (data) => ({
+          source: SOURCE,
+          correlationId: event.id,
+          // The WhatsApp message id: the broker's duplicate detection drops a re-publish after a restart.
+          id: `whatsapp:${data.providerMessageId}`,
+        }),
+        { defaultRegion: config.DEFAULT_PHONE_REGION },
+      );
       if (!result.ok) {
         log.warn(
           { eventId: event.id, reason: result.reason, detail: result.message },
@@ -98,14 +109,7 @@ export function eventGridHandler(
         rejected?.inc({ reason: result.reason });
         throw badRequest(`The AdvancedMessageReceived event ${event.id} cannot be used: ${result.message}.`);
       }
-      await publisher.publish(
-        createEvent('message.received', result.data, {
-          source: SOURCE,
-          correlationId: event.id,
-          // The WhatsApp message id: the broker's duplicate detection drops a re-publish after a restart.
-          id: `whatsapp:${result.data.providerMessageId}`,
-        }),
-      );
+      await publisher.publish(result.event);
       return;
     }
     if (event.type === ADVANCED_MESSAGE_DELIVERY_STATUS_UPDATED) {

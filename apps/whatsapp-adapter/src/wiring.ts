@@ -1,6 +1,7 @@
 import { type ConversationDriver, createConversationEngine, foundryCredentialFor } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
 import {
+  consumerSettingsOf,
   createServiceBusClient,
   EventConsumer,
   EventPublisher,
@@ -116,6 +117,8 @@ export async function createAdapter(
     handoffMessages,
     clock,
   });
+  // Sessions held at once, idle release and concurrency from SERVICEBUS_MAX_SESSIONS / _SESSION_IDLE_MS / ...
+  const sizing = consumerSettingsOf(config);
   const consumers = [
     new EventConsumer({
       client: bus,
@@ -128,6 +131,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'inbound-messages', subscription: 'whatsapp-adapter' },
       handler: inbound.handle,
+      ...sizing,
       registry,
       logger,
     }),
@@ -139,6 +143,7 @@ export async function createAdapter(
         await handoffs.handle(event, context);
         await smsHandoffs.handle(event, context);
       },
+      ...sizing,
       registry,
       logger,
     }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServiceBusConnection } from './connection.js';
+import { type ConsumerSettingsConfig, consumerSettingsConfig } from './consumer-settings.js';
 
 /** How a service reaches Service Bus (spread into its config schema; check {@link checkServiceBusConfig}). */
 export const serviceBusConfig = {
@@ -7,10 +8,11 @@ export const serviceBusConfig = {
   SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
   /** The namespace (`<name>.servicebus.windows.net`), reached with managed identity in Azure. */
   SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+  ...consumerSettingsConfig,
 } as const;
 
 /** The values of {@link serviceBusConfig}. */
-export interface ServiceBusConfig {
+export interface ServiceBusConfig extends ConsumerSettingsConfig {
   readonly SERVICEBUS_CONNECTION_STRING?: string | undefined;
   readonly SERVICEBUS_NAMESPACE?: string | undefined;
 }

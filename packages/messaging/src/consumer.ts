@@ -16,6 +16,11 @@ import { type DedupeStore, InMemoryDedupeStore } from '@omni/service-kit';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
+import {
+  DEFAULT_MAX_CONCURRENCY,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_SESSION_IDLE_MS,
+} from './consumer-settings.js';
 import { DEFAULT_RETRY_POLICY, decideFailure, holdMs, type RetryPolicy } from './failure-policy.js';
 import { type MessagingMetrics, messagingMetrics } from './metrics.js';
 
@@ -50,11 +55,16 @@ export interface EventConsumerOptions {
   /** Remembers handled message ids so a redelivery does not run the handler again. In-memory by default. */
   dedupe?: DedupeStore;
   retry?: RetryPolicy;
-  /** Messages in flight at once (sessions: sessions held at once). Default 8. */
+  /** Messages in flight at once on an entity without sessions. Default 8 (`SERVICEBUS_MAX_CONCURRENCY`). */
   maxConcurrency?: number;
   /**
-   * Sessions: release a session after this long without messages and take the next one. Default 100 ms: an
-   * idle session held longer blocks one of the `maxConcurrency` slots other customers wait for.
+   * Session entities: sessions held at once, each handled one message at a time. Default `maxConcurrency` when
+   * that is given, else 64 (`SERVICEBUS_MAX_SESSIONS`, see `consumerSettingsOf`).
+   */
+  maxSessions?: number;
+  /**
+   * Sessions: release a session after this long without messages and take the next one. Default 20 ms
+   * (`SERVICEBUS_SESSION_IDLE_MS`): an idle session held longer blocks one of the slots other customers wait for.
    */
   sessionIdleMs?: number;
   registry?: Registry;
@@ -139,11 +149,12 @@ export class EventConsumer {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    const concurrency = this.#options.maxConcurrency ?? 8;
     if (this.#sessions) {
-      for (let i = 0; i < concurrency; i++) this.#loops.push(this.#sessionLoop());
+      const slots = this.#options.maxSessions ?? this.#options.maxConcurrency ?? DEFAULT_MAX_SESSIONS;
+      for (let i = 0; i < slots; i++) this.#loops.push(this.#sessionLoop());
       return;
     }
+    const concurrency = this.#options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
     const { client, source } = this.#options;
     const receiver =
       'queue' in source
@@ -225,7 +236,7 @@ export class EventConsumer {
 
   /** Handles a held session's messages one at a time, in order, until it stays idle or the consumer stops. */
   async #drainSession(receiver: ServiceBusSessionReceiver): Promise<void> {
-    const idleMs = this.#options.sessionIdleMs ?? 100;
+    const idleMs = this.#options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
     try {
       while (this.#running) {
         // One message per receive: the SDK's `receiveMessages(n > 1)` waits up to a further second after the

@@ -13,6 +13,15 @@ export {
   sourcePath,
 } from './consumer.js';
 export {
+  type ConsumerSettings,
+  type ConsumerSettingsConfig,
+  consumerSettingsConfig,
+  consumerSettingsOf,
+  DEFAULT_MAX_CONCURRENCY,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_SESSION_IDLE_MS,
+} from './consumer-settings.js';
+export {
   DeadLetterQueues,
   type DeadLetterQueuesOptions,
   type DeadLetterSummary,

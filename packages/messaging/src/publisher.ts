@@ -10,6 +10,7 @@ import Long from 'long';
 import type { Registry } from 'prom-client';
 import { toServiceBusMessage } from './message.js';
 import { type MessagingMetrics, messagingMetrics } from './metrics.js';
+import { MessageTooLargeError, SendCoalescer } from './send-coalescer.js';
 
 /** Thrown when asked to publish an event that does not match its schema: nothing is sent. */
 export class InvalidEventError extends Error {
@@ -36,6 +37,7 @@ export class EventPublisher {
   readonly #topology: ServiceBusTopology;
   readonly #metrics: MessagingMetrics | undefined;
   readonly #senders = new Map<string, ServiceBusSender>();
+  readonly #coalescer = new SendCoalescer();
 
   constructor(options: EventPublisherOptions) {
     this.#client = options.client;
@@ -43,9 +45,23 @@ export class EventPublisher {
     this.#metrics = options.registry ? messagingMetrics(options.registry) : undefined;
   }
 
-  /** Publishes one event. Resolves once the broker has accepted it. */
+  /**
+   * Publishes one event. Resolves once the broker has accepted it. Concurrent publishes to one entity (on
+   * session entities: to one session) are coalesced: a lone event is sent at once, the ones that arrive while
+   * a send is in flight go out together in the next batch ({@link SendCoalescer}).
+   */
   async publish(event: OmniEvent): Promise<void> {
-    await this.publishAll([event]);
+    this.#validate(event);
+    const entity = topicOf(event.type);
+    try {
+      await this.#coalescer.send(this.#sender(entity), toServiceBusMessage(event, this.#topology));
+    } catch (error) {
+      if (error instanceof MessageTooLargeError) {
+        throw new InvalidEventError(`${event.type} ${event.id} is larger than a Service Bus message may be`);
+      }
+      throw error;
+    }
+    this.#count(entity, [event]);
   }
 
   /**

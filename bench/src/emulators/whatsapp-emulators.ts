@@ -1,0 +1,82 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** How to reach the emulators of a {@link WhatsAppEmulatorsProcess}. */
+export interface WhatsAppEmulatorSettings {
+  readonly serviceBusConnectionString: string;
+  readonly serviceBusHttpUrl: string;
+  readonly serviceBusAmqpPort: number;
+  readonly cosmosEndpoint: string;
+  readonly cosmosKey: string;
+  readonly acsConnectionString: string;
+  readonly acsPort: number;
+  readonly channelRegistrationId: string;
+}
+
+/** Parent -> emulator process. */
+export type EmulatorHostRequest = { readonly kind: 'stop' };
+
+/** Emulator process -> parent. */
+export type EmulatorHostMessage =
+  | { readonly kind: 'ready'; readonly settings: WhatsAppEmulatorSettings }
+  | { readonly kind: 'accepted'; readonly to: string; readonly at: number }
+  | { readonly kind: 'failed'; readonly error: string }
+  | { readonly kind: 'stopped' };
+
+/** The WhatsApp path's emulators (Service Bus, Cosmos, ACS Messages) in a child process. */
+export class WhatsAppEmulatorsProcess {
+  readonly settings: WhatsAppEmulatorSettings;
+  readonly #child: ChildProcess;
+  /** Recipient (digits, no `+`) -> when the ACS emulator accepted each message to it (`preciseNow()`). */
+  readonly accepted = new Map<string, number[]>();
+
+  private constructor(child: ChildProcess, settings: WhatsAppEmulatorSettings) {
+    this.#child = child;
+    this.settings = settings;
+    child.on('message', (message: EmulatorHostMessage) => {
+      if (message.kind !== 'accepted') return;
+      const key = message.to.replace(/^\+/, '');
+      const list = this.accepted.get(key) ?? [];
+      list.push(message.at);
+      this.accepted.set(key, list);
+    });
+  }
+
+  /** Forks the emulator process (the build's `dist/emulators/whatsapp-emulators-process.js`) and waits until it listens. */
+  static async start(): Promise<WhatsAppEmulatorsProcess> {
+    const script = fileURLToPath(new URL('./whatsapp-emulators-process.js', import.meta.url));
+    const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const settings = await new Promise<WhatsAppEmulatorSettings>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`emulator process exited (${code})`));
+      child.once('exit', onExit);
+      const onMessage = (message: EmulatorHostMessage) => {
+        if (message.kind === 'ready') {
+          child.off('exit', onExit);
+          child.off('message', onMessage);
+          resolve(message.settings);
+        } else if (message.kind === 'failed') {
+          child.off('message', onMessage);
+          reject(new Error(`emulators could not start: ${message.error}`));
+        }
+      };
+      child.on('message', onMessage);
+    });
+    return new WhatsAppEmulatorsProcess(child, settings);
+  }
+
+  /** The first time the ACS emulator accepted a message to `phone` (`+` optional), if it has. */
+  firstAccepted(phone: string): number | undefined {
+    return this.accepted.get(phone.replace(/^\+/, ''))?.[0];
+  }
+
+  /** Stops the emulators and the process (killed if it does not exit within 10 s). */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    const exited = once(this.#child, 'exit');
+    this.#child.send({ kind: 'stop' } satisfies EmulatorHostRequest);
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
