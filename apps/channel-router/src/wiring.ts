@@ -1,5 +1,6 @@
 import { createCustomerContextStore } from '@omni/customer-context';
 import {
+  consumerSettingsOf,
   createServiceBusClient,
   DeadLetterQueues,
   EventConsumer,
@@ -176,6 +177,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'queue-events', subscription: 'channel-router' },
       handler: monitor.handle,
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),
@@ -183,6 +185,7 @@ export async function createRouter(
       client: bus,
       source: { queue: 'escalations' },
       handler: monitor.handle,
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),
@@ -190,6 +193,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'channel-router' },
       handler: saga.handle,
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),
@@ -199,6 +203,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'conversation-events', subscription: 'channel-router' },
       handler: async () => {},
+      ...consumerSettingsOf(config),
       maxConcurrency: 2,
       registry,
       logger,

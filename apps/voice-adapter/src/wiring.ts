@@ -1,6 +1,7 @@
 import { type ConversationDriver, createConversationEngine, foundryCredentialFor } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
 import {
+  consumerSettingsOf,
   createServiceBusClient,
   EventConsumer,
   EventPublisher,
@@ -117,6 +118,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-status', subscription: 'voice-adapter' },
       handler: view.handle,
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),
@@ -124,6 +126,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-events', subscription: 'voice-adapter' },
       handler: (event, message) => flow.callAssigned(event, message.log),
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),

@@ -33,7 +33,16 @@ beforeAll(async () => {
   await mkdir(RESULTS, { recursive: true });
   driver = new GatedDriver();
   // No pause between streamed updates: the test's gate paces the words.
-  stack = await startWebchatStack({ driver, env: { WEBCHAT_STREAM_INTERVAL_MS: '0' } });
+  stack = await startWebchatStack({
+    driver,
+    // The failing-model case waits for the dead letter: retries 100 ms apart, 3 attempts (in production the
+    // failure policy holds a failing message for minutes, to outlast an outage).
+    env: {
+      WEBCHAT_STREAM_INTERVAL_MS: '0',
+      SERVICEBUS_RETRY_SCHEDULE_MS: '100',
+      SERVICEBUS_MAX_ATTEMPTS: '3',
+    },
+  });
   userDataDir = await mkdtemp(join(tmpdir(), 'omni-webchat-stream-'));
   browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

@@ -1,6 +1,7 @@
 import { type ConversationDriver, createConversationEngine } from '@omni/conversation';
 import { createCustomerContextStore } from '@omni/customer-context';
 import {
+  consumerSettingsOf,
   createServiceBusClient,
   EventConsumer,
   EventPublisher,
@@ -89,6 +90,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-status', subscription: 'webchat-adapter' },
       handler: queueView.handle,
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),
@@ -96,6 +98,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'inbound-messages', subscription: 'webchat-adapter' },
       handler: inbound.handle,
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),
@@ -103,6 +106,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'webchat-adapter' },
       handler: handoffs.handle,
+      ...consumerSettingsOf(config),
       registry,
       logger,
     }),
