@@ -95,15 +95,17 @@ describe('eventGridHandler, inbound messages: parsed once', () => {
     });
   });
 
-  it('given a message that does not fit the contract, when handled, then nothing is published', async () => {
+  it('given a message that does not fit the contract, when handled, then it is refused 400 (counted, #17) and nothing is published', async () => {
     const published: contracts.OmniEvent[] = [];
     const handler = handlerPublishingTo(published);
-    await handler(
-      received('wamid.bad', 'not a number', 'hello') as never,
-      {
-        log: pino({ level: 'silent' }),
-      } as never,
-    );
+    await expect(
+      handler(
+        received('wamid.bad', 'not a number', 'hello') as never,
+        {
+          log: pino({ level: 'silent' }),
+        } as never,
+      ),
+    ).rejects.toMatchObject({ status: 400 });
     expect(published).toHaveLength(0);
   });
 });
