@@ -205,7 +205,7 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
   });
 
   // A GET never changes state: the token endpoint (which may redeem a handoff link) is a POST only.
-  app.get('/api/directline/token', async (_request, reply) => {
+  app.get('/api/directline/token', async () => {
     throw new HttpProblem(405, 'Method Not Allowed', {
       detail: 'ask for a Direct Line token with POST (the web chat page does)',
       headers: { allow: 'POST' },
@@ -244,7 +244,7 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
       ],
       clock(),
     );
-    const handoff = (request.body ?? {}).handoff;
+    const handoff = request.body?.handoff;
     if (handoff !== undefined && (typeof handoff !== 'string' || !HANDOFF_TOKEN.test(handoff))) {
       throw handoffProblem(new TokenInvalidError('malformed')) ?? badRequest('invalid handoff');
     }

@@ -7,6 +7,20 @@ import { z } from 'zod';
 /** Direct Line's public endpoint (Azure Bot Service). */
 export const AZURE_DIRECTLINE_ENDPOINT = 'https://directline.botframework.com';
 
+/** A comma-separated list of http(s) origins; empty by default. */
+function originList() {
+  return z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) origins' })));
+}
+
 /** Configuration of the webchat-adapter, from environment variables (and an optional .env file). */
 export const configSchema = z
   .object({
@@ -38,16 +52,7 @@ export const configSchema = z
      * Origins (comma-separated) allowed to ask for a Direct Line token and redeem handoff links from a browser,
      * besides the page's own origin (`WEBCHAT_PUBLIC_URL`, or the request's host). Cross-site requests are refused.
      */
-    WEBCHAT_ALLOWED_ORIGINS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((part) => part.trim())
-          .filter((part) => part.length > 0),
-      )
-      .pipe(z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) origins' }))),
+    WEBCHAT_ALLOWED_ORIGINS: originList(),
     /** Token requests (new chats, handoff links) one client IP may make back to back, then per minute. */
     WEBCHAT_TOKEN_BURST_PER_IP: z.coerce.number().int().min(1).default(20),
     WEBCHAT_TOKEN_PER_MINUTE_PER_IP: z.coerce.number().positive().default(30),
@@ -60,16 +65,7 @@ export const configSchema = z
     /** How many earlier turns the page shows when a known customer comes back. */
     WEBCHAT_RECENT_TURNS: z.coerce.number().int().min(0).max(50).default(6),
     /** Origins allowed to show the page in a frame (comma-separated), e.g. the local sandbox; none by default. */
-    WEBCHAT_FRAME_ANCESTORS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((part) => part.trim())
-          .filter((part) => part.length > 0),
-      )
-      .pipe(z.array(z.url({ protocol: /^https?$/, message: 'must be http(s) origins' }))),
+    WEBCHAT_FRAME_ANCESTORS: originList(),
     ...conversationConfig,
     /** The human queue escalations wait in; its `queue.status.changed` snapshots answer `check_queue_status`. */
     MESSAGING_HUMAN_QUEUE: z.string().min(1).default('support'),

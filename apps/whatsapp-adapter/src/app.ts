@@ -20,7 +20,6 @@ import {
   deliveryOutcome,
   deliveryRecipient,
   inboundEventFromEventGrid,
-  inboundFromEventGrid,
   SMS_DELIVERY_REPORT_RECEIVED,
   smsDeliveryOutcome,
   smsReportMessageId,

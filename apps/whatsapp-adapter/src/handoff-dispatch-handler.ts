@@ -109,26 +109,36 @@ export class HandoffDispatchHandler {
     );
   };
 
-  /** Publishes `handoff.failed` (not retryable), one per handoff, so the router falls back at once. */
   async #failed(event: EventOfType<'handoff.dispatched'>, reason: string): Promise<void> {
-    const dispatched = event.data;
-    await this.#o.publisher?.publish(
-      createEvent(
-        'handoff.failed',
-        {
-          handoffId: dispatched.handoffId,
-          customerId: dispatched.customerId,
-          toChannel: dispatched.toChannel,
-          reason,
-          retryable: false,
-          failedAt: new Date(this.#clock()).toISOString(),
-        },
-        {
-          source: SOURCE,
-          correlationId: event.correlationId,
-          id: `whatsapp:handoff.failed:${dispatched.handoffId}`,
-        },
-      ),
-    );
+    await this.#o.publisher?.publish(noticeFailed(event, reason, new Date(this.#clock()), 'whatsapp'));
   }
+}
+
+/**
+ * `handoff.failed` (not retryable) for a notice that will never be delivered, one per handoff and sending channel,
+ * so the router falls back at once instead of waiting for the handoff to expire.
+ */
+export function noticeFailed(
+  event: EventOfType<'handoff.dispatched'>,
+  reason: string,
+  failedAt: Date,
+  channel: 'whatsapp' | 'sms',
+): OmniEvent {
+  const dispatched = event.data;
+  return createEvent(
+    'handoff.failed',
+    {
+      handoffId: dispatched.handoffId,
+      customerId: dispatched.customerId,
+      toChannel: dispatched.toChannel,
+      reason,
+      retryable: false,
+      failedAt: failedAt.toISOString(),
+    },
+    {
+      source: SOURCE,
+      correlationId: event.correlationId,
+      id: `${channel}:handoff.failed:${dispatched.handoffId}`,
+    },
+  );
 }

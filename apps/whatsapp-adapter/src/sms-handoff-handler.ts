@@ -1,8 +1,9 @@
-import { createEvent, type EventOfType, type OmniEvent } from '@omni/contracts';
+import type { EventOfType, OmniEvent } from '@omni/contracts';
 import { classifyFailure, type MessageContext } from '@omni/messaging';
 import { AcsSendError } from './acs.js';
-import { type Publisher, SOURCE } from './app.js';
+import type { Publisher } from './app.js';
 import { smsHandoffText } from './domain/index.js';
+import { noticeFailed } from './handoff-dispatch-handler.js';
 import type { HandoffMessageStore } from './handoff-messages.js';
 import type { AdapterStore } from './inbound-handler.js';
 import type { SmsSender } from './sms-sender.js';
@@ -77,24 +78,6 @@ export class SmsHandoffHandler {
   };
 
   async #failed(event: EventOfType<'handoff.dispatched'>, reason: string): Promise<void> {
-    const dispatched = event.data;
-    await this.#o.publisher.publish(
-      createEvent(
-        'handoff.failed',
-        {
-          handoffId: dispatched.handoffId,
-          customerId: dispatched.customerId,
-          toChannel: dispatched.toChannel,
-          reason,
-          retryable: false,
-          failedAt: new Date(this.#clock()).toISOString(),
-        },
-        {
-          source: SOURCE,
-          correlationId: event.correlationId,
-          id: `sms:handoff.failed:${dispatched.handoffId}`,
-        },
-      ),
-    );
+    await this.#o.publisher.publish(noticeFailed(event, reason, new Date(this.#clock()), 'sms'));
   }
 }

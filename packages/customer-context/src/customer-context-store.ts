@@ -37,7 +37,6 @@ import {
   type VerificationLimits,
 } from './customer-sessions.js';
 import {
-  type Consent,
   type CustomerDocument,
   customerDocumentSchema,
   type HandoffDocument,
@@ -46,7 +45,6 @@ import {
   identityDocumentSchema,
   type MergeAuditDocument,
   parseDocument,
-  type Session,
   type SessionStatus,
   type TurnDocument,
   type TurnRole,
