@@ -55,14 +55,16 @@ describe('the web chat page in headless Chromium', () => {
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
     await page.goto(stack.url);
-    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
+    await expect.poll(() => page.locator('html').getAttribute('lang'), { timeout: 20_000 }).toBe('en');
     const input = page.locator('[data-id="webchat-sendbox-input"]');
     await input.waitFor({ state: 'visible', timeout: 20_000 });
     await page.getByText('How can I help you today?').first().waitFor({ timeout: 20_000 });
     await input.fill('echo hello from the browser');
     await input.press('Enter');
     await page.getByText('echo: hello from the browser').first().waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.locator('#status[role="status"]').textContent()).toContain('Connected');
+    await expect
+      .poll(() => page.locator('#status[role="status"]').textContent(), { timeout: 20_000 })
+      .toContain('Connected');
     await page.screenshot({ path: join(RESULTS, 'webchat-reply.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PeriodicJob } from '../periodic-job.js';
 import type { SagaRepository } from './saga-repository.js';
 
 /** What {@link OutboxSweeper} needs. */
@@ -31,41 +32,31 @@ export interface SweepResult {
  */
 export class OutboxSweeper {
   readonly #o: OutboxSweeperOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<SweepResult> | undefined;
+  readonly #job: PeriodicJob<SweepResult>;
 
   constructor(options: OutboxSweeperOptions) {
     this.#o = options;
+    this.#job = new PeriodicJob({
+      name: 'outbox sweep',
+      run: () => this.#sweep(),
+      intervalMs: options.intervalMs,
+      logger: options.logger,
+    });
   }
 
   /** Sweeps now, then every `intervalMs` (never two sweeps at once). */
   start(): void {
-    if (this.#timer !== undefined) return;
-    const tick = () => {
-      this.sweep().catch((error: unknown) =>
-        this.#o.logger.warn({ err: error }, 'outbox sweep failed; trying again on the next one'),
-      );
-    };
-    this.#timer = setInterval(tick, this.#o.intervalMs);
-    this.#timer.unref();
-    tick();
+    this.#job.start();
   }
 
   /** Stops sweeping and waits for a sweep in progress. */
-  async stop(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.#job.stop();
   }
 
   /** One sweep (a sweep already running is joined, not doubled). */
   sweep(): Promise<SweepResult> {
-    if (this.#running === undefined) {
-      this.#running = this.#sweep().finally(() => {
-        this.#running = undefined;
-      });
-    }
-    return this.#running;
+    return this.#job.runNow();
   }
 
   async #sweep(): Promise<SweepResult> {

@@ -1,6 +1,7 @@
 import type { DeadLetterQueues } from '@omni/messaging';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
+import { PeriodicJob } from '../periodic-job.js';
 
 /** What {@link DeadLetterMonitor} needs. */
 export interface DeadLetterMonitorOptions {
@@ -20,11 +21,16 @@ export interface DeadLetterMonitorOptions {
 export class DeadLetterMonitor {
   readonly #o: DeadLetterMonitorOptions;
   readonly #gauge: Gauge<'entity'>;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #job: PeriodicJob<void>;
 
   constructor(options: DeadLetterMonitorOptions) {
     this.#o = options;
+    this.#job = new PeriodicJob({
+      name: 'dead-letter check',
+      run: () => this.#check(),
+      intervalMs: options.intervalMs,
+      logger: options.logger,
+    });
     this.#gauge =
       (options.registry.getSingleMetric('messaging_dead_letters') as Gauge<'entity'> | undefined) ??
       new Gauge({
@@ -35,30 +41,18 @@ export class DeadLetterMonitor {
       });
   }
 
+  /** Checks now, then every `intervalMs`. */
   start(): void {
-    if (this.#timer !== undefined) return;
-    const tick = () => {
-      this.check().catch((error: unknown) =>
-        this.#o.logger.warn({ err: error }, 'dead-letter check failed; trying again on the next one'),
-      );
-    };
-    this.#timer = setInterval(tick, this.#o.intervalMs);
-    this.#timer.unref();
-    tick();
+    this.#job.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.#job.stop();
   }
 
-  /** One check: purge past the retention, then count. Returns the counts per entity. */
+  /** One check: purge past the retention, then count (a check in progress is joined). */
   check(): Promise<void> {
-    this.#running ??= this.#check().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#job.runNow();
   }
 
   async #check(): Promise<void> {
