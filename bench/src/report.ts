@@ -9,12 +9,18 @@ export async function writeResult(result: BenchResult): Promise<void> {
   await writeFile(new URL(`${result.name}.json`, RESULTS_DIR), `${JSON.stringify(result, null, 2)}\n`);
 }
 
-/** Every `results/*.json`, by name. */
+/** Every benchmark result in `results/*.json`, by name (other reports there, such as the eval's, are skipped). */
 export async function readResults(): Promise<BenchResult[]> {
   const files = (await readdir(RESULTS_DIR)).filter((file) => file.endsWith('.json')).sort();
-  return Promise.all(
-    files.map(async (file) => JSON.parse(await readFile(new URL(file, RESULTS_DIR), 'utf8')) as BenchResult),
+  const parsed = await Promise.all(
+    files.map(async (file) => JSON.parse(await readFile(new URL(file, RESULTS_DIR), 'utf8')) as unknown),
   );
+  return parsed.filter(isBenchResult);
+}
+
+function isBenchResult(value: unknown): value is BenchResult {
+  const candidate = value as Partial<BenchResult> | null;
+  return Array.isArray(candidate?.checks) && Array.isArray(candidate?.figures);
 }
 
 const number = (value: number) =>

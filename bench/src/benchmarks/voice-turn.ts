@@ -49,16 +49,24 @@ function recordRecognizes(acs: AcsCallingEmulator): Map<string, number[]> {
 /** A bare callback endpoint: answers IncomingCall, then listens again after CallConnected and every RecognizeCompleted. */
 function bareEndpoint(control: AcsCallControl, baseUrl: () => string): FastifyInstance {
   const app = Fastify({ logger: false });
+  // The caller of each call: recognize targets a participant on the call (the emulator refuses any other, as
+  // ACS does), so the baseline listens to the caller as the voice-adapter does.
+  const callers = new Map<string, string>();
   const listen = (id: string) =>
-    control.listen(id, undefined, { text: 'Go on.' }, { kind: 'speech' }, 'listen');
+    control.listen(id, callers.get(id), { text: 'Go on.' }, { kind: 'speech' }, 'listen');
   app.post('/incoming', async (request) => {
-    const events = request.body as { eventType: string; data: Record<string, string> }[];
+    const events = request.body as {
+      eventType: string;
+      data: { validationCode?: string; incomingCallContext?: string; from?: { phoneNumber?: { value?: string } } };
+    }[];
     for (const event of events) {
       if (event.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent') {
         return { validationResponse: event.data.validationCode };
       }
       if (event.eventType === 'Microsoft.Communication.IncomingCall') {
-        await control.answer(event.data.incomingCallContext ?? '', `${baseUrl()}/callbacks`);
+        const id = await control.answer(event.data.incomingCallContext ?? '', `${baseUrl()}/callbacks`);
+        const phone = event.data.from?.phoneNumber?.value;
+        if (phone !== undefined) callers.set(id, phone);
       }
     }
     return {};

@@ -40,6 +40,25 @@ async function deadLettered(): Promise<number> {
   return page.entities.reduce((sum, entity) => sum + entity.deadLetter, 0);
 }
 
+/** Where the dead letters are and why (named in a failure message, so a failing run says what went wrong). */
+async function deadLetterReport(): Promise<string> {
+  const response = await fetch(`${stack.bus.httpUrl}/entities`);
+  const page = (await response.json()) as { entities: { path: string; deadLetter: number }[] };
+  const lines: string[] = [];
+  for (const entity of page.entities.filter((e) => e.deadLetter > 0)) {
+    const listed = await fetch(
+      `${stack.bus.httpUrl}/entities/${encodeURIComponent(entity.path)}/messages?state=deadletter&limit=20`,
+    );
+    const { messages } = (await listed.json()) as {
+      messages: { subject?: string; deadLetterReason?: string; deadLetterErrorDescription?: string }[];
+    };
+    for (const m of messages) {
+      lines.push(`${entity.path}: ${m.subject ?? '?'} ${m.deadLetterReason ?? ''} ${m.deadLetterErrorDescription ?? ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 async function outage(gate: TcpGate, run: number) {
   const before = await deadLettered();
   const customers = 10;
@@ -63,7 +82,7 @@ async function outage(gate: TcpGate, run: number) {
   // After the outage: the held messages come back on the policy's schedule (the 2-minute step at the latest).
   expect(await eventually(() => allAnswered(load, stack.replies), 200_000)).toBe(true);
   expect(answerMismatches(load, stack.replies)).toEqual([]);
-  expect(await deadLettered()).toBe(before);
+  expect(await deadLettered(), await deadLetterReport()).toBe(before);
   const inbound = await entityCounts(stack.bus.httpUrl, 'inbound-messages/Subscriptions/whatsapp-adapter');
   expect(inbound.deadLetter).toBe(0);
 }
