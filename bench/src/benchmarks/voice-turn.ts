@@ -57,7 +57,11 @@ function bareEndpoint(control: AcsCallControl, baseUrl: () => string): FastifyIn
   app.post('/incoming', async (request) => {
     const events = request.body as {
       eventType: string;
-      data: { validationCode?: string; incomingCallContext?: string; from?: { phoneNumber?: { value?: string } } };
+      data: {
+        validationCode?: string;
+        incomingCallContext?: string;
+        from?: { phoneNumber?: { value?: string } };
+      };
     }[];
     for (const event of events) {
       if (event.eventType === 'Microsoft.EventGrid.SubscriptionValidationEvent') {

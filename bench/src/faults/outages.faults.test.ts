@@ -53,7 +53,9 @@ async function deadLetterReport(): Promise<string> {
       messages: { subject?: string; deadLetterReason?: string; deadLetterErrorDescription?: string }[];
     };
     for (const m of messages) {
-      lines.push(`${entity.path}: ${m.subject ?? '?'} ${m.deadLetterReason ?? ''} ${m.deadLetterErrorDescription ?? ''}`);
+      lines.push(
+        `${entity.path}: ${m.subject ?? '?'} ${m.deadLetterReason ?? ''} ${m.deadLetterErrorDescription ?? ''}`,
+      );
     }
   }
   return lines.join('\n');
