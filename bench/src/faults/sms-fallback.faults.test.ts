@@ -5,7 +5,7 @@ import { createCustomerContextStore } from '@omni/customer-context';
 import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { whatsappConfig } from '../support/whatsapp-config.js';
 import { eventually, startWhatsAppStack, type WhatsAppStack } from '../support/whatsapp-stack.js';
 
@@ -115,9 +115,8 @@ describe('WhatsApp delivery failure -> SMS fallback, end to end', () => {
         children.every((child) => child?.status === 'delivered')
       );
     };
-    const deadline = Date.now() + 30_000;
-    while (!(await settled()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(await settled()).toBe(true);
+    // Wait for the state (every main handoff failed over, every SMS delivered), not for a time.
+    await vi.waitFor(async () => expect(await settled()).toBe(true), { timeout: 30_000, interval: 200 });
     expect(views.filter((view) => view.stranded)).toEqual([]);
     expect(await deadLettered()).toBe(0);
     stack.acs.customer.clearFailures();

@@ -5,7 +5,7 @@ import {
 } from '@azure/service-bus';
 import { sampleEvent } from '@omni/contracts/testing';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { serviceBusConfig } from './config.js';
 import { EventConsumer, type EventConsumerOptions } from './consumer.js';
@@ -35,12 +35,9 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Waits for a state of the consumer (polled), never for a fixed time. */
+function until(condition: () => boolean, timeout = 15_000): Promise<void> {
+  return vi.waitFor(() => expect(condition()).toBe(true), { timeout, interval: 10 });
 }
 
 /** Runs a consumer whose handler holds each event until released (oldest first); reports how many ran at once. */
