@@ -2,6 +2,7 @@
  * `pnpm start`: the whole local sandbox in one command. Starts every service on this machine,
  * waits until all are ready, prints one URL, and stops everything cleanly on Ctrl-C.
  */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { styleText } from 'node:util';
 import { DEFAULT_EMULATOR_PORTS, startLocalEmulators } from './local-emulators.js';
 import { defaultServices, type ServiceLogLine, startStack } from './stack.js';
@@ -11,6 +12,8 @@ import { showInTerminal } from './terminal-log.js';
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const printError = (line: string) => process.stderr.write(`${line}\n`);
 
+/** Where `pnpm ops` looks for the sandbox's ops API (channel-router's `SANDBOX_CONNECTION_FILE`). */
+const OPS_CONNECTION_FILE = '.omni/sandbox-ops.json';
 const basePort = Number(process.env.SANDBOX_BASE_PORT ?? 7070);
 const services = defaultServices(basePort);
 const width = Math.max(...services.map((s) => s.name.length));
@@ -91,6 +94,18 @@ try {
     ),
   );
   const sandbox = stack.members.find((m) => m.name === 'sandbox');
+  // `pnpm ops` (another terminal) finds this run's ops API here; readable by this user only, gone on stop.
+  const routerUrl = urlOf('channel-router');
+  if (routerUrl !== undefined && emulators.env.OPS_API_KEY !== undefined) {
+    await mkdir('.omni', { recursive: true });
+    await writeFile(
+      OPS_CONNECTION_FILE,
+      JSON.stringify({ url: routerUrl, apiKey: emulators.env.OPS_API_KEY }),
+      {
+        mode: 0o600,
+      },
+    );
+  }
   print(
     `\n${styleText(['bold', 'green'], 'Sandbox ready:')} ${styleText('bold', sandbox?.url ?? '')}\n${styleText('gray', 'Press Ctrl-C to stop.')}\n`,
   );
@@ -100,6 +115,7 @@ try {
     if (stopping) return;
     stopping = true;
     print(styleText('bold', `\n${signal}: stopping every service (in-flight work drains first)…`));
+    await rm(OPS_CONNECTION_FILE, { force: true });
     const codes = await stack.stop();
     await emulators?.stop();
     const failed = Object.entries(codes).filter(([, code]) => code !== 0);
