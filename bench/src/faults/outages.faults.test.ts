@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
 import { entityCounts } from '../support/bus-inspection.js';
 import { allAnswered, answerMismatches, runConversationLoad } from '../support/conversation-load.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
@@ -10,38 +10,59 @@ import { eventually, startWhatsAppStack, type WhatsAppStack } from '../support/w
 // in order, and nothing dead-lettered anywhere.
 
 const OUTAGE_MS = 60_000;
-let stack: WhatsAppStack;
-let cosmosGate: TcpGate;
-let acsGate: TcpGate;
+
+/** One adapter on its own emulators, with a TCP gate in front of one dependency. */
+interface GatedStack {
+  readonly stack: WhatsAppStack;
+  readonly gate: TcpGate;
+}
+
+async function gatedStack(dependency: 'cosmos' | 'acs'): Promise<GatedStack> {
+  let gate: TcpGate | undefined;
+  const stack = await startWhatsAppStack(
+    dependency === 'cosmos'
+      ? {
+          cosmosEndpoint: async (cosmos) => {
+            gate = await startTcpGate(cosmos.endpoint);
+            return gate.url;
+          },
+        }
+      : {
+          acsEndpoint: async (acs) => {
+            gate = await startTcpGate(acs.endpoint);
+            return gate.url;
+          },
+        },
+  );
+  if (gate === undefined) throw new Error(`no gate in front of ${dependency}`);
+  return { stack, gate };
+}
+
+// The two outages run at the same time, each on a stack of its own: each spends its minutes waiting (the outage,
+// then the policy's 2-minute hold), so side by side they cost the time of one without sharing any state.
+let cosmosDown: GatedStack;
+let acsDown: GatedStack;
 
 beforeAll(async () => {
-  stack = await startWhatsAppStack({
-    cosmosEndpoint: async (cosmos) => {
-      cosmosGate = await startTcpGate(cosmos.endpoint);
-      return cosmosGate.url;
-    },
-    acsEndpoint: async (acs) => {
-      acsGate = await startTcpGate(acs.endpoint);
-      return acsGate.url;
-    },
-  });
+  [cosmosDown, acsDown] = await Promise.all([gatedStack('cosmos'), gatedStack('acs')]);
 }, 60_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await cosmosGate?.stop();
-  await acsGate?.stop();
+  for (const gated of [cosmosDown, acsDown]) {
+    await gated?.stack.stop();
+    await gated?.gate.stop();
+  }
 }, 30_000);
 
 /** Dead letters of every entity the emulator holds. */
-async function deadLettered(): Promise<number> {
+async function deadLettered(stack: WhatsAppStack): Promise<number> {
   const response = await fetch(`${stack.bus.httpUrl}/entities`);
   const page = (await response.json()) as { entities: { deadLetter: number }[] };
   return page.entities.reduce((sum, entity) => sum + entity.deadLetter, 0);
 }
 
 /** Where the dead letters are and why (named in a failure message, so a failing run says what went wrong). */
-async function deadLetterReport(): Promise<string> {
+async function deadLetterReport(stack: WhatsAppStack): Promise<string> {
   const response = await fetch(`${stack.bus.httpUrl}/entities`);
   const page = (await response.json()) as { entities: { path: string; deadLetter: number }[] };
   const lines: string[] = [];
@@ -61,8 +82,9 @@ async function deadLetterReport(): Promise<string> {
   return lines.join('\n');
 }
 
-async function outage(gate: TcpGate, run: number) {
-  const before = await deadLettered();
+/** Concurrent tests assert through their own `expect`, so a failure is reported against the right one. */
+async function outage(expect: ExpectStatic, { stack, gate }: GatedStack, run: number) {
+  const before = await deadLettered(stack);
   const customers = 10;
   const messagesPerCustomer = 3;
   // Customers write while the dependency is down (the webhook only enqueues, so their messages are taken).
@@ -84,17 +106,21 @@ async function outage(gate: TcpGate, run: number) {
   // After the outage: the held messages come back on the policy's schedule (the 2-minute step at the latest).
   expect(await eventually(() => allAnswered(load, stack.replies), 200_000)).toBe(true);
   expect(answerMismatches(load, stack.replies)).toEqual([]);
-  expect(await deadLettered(), await deadLetterReport()).toBe(before);
+  expect(await deadLettered(stack), await deadLetterReport(stack)).toBe(before);
   const inbound = await entityCounts(stack.bus.httpUrl, 'inbound-messages/Subscriptions/whatsapp-adapter');
   expect(inbound.deadLetter).toBe(0);
 }
 
-describe('whatsapp-adapter through 60-second outages', () => {
-  it('given Cosmos DB refusing connections for 60 s while 10 customers write, then after it is back every message is answered once, in order, none dead-lettered', async () => {
-    await outage(cosmosGate, 61);
+describe.concurrent('whatsapp-adapter through 60-second outages', () => {
+  it('given Cosmos DB refusing connections for 60 s while 10 customers write, then after it is back every message is answered once, in order, none dead-lettered', async ({
+    expect,
+  }) => {
+    await outage(expect, cosmosDown, 61);
   }, 330_000);
 
-  it('given ACS refusing connections for 60 s while 10 customers write, then after it is back every message is answered once, in order, none dead-lettered', async () => {
-    await outage(acsGate, 62);
+  it('given ACS refusing connections for 60 s while 10 customers write, then after it is back every message is answered once, in order, none dead-lettered', async ({
+    expect,
+  }) => {
+    await outage(expect, acsDown, 62);
   }, 330_000);
 });
