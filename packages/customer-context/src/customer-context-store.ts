@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Container, ItemDefinition } from '@azure/cosmos';
+import { LRUCache } from 'lru-cache';
 import {
   type AssuranceLevel,
   type Channel,
@@ -208,6 +209,11 @@ export class CustomerContextStore {
   readonly #waitTimeoutMs: number;
   readonly #pollIntervalMs: number;
   readonly #maxSessions: number;
+  /**
+   * Identity key -> customer id, in process: a hint, checked against the customer it leads to (merged: followed;
+   * erased or no longer holding the identity: Cosmos is asked), so a returning customer costs no lookup trip.
+   */
+  readonly #identityHints = new LRUCache<string, string>({ max: 50_000 });
   /** At-most-once side effects (also reachable as {@link CustomerContextStore.runOnce}). */
   readonly idempotency: IdempotencyLedger;
 
@@ -247,6 +253,16 @@ export class CustomerContextStore {
       retry: this.#retry,
       logger: this.#logger,
     });
+  }
+
+  /**
+   * Runs `fn` as one turn of a customer's conversation, for a caller that holds the customer's session (the
+   * Service Bus session of the customer's messages, a call's callback lock): every customer document is read
+   * once and reused with its ETag (writes stay If-Match; a concurrent writer makes them re-read), cache writes
+   * leave the critical path, and the inbound time is written with the turn's own write. Nested calls join.
+   */
+  inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#docs.inTurn(fn);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -534,6 +550,11 @@ export class CustomerContextStore {
   ): Promise<string> {
     const cached = await this.#docs.load(customerId);
     if (cached.foundryConversationId !== null) return cached.foundryConversationId;
+    if (this.#docs.createdInTurn(cached.customerId)) {
+      // Created by this turn: nobody can hold a claim on it yet, so no lease; the If-Match store below still
+      // keeps a single id should another channel race this one.
+      return this.#storeConversationId(cached.customerId, await create(), undefined, options.discard);
+    }
     const holder = randomUUID();
     const deadline = performance.now() + this.#waitTimeoutMs;
     let id = cached.customerId;
@@ -576,21 +597,30 @@ export class CustomerContextStore {
         );
       throw error;
     }
-    const stored = await this.#docs.mutate(id, 'getOrCreateConversationId: store', (doc) =>
+    return this.#storeConversationId(id, createdId, holder, options.discard);
+  }
+
+  /** Stores a created conversation id unless one is stored already (then `discard` gets the created one). */
+  async #storeConversationId(
+    customerId: string,
+    createdId: string,
+    holder: string | undefined,
+    discard: ((conversationId: string) => Promise<void>) | undefined,
+  ): Promise<string> {
+    const stored = await this.#docs.mutate(customerId, 'getOrCreateConversationId: store', (doc) =>
       doc.foundryConversationId === null
         ? {
             ...doc,
             foundryConversationId: createdId,
-            conversationLease: doc.conversationLease?.holder === holder ? null : doc.conversationLease,
+            conversationLease:
+              holder !== undefined && doc.conversationLease?.holder === holder ? null : doc.conversationLease,
           }
         : undefined,
     );
     if (stored.foundryConversationId !== createdId) {
-      await options
-        .discard?.(createdId)
-        .catch((error: unknown) =>
-          this.#logger?.warn({ err: error }, 'could not discard an unused conversation'),
-        );
+      await discard?.(createdId).catch((error: unknown) =>
+        this.#logger?.warn({ err: error }, 'could not discard an unused conversation'),
+      );
     }
     return stored.foundryConversationId ?? createdId;
   }
@@ -604,6 +634,7 @@ export class CustomerContextStore {
     if (turn.text.length > MAX_TEXT_LENGTH)
       throw new RangeError(`turn text exceeds ${MAX_TEXT_LENGTH} characters`);
     const owner = (await this.#docs.load(customerId)).customerId;
+    this.#docs.notNew(owner);
     const turnId = turn.turnId ?? randomUUID();
     const doc: TurnDocument = {
       id: `turn:${turnId}`,
@@ -632,6 +663,8 @@ export class CustomerContextStore {
     if (!Number.isInteger(n) || n < 1 || n > 1000)
       throw new RangeError('n must be an integer from 1 to 1000');
     const owner = (await this.#docs.load(customerId)).customerId;
+    // A customer this turn created has no transcript yet (turns recorded by this turn are written after).
+    if (this.#docs.createdInTurn(owner)) return [];
     // The partitionKey option alone is not enough locally (the emulator ignores it): filter in WHERE too.
     const { resources } = await withThrottleRetry(
       'recentTurns',
@@ -808,6 +841,8 @@ export class CustomerContextStore {
   /** The handoff records of a customer (token hashes, statuses). */
   async handoffs(customerId: string): Promise<Omit<HandoffDocument, '_etag'>[]> {
     const owner = (await this.#docs.load(customerId)).customerId;
+    // A customer this turn created has no handoff yet.
+    if (this.#docs.createdInTurn(owner)) return [];
     const { resources } = await this.#handoffs.items
       .query({
         query: "SELECT * FROM c WHERE c.customerId = @id AND c.type = 'handoff'",
@@ -886,14 +921,20 @@ export class CustomerContextStore {
 
   /** The customer an identity resolves to (the survivor, after merges), or undefined. Heals dangling identities. */
   async #customerOfIdentity(key: string): Promise<CustomerDocument | undefined> {
-    const cached = await this.#docs.cacheGet(identityCacheKey(key));
-    if (typeof cached?.value === 'string') {
+    // In process first; then (outside a turn, where a miss costs a trip less than Cosmos) the shared cache.
+    const hint =
+      this.#identityHints.get(key) ??
+      (this.#docs.inTurnScope ? undefined : (await this.#docs.cacheGet(identityCacheKey(key)))?.value);
+    if (typeof hint === 'string') {
       try {
-        return await this.#docs.load(cached.value);
+        const doc = await this.#docs.load(hint);
+        // A customer that no longer holds the identity (an erase and a new owner): ask Cosmos.
+        if (doc.identities.includes(key as IdentityKey)) return doc;
       } catch (error) {
         if (!(error instanceof CustomerNotFoundError)) throw error;
         // A stale mapping to an erased customer: ask Cosmos.
       }
+      this.#identityHints.delete(key);
     }
     const identity = await this.#readIdentity(key);
     if (identity === undefined) return undefined;
@@ -903,6 +944,7 @@ export class CustomerContextStore {
       if (!(error instanceof CustomerNotFoundError)) throw error;
       // The identity points at a customer that no longer exists (an erase in progress or interrupted):
       // remove it, so the caller can create a fresh customer.
+      this.#identityHints.delete(key);
       await this.#identities
         .item(key, key)
         .delete({ accessCondition: { type: 'IfMatch', condition: identity._etag ?? '' } })
@@ -922,6 +964,7 @@ export class CustomerContextStore {
     );
     if (resource === undefined) return undefined;
     const doc = parseDocument(identityDocumentSchema, 'identities', resource);
+    this.#identityHints.set(key, doc.customerId);
     await this.#docs.cacheSet(identityCacheKey(key), doc.version, doc.customerId);
     return doc;
   }
@@ -960,7 +1003,9 @@ export class CustomerContextStore {
       return undefined;
     }
     const stored = parseDocument(customerDocumentSchema, 'customers', resource);
+    this.#docs.created(stored);
     await this.#docs.cacheSet(customerKey(id), stored.version, stripEtag(stored));
+    this.#identityHints.set(key, id);
     await this.#docs.cacheSet(identityCacheKey(key), identity.version, id);
     return stored;
   }
@@ -1002,6 +1047,7 @@ export class CustomerContextStore {
           if (isConflict(error)) continue;
           throw error;
         }
+        this.#identityHints.set(key, customerId);
         await this.#docs.cacheSet(identityCacheKey(key), doc.version, customerId);
         await this.#addIdentityToCustomer(customerId, key);
         return { kind: 'linked' };
@@ -1051,6 +1097,7 @@ export class CustomerContextStore {
     await this.#identities
       .item(identity.id, identity.id)
       .replace(next, { accessCondition: { type: 'IfMatch', condition: identity._etag ?? '' } });
+    this.#identityHints.set(identity.id, customerId);
     await this.#docs.cacheSet(identityCacheKey(identity.id), next.version, customerId);
   }
 
