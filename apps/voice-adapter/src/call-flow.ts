@@ -64,6 +64,11 @@ export interface VoiceCallFlowOptions {
   readonly logger: FastifyBaseLogger;
   /** Epoch milliseconds; default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Runs one callback as one turn of the customer's context (`CustomerContextStore.inTurn`: the customer read
+   * once, one write); callbacks of a call already run one at a time. Default: runs it as is.
+   */
+  readonly turnScope?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const identifierModel = z
@@ -268,7 +273,9 @@ export class VoiceCallFlow {
     const parsed = callbackBody.safeParse(body);
     if (!parsed.success) throw badRequest('the callback body is not a list of Call Automation CloudEvents');
     for (const event of parsed.data) {
-      await retryLater(this.#serial(ref, () => this.#handle(ref, event)));
+      const handle = () => this.#handle(ref, event);
+      const turnScope = this.#o.turnScope;
+      await retryLater(this.#serial(ref, turnScope === undefined ? handle : () => turnScope(handle)));
     }
   }
 
@@ -459,10 +466,11 @@ export class VoiceCallFlow {
       return;
     }
     const reply = spoken(result.replies.join(' '));
-    await this.#turnRecorded(session, turnId, 'user', text, undefined);
     const action = this.#decisive(result.actions);
     log.info({ turnId, agentId: result.agentId, action: action?.action }, 'agent turn');
+    // The caller hears the answer first; the transcript events follow (in order: the caller's turn, then ours).
     const said = await this.#act(session, action, reply);
+    await this.#turnRecorded(session, turnId, 'user', text, undefined);
     await this.#spoken(session, turnId, said, result.agentId);
   }
 
