@@ -227,16 +227,24 @@ export class CustomerDocuments {
               ? await this.read(customerId)
               : await this.load(customerId, { fresh: true });
         if (stored === undefined) throw new CustomerNotFoundError(customerId);
-        const entry = this.#scope.getStore()?.customers.get(stored.customerId);
-        const deferred = entry?.doc.version === stored.version ? entry.deferred : [];
+        const scope = this.#scope.getStore();
+        const own = scope?.customers.get(stored.customerId);
+        // Changes the turn deferred for a customer merged away meanwhile go to the survivor with this write.
+        const moved = stored.customerId === customerId ? undefined : scope?.customers.get(customerId);
+        const deferred = [
+          ...(own?.doc.version === stored.version ? own.deferred : []),
+          ...(moved?.deferred ?? []),
+        ];
         const current = applyAll(stored, deferred);
         const next = change(current);
         if (next === undefined && current === stored) return current;
-        return this.replace(stored, {
+        const written = await this.replace(stored, {
           ...(next ?? current),
           version: stored.version + 1,
           updatedAt: this.iso(),
         });
+        if (moved !== undefined) moved.deferred = [];
+        return written;
       },
       this.#retry,
     );
