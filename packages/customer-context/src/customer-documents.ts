@@ -108,9 +108,11 @@ export class CustomerDocuments {
     try {
       result = await this.#scope.run(scope, fn);
     } catch (error) {
-      await this.#scope.run(scope, () => this.#endTurn(scope)).catch((flushError: unknown) =>
-        this.#logger?.warn({ err: flushError }, 'could not write the deferred changes of a failed turn'),
-      );
+      await this.#scope
+        .run(scope, () => this.#endTurn(scope))
+        .catch((flushError: unknown) =>
+          this.#logger?.warn({ err: flushError }, 'could not write the deferred changes of a failed turn'),
+        );
       throw error;
     }
     await this.#scope.run(scope, () => this.#endTurn(scope));
@@ -126,7 +128,11 @@ export class CustomerDocuments {
    * Inside a turn: defers an idempotent change to the turn's next write of the customer (reads of the turn see it
    * at once). Outside: {@link mutate}.
    */
-  async deferOrMutate(customerId: string, operation: string, change: CustomerChange): Promise<CustomerDocument> {
+  async deferOrMutate(
+    customerId: string,
+    operation: string,
+    change: CustomerChange,
+  ): Promise<CustomerDocument> {
     const scope = this.#scope.getStore();
     if (scope === undefined) return this.mutate(customerId, operation, change);
     const doc = await this.load(customerId);
@@ -188,7 +194,9 @@ export class CustomerDocuments {
       // Inside a turn the document is read from Cosmos (once): its ETag serves the turn's write, so a cache
       // read first would only add a round trip.
       const cached =
-        options.fresh || doc !== undefined || this.inTurnScope ? undefined : await this.cacheGet(customerKey(id));
+        options.fresh || doc !== undefined || this.inTurnScope
+          ? undefined
+          : await this.cacheGet(customerKey(id));
       if (doc !== undefined) {
         // the turn's document
       } else if (cached !== undefined) {

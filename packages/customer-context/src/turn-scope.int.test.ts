@@ -65,7 +65,10 @@ describe.each(cacheVariants)('CustomerContextStore.inTurn with the %s cache', (v
     const at = new Date(clock() + 1_000);
     let storedDuringTurn: CustomerDocument | undefined;
     await turnStore.inTurn(async () => {
-      await turnStore.resolveCustomer({ kind: 'phone', value: number }, { channel: 'whatsapp', inboundAt: at });
+      await turnStore.resolveCustomer(
+        { kind: 'phone', value: number },
+        { channel: 'whatsapp', inboundAt: at },
+      );
       expect((await turnStore.lastInbound(customer.customerId, 'whatsapp'))?.toISOString()).toBe(
         at.toISOString(),
       );
@@ -87,7 +90,10 @@ describe.each(cacheVariants)('CustomerContextStore.inTurn with the %s cache', (v
     const { customer } = await other.resolveCustomer({ kind: 'phone', value: number });
     const at = new Date(clock() + 2_000);
     const turn = turnStore.inTurn(async () => {
-      await turnStore.resolveCustomer({ kind: 'phone', value: number }, { channel: 'whatsapp', inboundAt: at });
+      await turnStore.resolveCustomer(
+        { kind: 'phone', value: number },
+        { channel: 'whatsapp', inboundAt: at },
+      );
       throw new Error('the agent failed');
     });
     await expect(turn).rejects.toThrow('the agent failed');
@@ -133,7 +139,9 @@ describe.each(cacheVariants)('CustomerContextStore.inTurn with the %s cache', (v
     const { customer: merged } = await turnStore.resolveCustomer({ kind: 'phone', value: number });
     const { customer: survivor } = await other.resolveCustomer({ kind: 'phone', value: phone() });
     await other.mergeCustomers(survivor.customerId, merged.customerId, 'same person');
-    const resolved = await turnStore.inTurn(() => turnStore.resolveCustomer({ kind: 'phone', value: number }));
+    const resolved = await turnStore.inTurn(() =>
+      turnStore.resolveCustomer({ kind: 'phone', value: number }),
+    );
     expect(resolved.customer.customerId).toBe(survivor.customerId);
     expect(resolved.created).toBe(false);
   });
@@ -142,7 +150,9 @@ describe.each(cacheVariants)('CustomerContextStore.inTurn with the %s cache', (v
     const number = phone();
     const { customer: erased } = await turnStore.resolveCustomer({ kind: 'phone', value: number });
     await other.eraseCustomer(erased.customerId);
-    const resolved = await turnStore.inTurn(() => turnStore.resolveCustomer({ kind: 'phone', value: number }));
+    const resolved = await turnStore.inTurn(() =>
+      turnStore.resolveCustomer({ kind: 'phone', value: number }),
+    );
     expect(resolved.created).toBe(true);
     expect(resolved.customer.customerId).not.toBe(erased.customerId);
   });

@@ -854,30 +854,34 @@ export class ConversationEngine {
     // The turn's writes at once: the user's turn (started earlier), the reply's turn and the engine state.
     const writes: Promise<unknown>[] = [run.userRecorded];
     if (replies.length > 0 && run.input.recordReply !== false) {
-      writes.push(this.#store.recordTurn(run.input.customerId, {
-        channel: run.input.channel,
-        sessionId: run.input.sessionId,
-        role: 'assistant',
-        text: replies.join('\n\n'),
-        agentId: run.agent.id,
-        at: new Date(Math.max(this.#clock(), run.at.getTime() + 1)),
-        turnId: `${run.turnId}:assistant`,
-      }));
+      writes.push(
+        this.#store.recordTurn(run.input.customerId, {
+          channel: run.input.channel,
+          sessionId: run.input.sessionId,
+          role: 'assistant',
+          text: replies.join('\n\n'),
+          agentId: run.agent.id,
+          at: new Date(Math.max(this.#clock(), run.at.getTime() + 1)),
+          turnId: `${run.turnId}:assistant`,
+        }),
+      );
     }
     // A conversation the customer closed starts again with the coordinator (a returning customer's new issue).
     const closed = run.actions.some((a) => a.action === 'end_session');
-    writes.push(this.#store.updateSummary(run.input.customerId, undefined, {
-      [ENGINE_STATE_KEYS.agentId]: closed ? this.#scenario.coordinator : run.agent.id,
-      [ENGINE_STATE_KEYS.spentUsd]: run.budget.spentUsd,
-      [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
-      [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
-      [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
-      [ENGINE_STATE_KEYS.budgetScope]: run.scope,
-      [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
-      ...(run.pending === undefined
-        ? {}
-        : { [ENGINE_STATE_KEYS.verification]: run.pending === null ? null : JSON.stringify(run.pending) }),
-    }));
+    writes.push(
+      this.#store.updateSummary(run.input.customerId, undefined, {
+        [ENGINE_STATE_KEYS.agentId]: closed ? this.#scenario.coordinator : run.agent.id,
+        [ENGINE_STATE_KEYS.spentUsd]: run.budget.spentUsd,
+        [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
+        [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
+        [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
+        [ENGINE_STATE_KEYS.budgetScope]: run.scope,
+        [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
+        ...(run.pending === undefined
+          ? {}
+          : { [ENGINE_STATE_KEYS.verification]: run.pending === null ? null : JSON.stringify(run.pending) }),
+      }),
+    );
     if (run.input.deliver !== undefined) writes.push(run.input.deliver(result));
     await Promise.all(writes);
     return result;
