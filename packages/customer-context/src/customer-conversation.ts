@@ -203,9 +203,17 @@ export class CustomerConversation {
   async recentTurns(customerId: string, n: number): Promise<Turn[]> {
     if (!Number.isInteger(n) || n < 1 || n > 1000)
       throw new RangeError('n must be an integer from 1 to 1000');
-    const owner = (await this.#docs.load(customerId)).customerId;
     // A customer this turn created has no transcript yet (turns recorded by this turn are written after).
-    if (this.#docs.createdInTurn(owner)) return [];
+    if (this.#docs.createdInTurn(customerId)) return [];
+    // The partition is queried while the customer is read (the id given is almost always the owner's); a merged
+    // id is queried again under its survivor.
+    const [doc, turns] = await Promise.all([this.#docs.load(customerId), this.#queryTurns(customerId, n)]);
+    const owner = doc.customerId;
+    if (owner === customerId) return turns;
+    return this.#docs.createdInTurn(owner) ? [] : this.#queryTurns(owner, n);
+  }
+
+  async #queryTurns(owner: string, n: number): Promise<Turn[]> {
     // The partitionKey option alone is not enough locally (the emulator ignores it): filter in WHERE too.
     const { resources } = await withThrottleRetry(
       'recentTurns',

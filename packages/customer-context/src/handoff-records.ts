@@ -188,9 +188,16 @@ export class HandoffRecords {
 
   /** The handoff records of a customer (token hashes, statuses). */
   async handoffs(customerId: string): Promise<Omit<HandoffDocument, '_etag'>[]> {
-    const owner = (await this.#docs.load(customerId)).customerId;
     // A customer this turn created has no handoff yet.
-    if (this.#docs.createdInTurn(owner)) return [];
+    if (this.#docs.createdInTurn(customerId)) return [];
+    // Queried while the customer is read; a merged id is queried again under its survivor.
+    const [doc, records] = await Promise.all([this.#docs.load(customerId), this.#queryHandoffs(customerId)]);
+    const owner = doc.customerId;
+    if (owner === customerId) return records;
+    return this.#docs.createdInTurn(owner) ? [] : this.#queryHandoffs(owner);
+  }
+
+  async #queryHandoffs(owner: string): Promise<Omit<HandoffDocument, '_etag'>[]> {
     const { resources } = await this.#handoffs.items
       .query({
         query: "SELECT * FROM c WHERE c.customerId = @id AND c.type = 'handoff'",

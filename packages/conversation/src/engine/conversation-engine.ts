@@ -80,7 +80,8 @@ export interface TurnInput {
    * Sends the turn's replies while the turn's writes are in flight (they no longer wait for each other: one
    * round trip less before the customer hears back). Called at most once; not for a replayed turn, whose
    * stored replies the caller sends itself. The send must be idempotent per turn (a redelivered message may
-   * run the turn again when its writes did not land).
+   * run the turn again when its writes did not land). A turn with actions is delivered once the user's turn is
+   * stored (an action may summarise the transcript).
    */
   readonly deliver?: (result: TurnResult) => Promise<void>;
 }
@@ -882,7 +883,11 @@ export class ConversationEngine {
           : { [ENGINE_STATE_KEYS.verification]: run.pending === null ? null : JSON.stringify(run.pending) }),
       }),
     );
-    if (run.input.deliver !== undefined) writes.push(run.input.deliver(result));
+    const deliver = run.input.deliver;
+    if (deliver !== undefined) {
+      // An action (a handoff, an escalation) may summarise the transcript: it waits for the user's turn.
+      writes.push(run.actions.length === 0 ? deliver(result) : run.userRecorded.then(() => deliver(result)));
+    }
     await Promise.all(writes);
     return result;
   }
