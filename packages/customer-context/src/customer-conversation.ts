@@ -10,7 +10,14 @@ import {
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { type Customer, type CustomerDocuments, toCustomer } from './customer-documents.js';
-import { parseDocument, type TurnDocument, type TurnRole, turnDocumentSchema } from './documents.js';
+import {
+  parseDocument,
+  RECENT_TURNS_KEPT,
+  type RecentTurn,
+  type TurnDocument,
+  type TurnRole,
+  turnDocumentSchema,
+} from './documents.js';
 import { ConcurrencyExhaustedError } from './errors.js';
 import {
   isConflict,
@@ -189,6 +196,14 @@ export class CustomerConversation {
       agentId: turn.agentId ?? null,
       at: turn.at.toISOString(),
     };
+    // Kept in the customer document too, as the next turn's history (inside a turn: with the turn's one write;
+    // a turn id it keeps already stays as it is).
+    const recent = toRecent(toTurn(doc));
+    await this.#docs.deferOrMutate(owner, 'recordTurn: recent turns', (current) => {
+      if (current.recentTurns === undefined) return undefined; // not kept yet: history is queried
+      const next = withTurns(current.recentTurns, [recent]);
+      return sameTurns(next, current.recentTurns) ? undefined : { ...current, recentTurns: next };
+    });
     try {
       await withThrottleRetry('recordTurn', () => this.#transcripts.items.create(doc), this.#retry);
       return toTurn(doc);
@@ -205,12 +220,23 @@ export class CustomerConversation {
       throw new RangeError('n must be an integer from 1 to 1000');
     // A customer this turn created has no transcript yet (turns recorded by this turn are written after).
     if (this.#docs.createdInTurn(customerId)) return [];
-    // The partition is queried while the customer is read (the id given is almost always the owner's); a merged
-    // id is queried again under its survivor.
-    const [doc, turns] = await Promise.all([this.#docs.load(customerId), this.#queryTurns(customerId, n)]);
+    const doc = await this.#docs.load(customerId);
     const owner = doc.customerId;
-    if (owner === customerId) return turns;
-    return this.#docs.createdInTurn(owner) ? [] : this.#queryTurns(owner, n);
+    const kept = doc.recentTurns;
+    // The customer document keeps the newest turns: all of them while fewer than it keeps.
+    if (kept !== undefined && (n <= kept.length || kept.length < RECENT_TURNS_KEPT)) {
+      return kept.slice(-n).map((turn) => ({ ...turn, customerId: owner as CustomerId }));
+    }
+    if (this.#docs.createdInTurn(owner)) return [];
+    const turns = await this.#queryTurns(owner, n);
+    if (kept === undefined && this.#docs.inTurnScope && (n >= RECENT_TURNS_KEPT || turns.length < n)) {
+      // A document from before the turns were kept: it keeps them from this turn's write on.
+      const seed = turns.slice(-RECENT_TURNS_KEPT).map(toRecent);
+      await this.#docs.deferOrMutate(owner, 'recentTurns: keep', (current) =>
+        current.recentTurns === undefined ? { ...current, recentTurns: seed } : undefined,
+      );
+    }
+    return turns;
   }
 
   async #queryTurns(owner: string, n: number): Promise<Turn[]> {
@@ -261,6 +287,25 @@ export class CustomerConversation {
     });
     return toCustomer(doc);
   }
+}
+
+/** A recorded turn as the customer document keeps it. */
+function toRecent(turn: Turn): RecentTurn {
+  const { customerId, ...recent } = turn;
+  return recent;
+}
+
+/** `kept` with `added` (a turn id already kept stays as it is), oldest first, the newest {@link RECENT_TURNS_KEPT}. */
+export function withTurns(kept: readonly RecentTurn[], added: readonly RecentTurn[]): RecentTurn[] {
+  const known = new Set(kept.map((turn) => turn.turnId));
+  const all = [...kept, ...added.filter((turn) => !known.has(turn.turnId))];
+  // Stable: turns with the same time keep the order they were recorded in.
+  all.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return all.slice(-RECENT_TURNS_KEPT);
+}
+
+function sameTurns(a: readonly RecentTurn[], b: readonly RecentTurn[]): boolean {
+  return a.length === b.length && a.every((turn, i) => turn.turnId === b[i]?.turnId);
 }
 
 function toTurn(doc: TurnDocument): Turn {

@@ -11,7 +11,7 @@ import { type OptimisticRetryOptions, withOptimisticRetry, withThrottleRetry } f
 /** A customer as the store returns it: the `customers` document without Cosmos and concurrency internals. */
 export type Customer = Omit<
   CustomerDocument,
-  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt'
+  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt' | 'recentTurns'
 >;
 
 const MAX_MERGE_DEPTH = 8;
@@ -227,6 +227,9 @@ export class CustomerDocuments {
       operation,
       async (attempt) => {
         // Inside a turn the first attempt writes over the turn's document (If-Match on its ETag); a 412 re-reads.
+        // It first lets the turn's concurrent work defer its changes (e.g. the turns recorded alongside), so
+        // they share this write.
+        if (attempt === 1 && this.inTurnScope) await new Promise((resolve) => setImmediate(resolve));
         const scoped = attempt === 1 ? this.#scope.getStore()?.customers.get(customerId) : undefined;
         const stored =
           scoped !== undefined && (options.follow === false || scoped.doc.mergedInto === undefined)
@@ -341,6 +344,7 @@ export function emptyCustomer(id: string, now: string): CustomerDocument {
     lastInboundAt: {},
     verifiedAccounts: [],
     verificationFailures: null,
+    recentTurns: [],
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -370,6 +374,6 @@ export function stripEtag<T extends { _etag?: string }>(doc: T): Omit<T, '_etag'
 
 /** The customer as callers see it. */
 export function toCustomer(doc: CustomerDocument): Customer {
-  const { id, type, _etag, conversationLease, mergedInto, mergedAt, ...customer } = doc;
+  const { id, type, _etag, conversationLease, mergedInto, mergedAt, recentTurns, ...customer } = doc;
   return customer;
 }

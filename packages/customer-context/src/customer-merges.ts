@@ -1,5 +1,6 @@
 import type { Container, ItemDefinition } from '@azure/cosmos';
 import type { Channel, CustomerId, IdentityKey } from '@omni/contracts';
+import { withTurns } from './customer-conversation.js';
 import {
   type Customer,
   type CustomerDocuments,
@@ -214,8 +215,14 @@ function foldInto(
     const other = lastInboundAt[channel];
     if (other === undefined || Date.parse(at) > Date.parse(other)) lastInboundAt[channel] = at;
   }
+  // The newest turns of both (the transcripts move too); unknown when either kept none (queried then).
+  const recentTurns =
+    keep.recentTurns === undefined || merge.recentTurns === undefined
+      ? undefined
+      : withTurns(keep.recentTurns, merge.recentTurns);
   const next: CustomerDocument = {
     ...keep,
+    recentTurns,
     displayName: keep.displayName ?? merge.displayName,
     identities,
     foundryConversationId,

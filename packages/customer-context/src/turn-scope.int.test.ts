@@ -201,4 +201,58 @@ describe.each(cacheVariants)('CustomerContextStore.inTurn with the %s cache', (v
     });
     expect(discarded).toEqual(['conv_this_turn']);
   });
+  it('given a customer document from before turns were kept in it, when a turn reads the history, then the transcript is queried and the document keeps the turns from that turn on', async () => {
+    const { customer } = await other.resolveCustomer({ kind: 'phone', value: phone() });
+    const id = customer.customerId;
+    const turn = (turnId: string, offset: number) =>
+      other.recordTurn(id, {
+        channel: 'whatsapp',
+        sessionId: 's',
+        role: 'customer',
+        text: turnId,
+        at: new Date(clock() + offset),
+        turnId,
+      });
+    await turn('old-1', 1);
+    await turn('old-2', 2);
+    const { resource } = await containers.customers.item(id, id).read();
+    const { recentTurns: _dropped, ...legacy } = resource as CustomerDocument;
+    await containers.customers.item(id, id).replace({ ...legacy, version: legacy.version + 1 });
+    await cache.delete(`customer:${id}`);
+
+    await turnStore.inTurn(async () => {
+      expect((await turnStore.recentTurns(id, 50)).map((t) => t.turnId)).toEqual(['old-1', 'old-2']);
+    });
+    expect((await stored(id)).recentTurns?.map((t) => t.turnId)).toEqual(['old-1', 'old-2']);
+    await turn('new-3', 3);
+    expect((await turnStore.recentTurns(id, 2)).map((t) => t.turnId)).toEqual(['old-2', 'new-3']);
+  });
+
+  it('given two customers with turns, when merged, then the survivor keeps the newest turns of both in order', async () => {
+    const { customer: a } = await other.resolveCustomer({ kind: 'phone', value: phone() });
+    const { customer: b } = await other.resolveCustomer({ kind: 'phone', value: phone() });
+    const record = (id: string, turnId: string, offset: number) =>
+      other.recordTurn(id, {
+        channel: 'voice',
+        sessionId: 'call',
+        role: 'customer',
+        text: turnId,
+        at: new Date(clock() + offset),
+        turnId,
+      });
+    await record(a.customerId, 'a-1', 1);
+    await record(b.customerId, 'b-2', 2);
+    await record(a.customerId, 'a-3', 3);
+    await other.mergeCustomers(a.customerId, b.customerId, 'same person');
+    expect((await turnStore.recentTurns(a.customerId, 10)).map((t) => t.turnId)).toEqual([
+      'a-1',
+      'b-2',
+      'a-3',
+    ]);
+    expect((await turnStore.recentTurns(b.customerId, 10)).map((t) => t.turnId)).toEqual([
+      'a-1',
+      'b-2',
+      'a-3',
+    ]);
+  });
 });
