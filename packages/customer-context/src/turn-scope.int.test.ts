@@ -1,8 +1,5 @@
-import type { CosmosEmulator } from '@omni/emulators/cosmos';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ContextCache } from './cache.js';
-import type { CustomerContextContainers } from './cosmos.js';
 import type { CustomerContextStore } from './customer-context-store.js';
 import { type CustomerDocument, customerDocumentSchema, parseDocument } from './documents.js';
 import {
@@ -10,51 +7,33 @@ import {
   freshUsNumber,
   type ManualClock,
   manualClock,
-  openCache,
-  startCosmos,
   storeFor,
+  useCache,
+  useCosmos,
 } from './test-support/harness.js';
 
-let emulator: CosmosEmulator;
-let containers: CustomerContextContainers;
-
-beforeAll(async () => {
-  ({ emulator, containers } = await startCosmos());
-});
-
-afterAll(async () => {
-  containers?.client.dispose();
-  await emulator?.stop();
-});
+const cosmos = useCosmos();
 
 /** The customer document as Cosmos holds it (no cache, no turn). */
 async function stored(customerId: string): Promise<CustomerDocument> {
-  const { resource } = await containers.customers.item(customerId, customerId).read();
+  const { resource } = await cosmos.containers.customers.item(customerId, customerId).read();
   return parseDocument(customerDocumentSchema, 'customers', resource);
 }
 
 describe.each(cacheVariants)('CustomerContextStore.inTurn with the %s cache', (variant) => {
+  const opened = useCache(variant);
   let cache: ContextCache;
-  let redis: Redis | undefined;
   let clock: ManualClock;
   /** The process running the turn. */
   let turnStore: CustomerContextStore;
   /** Another process (another replica or service) writing meanwhile. */
   let other: CustomerContextStore;
 
-  beforeAll(async () => {
-    ({ cache, redis } = await openCache(variant));
-  });
-
-  afterAll(async () => {
-    await cache?.clear();
-    await redis?.quit();
-  });
-
   beforeEach(() => {
     clock = manualClock();
-    turnStore = storeFor(containers, cache, { clock });
-    other = storeFor(containers, cache, { clock });
+    cache = opened.cache;
+    turnStore = storeFor(cosmos.containers, cache, { clock });
+    other = storeFor(cosmos.containers, cache, { clock });
   });
 
   const phone = () => `+1${freshUsNumber()}`;
@@ -215,9 +194,9 @@ describe.each(cacheVariants)('CustomerContextStore.inTurn with the %s cache', (v
       });
     await turn('old-1', 1);
     await turn('old-2', 2);
-    const { resource } = await containers.customers.item(id, id).read();
+    const { resource } = await cosmos.containers.customers.item(id, id).read();
     const { recentTurns: _dropped, ...legacy } = resource as CustomerDocument;
-    await containers.customers.item(id, id).replace({ ...legacy, version: legacy.version + 1 });
+    await cosmos.containers.customers.item(id, id).replace({ ...legacy, version: legacy.version + 1 });
     await cache.delete(`customer:${id}`);
 
     await turnStore.inTurn(async () => {
