@@ -64,6 +64,11 @@ export interface VoiceCallFlowOptions {
   readonly logger: FastifyBaseLogger;
   /** Epoch milliseconds; default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Runs one callback as one turn of the customer's context (`CustomerContextStore.inTurn`: the customer read
+   * once, one write); callbacks of a call already run one at a time. Default: runs it as is.
+   */
+  readonly turnScope?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const identifierModel = z
@@ -160,6 +165,8 @@ export class VoiceCallFlow {
   readonly #o: VoiceCallFlowOptions;
   readonly #clock: () => number;
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Saves of each live call by this process (a callback's state read is reused only if none came between). */
+  readonly #saves = new Map<string, number>();
 
   constructor(options: VoiceCallFlowOptions) {
     this.#o = options;
@@ -222,12 +229,14 @@ export class VoiceCallFlow {
             version: 0,
           };
           // Stored before answering, so the first callback finds the call and its secret.
+          this.#noteSave(ref);
           await this.#o.states.put(session);
         }
         const base = this.#o.settings.callbackBaseUrl.replace(/\/+$/, '');
         const callbackUrl = `${base}/api/callbacks/${ref}?secret=${encodeURIComponent(session.secret)}`;
         session.callConnectionId = await this.#o.calls.answer(call.incomingCallContext, callbackUrl);
         session.updatedAt = this.#now();
+        this.#noteSave(ref);
         await this.#o.states.put(session);
         // Caller ID is asserted by the network, never proof: account data still needs a verification.
         await this.#o.store.startSession(session.customerId, 'voice', ref, {
@@ -261,14 +270,23 @@ export class VoiceCallFlow {
 
   /** Handles a callback POST: 401 without the call's secret, 400 for a malformed body, else each event in order. */
   async callback(ref: string, secret: string | undefined, body: unknown): Promise<void> {
+    const savesBefore = this.#saves.get(ref) ?? 0;
     const known = REF.test(ref) ? await this.#o.states.get(ref) : undefined;
     if (known === undefined || secret === undefined || !sameSecret(secret, known.secret)) {
       throw unauthorized('the callback URL does not carry this call\u2019s secret', 'CallbackSecret');
     }
+    // Nothing of this call ran, runs or waits in this process since the read: the state just read is the one
+    // the first event starts from (no read again; a writer elsewhere still fails the versioned save).
+    const unchanged = !this.#locks.has(ref) && (this.#saves.get(ref) ?? 0) === savesBefore;
+    let current: CallSession | undefined = unchanged ? known : undefined;
     const parsed = callbackBody.safeParse(body);
     if (!parsed.success) throw badRequest('the callback body is not a list of Call Automation CloudEvents');
     for (const event of parsed.data) {
-      await retryLater(this.#serial(ref, () => this.#handle(ref, event)));
+      const read = current;
+      current = undefined;
+      const handle = () => this.#handle(ref, event, read);
+      const turnScope = this.#o.turnScope;
+      await retryLater(this.#serial(ref, turnScope === undefined ? handle : () => turnScope(handle)));
     }
   }
 
@@ -303,7 +321,14 @@ export class VoiceCallFlow {
       session.handled = [...session.handled, handledEventId].slice(-HANDLED_EVENTS_KEPT);
     }
     session.updatedAt = this.#now();
+    this.#noteSave(session.ref);
     await this.#o.states.put(session);
+    if (session.phase === 'ended') this.#saves.delete(session.ref);
+  }
+
+  /** Counts a save of the call by this process (see {@link VoiceCallFlow.callback}). */
+  #noteSave(ref: string): void {
+    this.#saves.set(ref, (this.#saves.get(ref) ?? 0) + 1);
   }
 
   #next(session: CallSession, kind: string): string {
@@ -312,8 +337,8 @@ export class VoiceCallFlow {
     return session.awaiting;
   }
 
-  async #handle(ref: string, event: CallbackEvent): Promise<void> {
-    const session = await this.#o.states.get(ref);
+  async #handle(ref: string, event: CallbackEvent, read?: CallSession): Promise<void> {
+    const session = read ?? (await this.#o.states.get(ref));
     if (session === undefined) return;
     const log = this.#o.logger.child({
       ref,
@@ -442,6 +467,12 @@ export class VoiceCallFlow {
     session.turns += 1;
     const turnId = `${session.ref}:t${session.turns}`;
     let result: Awaited<ReturnType<ConversationEngine['turn']>>;
+    // The caller hears the answer while the engine writes the turn (see TurnInput.deliver).
+    let heard: { said: string; action: EngineAction | undefined } | undefined;
+    const answer = async (turn: typeof result) => {
+      const action = this.#decisive(turn.actions);
+      heard = { said: await this.#act(session, action, spoken(turn.replies.join(' '))), action };
+    };
     try {
       result = await this.#o.engine.turn({
         customerId: session.customerId,
@@ -452,17 +483,21 @@ export class VoiceCallFlow {
         assurance: session.phone === undefined ? 'none' : 'asserted',
         // The call records what the caller really heard (an offer or a hold message may replace the reply).
         recordReply: false,
+        deliver: answer,
       });
     } catch (error) {
       log.error({ err: error, turnId }, 'agent turn failed');
-      await this.#listen(session, PROMPTS.fallbackTurn, { kind: 'speech' }, 'listen');
+      // Answered already (the turn's writes failed after): no second prompt; the next turn starts afresh.
+      if (heard === undefined)
+        await this.#listen(session, PROMPTS.fallbackTurn, { kind: 'speech' }, 'listen');
       return;
     }
-    const reply = spoken(result.replies.join(' '));
-    await this.#turnRecorded(session, turnId, 'user', text, undefined);
-    const action = this.#decisive(result.actions);
+    // A replayed turn (its result was stored) is not delivered by the engine: answer it here.
+    if (heard === undefined) await answer(result);
+    const { said, action } = heard ?? { said: '', action: undefined };
     log.info({ turnId, agentId: result.agentId, action: action?.action }, 'agent turn');
-    const said = await this.#act(session, action, reply);
+    // The transcript events follow the answer (in order: the caller's turn, then ours).
+    await this.#turnRecorded(session, turnId, 'user', text, undefined);
     await this.#spoken(session, turnId, said, result.agentId);
   }
 

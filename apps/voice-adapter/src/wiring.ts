@@ -107,6 +107,7 @@ export async function createAdapter(
     engine,
     publisher,
     queueStatus: (queue) => view.statusOf(queue),
+    turnScope: (work) => context.store.inTurn(work),
     logger,
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });

@@ -97,7 +97,8 @@ export async function createAdapter(
     new EventConsumer({
       client: bus,
       source: { topic: 'inbound-messages', subscription: 'webchat-adapter' },
-      handler: inbound.handle,
+      // One turn per message, while the consumer holds the conversation's session: the customer is read once.
+      handler: (event, context) => store.inTurn(() => inbound.handle(event, context)),
       ...consumerSettingsOf(config),
       registry,
       logger,

@@ -114,9 +114,11 @@ export class InboundMessageHandler {
       return;
     }
 
-    await this.#completePendingHandoff(customerId, now, correlationId);
+    // Independent of the agent's turn: runs alongside it.
+    const handoffCompleted = this.#completePendingHandoff(customerId, now, correlationId);
 
     if (!goesToAgent(data.kind)) {
+      await handoffCompleted;
       const canned = replyForInboundKind(data.kind);
       if (canned !== undefined) await this.#reply(data, to, [canned], 'canned');
       context.log.info({ messageId: data.providerMessageId, kind: data.kind }, 'non-text message answered');
@@ -125,13 +127,23 @@ export class InboundMessageHandler {
 
     const text = data.text ?? '';
     // WhatsApp verified the number the message comes from: the session is channel-verified.
-    const result = await this.#o.engine.turn({
-      ...turnBase,
-      text,
-      turnId: data.providerMessageId,
-      assurance: 'channel-verified',
-    });
-    await this.#reply(data, to, result.replies, 'turn');
+    let delivered = false;
+    const [, result] = await Promise.all([
+      handoffCompleted,
+      this.#o.engine.turn({
+        ...turnBase,
+        text,
+        turnId: data.providerMessageId,
+        assurance: 'channel-verified',
+        // Sent while the engine writes the turn; each part still at most once (idempotency key per part).
+        deliver: async (turn) => {
+          delivered = true;
+          await this.#reply(data, to, turn.replies, 'turn');
+        },
+      }),
+    ]);
+    // A replayed turn (its result was stored) is not delivered by the engine: send its replies (at most once).
+    if (!delivered) await this.#reply(data, to, result.replies, 'turn');
     const at = new Date(this.#clock()).toISOString();
     const events: OmniEvent[] = [userTurn(text)];
     const replyText = result.replies.join('\n\n');

@@ -130,7 +130,8 @@ export async function createAdapter(
     new EventConsumer({
       client: bus,
       source: { topic: 'inbound-messages', subscription: 'whatsapp-adapter' },
-      handler: inbound.handle,
+      // One turn per message, while the consumer holds the sender's session: the customer is read once.
+      handler: (event, context) => store.inTurn(() => inbound.handle(event, context)),
       ...sizing,
       registry,
       logger,

@@ -82,6 +82,7 @@ export async function classifyCached(
   const hit = await cache.get(key);
   if (hit) return hit;
   const result = await classifier.classify(text);
-  if (!isClassificationFailure(result)) await cache.set(key, result);
+  // Off the turn's critical path: a lost write only costs a later classification.
+  if (!isClassificationFailure(result)) cache.set(key, result).catch(() => undefined);
   return result;
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Container } from '@azure/cosmos';
 import type { CustomerId } from '@omni/contracts';
 import type { Logger } from 'pino';
@@ -10,13 +11,36 @@ import { type OptimisticRetryOptions, withOptimisticRetry, withThrottleRetry } f
 /** A customer as the store returns it: the `customers` document without Cosmos and concurrency internals. */
 export type Customer = Omit<
   CustomerDocument,
-  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt'
+  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt' | 'recentTurns'
 >;
 
 const MAX_MERGE_DEPTH = 8;
 
 /** The cache key of a customer document. */
 export const customerKey = (id: string) => `customer:${id}`;
+
+/** A change to a customer document: the next document, or undefined for "nothing to change". */
+export type CustomerChange = (current: CustomerDocument) => CustomerDocument | undefined;
+
+/** A customer document held by a turn scope, with the changes deferred to the turn's write. */
+interface ScopedCustomer {
+  /** The document as last read or written (with its ETag). */
+  doc: CustomerDocument;
+  /** Idempotent changes not written yet: applied to reads, written with the scope's next write or at its end. */
+  deferred: CustomerChange[];
+  /** Created by this turn, no turn recorded yet (so no transcript, handoff or conversation of its own). */
+  created: boolean;
+}
+
+/**
+ * The state of one turn: the customer documents it read or wrote (valid while the turn runs: the caller holds
+ * the customer's Service Bus session) and the cache writes still in flight.
+ */
+class TurnScope {
+  readonly customers = new Map<string, ScopedCustomer>();
+  /** Cache writes, made when the turn ends (nothing in the turn reads the cache): the newest per key. */
+  readonly cacheWrites = new Map<string, { version: number; value: unknown }>();
+}
 
 /** What {@link CustomerDocuments} works with. */
 export interface CustomerDocumentsOptions {
@@ -38,6 +62,7 @@ export class CustomerDocuments {
   readonly #clock: Clock;
   readonly #retry: OptimisticRetryOptions;
   readonly #logger: Pick<Logger, 'warn' | 'error'> | undefined;
+  readonly #scope = new AsyncLocalStorage<TurnScope>();
 
   constructor(options: CustomerDocumentsOptions) {
     this.#container = options.container;
@@ -59,10 +84,103 @@ export class CustomerDocuments {
       () => this.#container.item(customerId, customerId).read(),
       this.#retry,
     );
-    if (resource === undefined) return undefined;
+    if (resource === undefined) {
+      this.#scope.getStore()?.customers.delete(customerId);
+      return undefined;
+    }
     const doc = parseDocument(customerDocumentSchema, 'customers', resource);
+    this.#remember(doc);
     await this.cacheSet(customerKey(doc.customerId), doc.version, stripEtag(doc));
     return doc;
+  }
+
+  /**
+   * Runs `fn` as one turn of a customer's conversation (the caller holds the customer's session, so no other
+   * turn of this customer runs meanwhile). Inside, a customer document is read from Cosmos once and then reused
+   * with its ETag: reads are served from it, writes are If-Match on it (a 412 re-reads, as always), cache writes
+   * wait for the end of the turn, and changes given to {@link deferOrMutate} are written with the turn's next write
+   * of that customer, or at the end. Nested calls join the outer turn.
+   */
+  async inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#scope.getStore() !== undefined) return fn();
+    const scope = new TurnScope();
+    let result: T;
+    try {
+      result = await this.#scope.run(scope, fn);
+    } catch (error) {
+      await this.#scope
+        .run(scope, () => this.#endTurn(scope))
+        .catch((flushError: unknown) =>
+          this.#logger?.warn({ err: flushError }, 'could not write the deferred changes of a failed turn'),
+        );
+      throw error;
+    }
+    await this.#scope.run(scope, () => this.#endTurn(scope));
+    return result;
+  }
+
+  /** True inside {@link inTurn}. */
+  get inTurnScope(): boolean {
+    return this.#scope.getStore() !== undefined;
+  }
+
+  /**
+   * Inside a turn: defers an idempotent change to the turn's next write of the customer (reads of the turn see it
+   * at once). Outside: {@link mutate}.
+   */
+  async deferOrMutate(
+    customerId: string,
+    operation: string,
+    change: CustomerChange,
+  ): Promise<CustomerDocument> {
+    const scope = this.#scope.getStore();
+    if (scope === undefined) return this.mutate(customerId, operation, change);
+    const doc = await this.load(customerId);
+    const entry = scope.customers.get(doc.customerId);
+    if (entry === undefined) return this.mutate(customerId, operation, change);
+    if (change(applyAll(entry.doc, entry.deferred)) === undefined) return doc;
+    entry.deferred.push(change);
+    return applyAll(entry.doc, entry.deferred);
+  }
+
+  async #endTurn(scope: TurnScope): Promise<void> {
+    for (const [id, entry] of scope.customers) {
+      if (entry.deferred.length > 0) await this.mutate(id, 'turn: deferred changes', () => undefined);
+    }
+    await Promise.all(
+      [...scope.cacheWrites].map(([key, { version, value }]) => this.#cacheSetNow(key, version, value)),
+    );
+  }
+
+  /** Keeps a document read or written inside a turn (its deferred changes stay, minus those it already holds). */
+  #remember(doc: CustomerDocument, created = false): void {
+    const scope = this.#scope.getStore();
+    if (scope === undefined) return;
+    const entry = scope.customers.get(doc.customerId);
+    const deferred = (entry?.deferred ?? []).filter((change) => change(doc) !== undefined);
+    scope.customers.set(doc.customerId, { doc, deferred, created: created || entry?.created === true });
+  }
+
+  /** Records a customer document this turn created (outside a turn: nothing). */
+  created(doc: CustomerDocument): void {
+    this.#remember(doc, true);
+  }
+
+  /** From now on the turn treats the customer as any other (it has a transcript now). */
+  notNew(customerId: string): void {
+    const entry = this.#scope.getStore()?.customers.get(customerId);
+    if (entry !== undefined) entry.created = false;
+  }
+
+  /** True when the current turn created this customer and wrote nothing of its transcript yet. */
+  createdInTurn(customerId: string): boolean {
+    return this.#scope.getStore()?.customers.get(customerId)?.created === true;
+  }
+
+  /** The turn's view of a customer: the document with its deferred changes applied; undefined outside a turn. */
+  #scoped(customerId: string): CustomerDocument | undefined {
+    const entry = this.#scope.getStore()?.customers.get(customerId);
+    return entry === undefined ? undefined : applyAll(entry.doc, entry.deferred);
   }
 
   /**
@@ -72,9 +190,16 @@ export class CustomerDocuments {
   async load(customerId: string, options: { fresh?: boolean } = {}): Promise<CustomerDocument> {
     let id = customerId;
     for (let depth = 0; depth < MAX_MERGE_DEPTH; depth += 1) {
-      let doc: CustomerDocument | undefined;
-      const cached = options.fresh ? undefined : await this.cacheGet(customerKey(id));
-      if (cached !== undefined) {
+      let doc: CustomerDocument | undefined = options.fresh ? undefined : this.#scoped(id);
+      // Inside a turn the document is read from Cosmos (once): its ETag serves the turn's write, so a cache
+      // read first would only add a round trip.
+      const cached =
+        options.fresh || doc !== undefined || this.inTurnScope
+          ? undefined
+          : await this.cacheGet(customerKey(id));
+      if (doc !== undefined) {
+        // the turn's document
+      } else if (cached !== undefined) {
         if (cached.value === null) throw new CustomerNotFoundError(customerId);
         doc = parseDocument(customerDocumentSchema, 'customers (cache)', cached.value);
       } else {
@@ -100,19 +225,37 @@ export class CustomerDocuments {
   ): Promise<CustomerDocument> {
     return withOptimisticRetry(
       operation,
-      async () => {
-        const current =
-          options.follow === false
-            ? await this.read(customerId)
-            : await this.load(customerId, { fresh: true });
-        if (current === undefined) throw new CustomerNotFoundError(customerId);
+      async (attempt) => {
+        // Inside a turn the first attempt writes over the turn's document (If-Match on its ETag); a 412 re-reads.
+        // It first lets the turn's concurrent work defer its changes (e.g. the turns recorded alongside), so
+        // they share this write.
+        if (attempt === 1 && this.inTurnScope) await new Promise((resolve) => setImmediate(resolve));
+        const scoped = attempt === 1 ? this.#scope.getStore()?.customers.get(customerId) : undefined;
+        const stored =
+          scoped !== undefined && (options.follow === false || scoped.doc.mergedInto === undefined)
+            ? scoped.doc
+            : options.follow === false
+              ? await this.read(customerId)
+              : await this.load(customerId, { fresh: true });
+        if (stored === undefined) throw new CustomerNotFoundError(customerId);
+        const scope = this.#scope.getStore();
+        const own = scope?.customers.get(stored.customerId);
+        // Changes the turn deferred for a customer merged away meanwhile go to the survivor with this write.
+        const moved = stored.customerId === customerId ? undefined : scope?.customers.get(customerId);
+        const deferred = [
+          ...(own?.doc.version === stored.version ? own.deferred : []),
+          ...(moved?.deferred ?? []),
+        ];
+        const current = applyAll(stored, deferred);
         const next = change(current);
-        if (next === undefined) return current;
-        return this.replace(current, {
-          ...next,
-          version: current.version + 1,
+        if (next === undefined && current === stored) return current;
+        const written = await this.replace(stored, {
+          ...(next ?? current),
+          version: stored.version + 1,
           updatedAt: this.iso(),
         });
+        if (moved !== undefined) moved.deferred = [];
+        return written;
       },
       this.#retry,
     );
@@ -124,6 +267,7 @@ export class CustomerDocuments {
       .item(current.customerId, current.customerId)
       .replace(stripEtag(next), { accessCondition: { type: 'IfMatch', condition: current._etag ?? '' } });
     const stored = parseDocument(customerDocumentSchema, 'customers', resource);
+    this.#remember(stored);
     await this.cacheSet(customerKey(stored.customerId), stored.version, stripEtag(stored));
     return stored;
   }
@@ -141,6 +285,18 @@ export class CustomerDocuments {
 
   /** Moves a cache entry forward to `version` (never back). */
   async cacheSet(key: string, version: number, value: unknown): Promise<void> {
+    const scope = this.#scope.getStore();
+    if (scope !== undefined) {
+      // Off the turn's critical path (written when the turn ends): versioned, so a later write cannot undo a newer
+      // one, and until then other readers see the previous version, as they would during any write.
+      const pending = scope.cacheWrites.get(key);
+      if (pending === undefined || pending.version < version) scope.cacheWrites.set(key, { version, value });
+      return;
+    }
+    await this.#cacheSetNow(key, version, value);
+  }
+
+  async #cacheSetNow(key: string, version: number, value: unknown): Promise<void> {
     try {
       await this.#cache.setIfNewer(key, version, value);
     } catch (error) {
@@ -151,6 +307,7 @@ export class CustomerDocuments {
 
   /** Drops a cache entry. */
   async cacheDelete(key: string): Promise<void> {
+    this.#scope.getStore()?.cacheWrites.delete(key);
     try {
       await this.#cache.delete(key);
     } catch (error) {
@@ -160,6 +317,13 @@ export class CustomerDocuments {
       );
     }
   }
+}
+
+/** The document with each change applied in order (a change returning undefined changes nothing). */
+function applyAll(doc: CustomerDocument, changes: readonly CustomerChange[]): CustomerDocument {
+  let current = doc;
+  for (const change of changes) current = change(current) ?? current;
+  return current;
 }
 
 /** A customer document with no data. */
@@ -180,6 +344,7 @@ export function emptyCustomer(id: string, now: string): CustomerDocument {
     lastInboundAt: {},
     verifiedAccounts: [],
     verificationFailures: null,
+    recentTurns: [],
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -209,6 +374,6 @@ export function stripEtag<T extends { _etag?: string }>(doc: T): Omit<T, '_etag'
 
 /** The customer as callers see it. */
 export function toCustomer(doc: CustomerDocument): Customer {
-  const { id, type, _etag, conversationLease, mergedInto, mergedAt, ...customer } = doc;
+  const { id, type, _etag, conversationLease, mergedInto, mergedAt, recentTurns, ...customer } = doc;
   return customer;
 }

@@ -199,7 +199,8 @@ export class CustomerSessions {
   /** Records an inbound message on a channel (keeps the latest time; an older one changes nothing). */
   async recordInbound(customerId: string, channel: Channel, at: Date): Promise<CustomerDocument> {
     const iso = at.toISOString();
-    return this.#docs.mutate(customerId, 'recordInbound', (current) => {
+    // Inside a turn: written with the turn's write (the turn reads it at once).
+    return this.#docs.deferOrMutate(customerId, 'recordInbound', (current) => {
       const previous = current.lastInboundAt[channel];
       if (previous !== undefined && Date.parse(previous) >= at.getTime()) return undefined;
       return { ...current, lastInboundAt: { ...current.lastInboundAt, [channel]: iso } };

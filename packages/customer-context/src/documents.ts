@@ -64,6 +64,12 @@ export const customerDocumentSchema = z.object({
     .object({ count: z.number().int().nonnegative(), lockedUntil: isoString.nullable() })
     .nullable()
     .default(null),
+  /**
+   * The newest turns of the transcript (at most {@link RECENT_TURNS_KEPT}, oldest first), kept with every
+   * recorded turn so a turn reads its history with the customer. Absent on documents written before it was
+   * kept: their history is queried.
+   */
+  recentTurns: z.array(z.lazy(() => recentTurnSchema)).optional(),
   /** Incremented by every write; the cache only moves forward in it. */
   version: z.number().int().nonnegative(),
   createdAt: isoString,
@@ -108,6 +114,19 @@ export const turnDocumentSchema = z.object({
 });
 /** A turn document as stored. */
 export type TurnDocument = z.infer<typeof turnDocumentSchema>;
+
+/** How many of the newest turns a customer document keeps (the engine's default history). */
+export const RECENT_TURNS_KEPT = 50;
+
+/** A turn as the customer document keeps it. */
+export const recentTurnSchema = turnDocumentSchema.omit({
+  id: true,
+  type: true,
+  customerId: true,
+  _etag: true,
+});
+/** A turn kept in the customer document. */
+export type RecentTurn = z.infer<typeof recentTurnSchema>;
 
 /** A `transcripts` document of type `merge-audit`: who was merged into whom, why, and what moved. */
 export const mergeAuditDocumentSchema = z.object({

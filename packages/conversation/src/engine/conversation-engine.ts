@@ -76,6 +76,14 @@ export interface TurnInput {
    * sent (voice may play a switch offer or a hold message instead of the agent's text). Default `true`.
    */
   readonly recordReply?: boolean;
+  /**
+   * Sends the turn's replies while the turn's writes are in flight (they no longer wait for each other: one
+   * round trip less before the customer hears back). Called at most once; not for a replayed turn, whose
+   * stored replies the caller sends itself. The send must be idempotent per turn (a redelivered message may
+   * run the turn again when its writes did not land). A turn with actions is delivered once the user's turn is
+   * stored (an action may summarise the transcript).
+   */
+  readonly deliver?: (result: TurnResult) => Promise<void>;
 }
 
 /** Something that happened during a turn, for logs, metrics and tests. */
@@ -226,6 +234,8 @@ interface TurnRun {
   readonly scope: string;
   /** What this turn's tool outputs said to the agent only (never shown to the customer). */
   readonly internalTexts: string[];
+  /** The write of the user's turn, started before the agent ran. */
+  readonly userRecorded: Promise<unknown>;
 }
 
 const APOLOGY_ESCALATION =
@@ -440,8 +450,12 @@ export class ConversationEngine {
 
   async #run(input: TurnInput, emit: (event: EngineStreamEvent) => void): Promise<TurnResult> {
     const turnId = input.turnId ?? randomUUID();
-    const conversationId = await this.#conversationId(input.customerId);
-    const customer = await this.#store.getCustomer(input.customerId);
+    // Independent reads at once (one round trip when the customer's document is already in hand).
+    const [conversationId, customer, stored] = await Promise.all([
+      this.#conversationId(input.customerId),
+      this.#store.getCustomer(input.customerId),
+      this.#store.recentTurns(input.customerId, this.#historyLimit),
+    ]);
     const scope = this.#scopeOf(input);
     const state = this.#readState(customer.collectedData, scope);
 
@@ -458,11 +472,11 @@ export class ConversationEngine {
       return result;
     }
 
-    const stored = await this.#store.recentTurns(input.customerId, this.#historyLimit);
     const history = toHistory(stored);
     const userTurns = stored.filter((t) => t.role === 'customer').length;
     const at = new Date(this.#clock());
-    await this.#store.recordTurn(input.customerId, {
+    // Written while the agent works; awaited with the turn's other writes in #finish.
+    const userRecorded = this.#store.recordTurn(input.customerId, {
       channel: input.channel,
       sessionId: input.sessionId,
       role: 'customer',
@@ -470,6 +484,7 @@ export class ConversationEngine {
       at,
       turnId: `${turnId}:customer`,
     });
+    userRecorded.catch(() => undefined); // awaited (and its failure thrown) in #finish
 
     const startAgent = this.#agent(state.agentId ?? this.#scenario.coordinator);
     const run: TurnRun = {
@@ -495,6 +510,7 @@ export class ConversationEngine {
       pending: undefined,
       scope,
       internalTexts: [],
+      userRecorded,
     };
 
     if ((await this.#gate.resume(run, customer)) === 'answered') return this.#finish(run);
@@ -836,31 +852,43 @@ export class ConversationEngine {
       conversationId: run.conversationId,
       turnId: run.turnId,
     };
+    // The turn's writes at once: the user's turn (started earlier), the reply's turn and the engine state.
+    const writes: Promise<unknown>[] = [run.userRecorded];
     if (replies.length > 0 && run.input.recordReply !== false) {
-      await this.#store.recordTurn(run.input.customerId, {
-        channel: run.input.channel,
-        sessionId: run.input.sessionId,
-        role: 'assistant',
-        text: replies.join('\n\n'),
-        agentId: run.agent.id,
-        at: new Date(Math.max(this.#clock(), run.at.getTime() + 1)),
-        turnId: `${run.turnId}:assistant`,
-      });
+      writes.push(
+        this.#store.recordTurn(run.input.customerId, {
+          channel: run.input.channel,
+          sessionId: run.input.sessionId,
+          role: 'assistant',
+          text: replies.join('\n\n'),
+          agentId: run.agent.id,
+          at: new Date(Math.max(this.#clock(), run.at.getTime() + 1)),
+          turnId: `${run.turnId}:assistant`,
+        }),
+      );
     }
     // A conversation the customer closed starts again with the coordinator (a returning customer's new issue).
     const closed = run.actions.some((a) => a.action === 'end_session');
-    await this.#store.updateSummary(run.input.customerId, undefined, {
-      [ENGINE_STATE_KEYS.agentId]: closed ? this.#scenario.coordinator : run.agent.id,
-      [ENGINE_STATE_KEYS.spentUsd]: run.budget.spentUsd,
-      [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
-      [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
-      [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
-      [ENGINE_STATE_KEYS.budgetScope]: run.scope,
-      [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
-      ...(run.pending === undefined
-        ? {}
-        : { [ENGINE_STATE_KEYS.verification]: run.pending === null ? null : JSON.stringify(run.pending) }),
-    });
+    writes.push(
+      this.#store.updateSummary(run.input.customerId, undefined, {
+        [ENGINE_STATE_KEYS.agentId]: closed ? this.#scenario.coordinator : run.agent.id,
+        [ENGINE_STATE_KEYS.spentUsd]: run.budget.spentUsd,
+        [ENGINE_STATE_KEYS.inputTokens]: run.budget.inputTokens,
+        [ENGINE_STATE_KEYS.outputTokens]: run.budget.outputTokens,
+        [ENGINE_STATE_KEYS.clarifications]: run.clarifications,
+        [ENGINE_STATE_KEYS.budgetScope]: run.scope,
+        [ENGINE_STATE_KEYS.lastTurn]: JSON.stringify({ turnId: run.turnId, result }),
+        ...(run.pending === undefined
+          ? {}
+          : { [ENGINE_STATE_KEYS.verification]: run.pending === null ? null : JSON.stringify(run.pending) }),
+      }),
+    );
+    const deliver = run.input.deliver;
+    if (deliver !== undefined) {
+      // An action (a handoff, an escalation) may summarise the transcript: it waits for the user's turn.
+      writes.push(run.actions.length === 0 ? deliver(result) : run.userRecorded.then(() => deliver(result)));
+    }
+    await Promise.all(writes);
     return result;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CosmosEmulator, startCosmosEmulator } from '@omni/emulators/cosmos';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { type ContextCache, MemoryContextCache, RedisContextCache } from '../cache.js';
 import { type CustomerContextContainers, createCosmosContainers } from '../cosmos.js';
 import { CustomerContextStore, type CustomerContextStoreOptions } from '../customer-context-store.js';
@@ -112,4 +113,41 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/** The emulator and its containers for the tests of one file (started before them, stopped after). */
+export function useCosmos(): { readonly containers: CustomerContextContainers } {
+  let started: { emulator: CosmosEmulator; containers: CustomerContextContainers } | undefined;
+  beforeAll(async () => {
+    started = await startCosmos();
+  });
+  afterAll(async () => {
+    started?.containers.client.dispose();
+    await started?.emulator.stop();
+  });
+  return {
+    get containers() {
+      if (started === undefined)
+        throw new Error('the Cosmos emulator is not started yet (use it inside a test)');
+      return started.containers;
+    },
+  };
+}
+
+/** A cache of `variant` for the tests of one suite (opened before them, cleared and closed after). */
+export function useCache(variant: CacheVariant): { readonly cache: ContextCache } {
+  let opened: { cache: ContextCache; redis?: Redis } | undefined;
+  beforeAll(async () => {
+    opened = await openCache(variant);
+  });
+  afterAll(async () => {
+    await opened?.cache.clear();
+    await opened?.redis?.quit();
+  });
+  return {
+    get cache() {
+      if (opened === undefined) throw new Error('the cache is not open yet (use it inside a test)');
+      return opened.cache;
+    },
+  };
 }
