@@ -29,6 +29,12 @@ import {
   toCustomer,
 } from './customer-documents.js';
 import {
+  CustomerErasure,
+  type CustomerRecords,
+  type ErasedCustomer,
+  identityCacheKey,
+} from './customer-erasure.js';
+import {
   type AssuranceMethod,
   CustomerSessions,
   isAnonymousCustomer,
@@ -137,18 +143,6 @@ export type RedeemedHandoff = Customer & {
   readonly handoff: { readonly handoffId: string; readonly assurance: AssuranceLevel };
 };
 
-/** The outcome of {@link CustomerContextStore.eraseCustomer}: what the caller still has to delete elsewhere. */
-export interface ErasedCustomer {
-  /** The erased customer (the survivor, when a merged id was given). */
-  readonly customerId: string;
-  /** The customer's Foundry conversation, to delete through Foundry; null when there was none. */
-  readonly foundryConversationId: string | null;
-  /** Conversations of customers merged into this one, to delete as well. */
-  readonly mergedConversationIds: readonly string[];
-  /** False when nothing was left to erase (a repeated erase). */
-  readonly existed: boolean;
-}
-
 /** Dependencies and tuning of a {@link CustomerContextStore}. */
 export interface CustomerContextStoreOptions {
   /** The Cosmos containers (see `createCosmosContainers`). */
@@ -183,8 +177,6 @@ export interface CustomerContextStoreOptions {
 const MAX_MERGE_DEPTH = 8;
 const MAX_RESOLVE_ATTEMPTS = 6;
 
-const identityCacheKey = (key: string) => `identity:${key}`;
-
 /**
  * The customer context every channel shares: one customer per person across voice, WhatsApp and web chat,
  * with one Foundry conversation, one summary and one set of collected data. Stored in Cosmos DB; every
@@ -208,6 +200,7 @@ export class CustomerContextStore {
   readonly #waitTimeoutMs: number;
   readonly #pollIntervalMs: number;
   readonly #maxSessions: number;
+  readonly #erasure: CustomerErasure;
   /** At-most-once side effects (also reachable as {@link CustomerContextStore.runOnce}). */
   readonly idempotency: IdempotencyLedger;
 
@@ -239,6 +232,7 @@ export class CustomerContextStore {
     this.#waitTimeoutMs = options.waitTimeoutMs ?? 20_000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 20;
     this.#maxSessions = options.maxSessions ?? 50;
+    this.#erasure = new CustomerErasure({ containers, docs: this.#docs, retry: this.#retry });
     this.idempotency = new IdempotencyLedger({
       container: containers.idempotency,
       clock: this.#clock,
@@ -827,50 +821,16 @@ export class CustomerContextStore {
   }
 
   /**
-   * Erases a customer: identities, transcripts, handoffs, sessions, tombstones of customers merged into it,
-   * and the customer document (last, so an interrupted erase can be repeated). A merged customer's id erases
-   * the survivor. Returns the Foundry conversation ids for the caller to delete. Idempotent.
+   * Erases a customer from every container (see {@link CustomerErasure.erase}); returns the Foundry conversation
+   * ids for the caller to delete. Idempotent.
    */
-  async eraseCustomer(customerId: string): Promise<ErasedCustomer> {
-    let doc = await this.#docs.read(customerId);
-    for (let depth = 0; doc?.mergedInto !== undefined && depth < MAX_MERGE_DEPTH; depth += 1) {
-      doc = await this.#docs.read(doc.mergedInto);
-    }
-    const id = doc?.customerId ?? customerId;
-    const identityKeys = new Set<string>(doc?.identities ?? []);
-    for (const raw of await this.#queryByCustomer(this.#identities, id)) identityKeys.add(raw.id);
-    for (const key of identityKeys) {
-      const { resource } = await this.#identities.item(key, key).read();
-      if (resource !== undefined && (resource as { customerId?: unknown }).customerId === id) {
-        await this.#deleteIgnoringMissing(this.#identities, key, key);
-      }
-      await this.#docs.cacheDelete(identityCacheKey(key));
-    }
-    for (const container of [this.#transcripts, this.#handoffs]) {
-      for (const raw of await this.#queryByCustomer(container, id)) {
-        await this.#deleteIgnoringMissing(container, raw.id, id);
-      }
-    }
-    const { resources: tombstones } = await this.#customers.items
-      .query<{ id: string; version: number }>({
-        query: 'SELECT c.id, c.version FROM c WHERE c.mergedInto = @id',
-        parameters: [{ name: '@id', value: id }],
-      })
-      .fetchAll();
-    for (const tombstone of tombstones) {
-      await this.#deleteIgnoringMissing(this.#customers, tombstone.id, tombstone.id);
-      await this.#docs.cacheSet(customerKey(tombstone.id), tombstone.version + 1, null);
-    }
-    if (doc !== undefined) {
-      await this.#deleteIgnoringMissing(this.#customers, id, id);
-      await this.#docs.cacheSet(customerKey(id), doc.version + 1, null);
-    }
-    return {
-      customerId: id,
-      foundryConversationId: doc?.foundryConversationId ?? null,
-      mergedConversationIds: doc?.mergedConversationIds ?? [],
-      existed: doc !== undefined,
-    };
+  eraseCustomer(customerId: string): Promise<ErasedCustomer> {
+    return this.#erasure.erase(customerId);
+  }
+
+  /** Every record the containers hold about a customer (see {@link CustomerErasure.export}). Reads only. */
+  exportCustomer(customerId: string): Promise<CustomerRecords> {
+    return this.#erasure.export(customerId);
   }
 
   // -------------------------------------------------------------------------------------------
