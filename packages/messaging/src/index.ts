@@ -26,6 +26,7 @@ export {
   type DeadLetterQueuesOptions,
   type DeadLetterSummary,
   deadLetterSources,
+  isAbout,
 } from './dead-letters.js';
 export {
   classifyFailure,
@@ -43,5 +44,10 @@ export {
 } from './failure-policy.js';
 export { eventFromMessageBody, toServiceBusMessage } from './message.js';
 export { type MessagingMetrics, messagingMetrics } from './metrics.js';
+export {
+  PendingSessions,
+  type PendingSessionsOptions,
+  type PendingSessionsPurge,
+} from './pending-sessions.js';
 export { EventPublisher, type EventPublisherOptions, InvalidEventError } from './publisher.js';
 export { normalQueueStatus, type QueueStatusSnapshot, QueueStatusView } from './queue-status-view.js';
