@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import type { CosmosEmulator } from '@omni/emulators/cosmos';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryContextCache } from './cache.js';
 import type { CustomerContextContainers } from './cosmos.js';
 import type { CustomerContextStore } from './customer-context-store.js';
@@ -135,5 +135,31 @@ describe('CustomerErasure', () => {
     expect(outcome.existed).toBe(true);
     expect(Object.values(await countAbout(id)).every((n) => n === 0)).toBe(true);
     expect((await store.eraseCustomer(id)).existed).toBe(false);
+  });
+});
+
+describe('retention (Cosmos TTL) on the local emulator', () => {
+  it('given the containers, then transcripts keep 90 days, handoffs 30, idempotency 7, calls 1, customers and identities no limit', async () => {
+    const ttlOf = async (container: Container) => (await container.read()).resource?.defaultTtl;
+    const day = 24 * 60 * 60;
+    expect(await ttlOf(containers.transcripts)).toBe(90 * day);
+    expect(await ttlOf(containers.handoffs)).toBe(30 * day);
+    expect(await ttlOf(containers.idempotency)).toBe(7 * day);
+    expect(await ttlOf(calls)).toBe(day);
+    expect(await ttlOf(containers.customers)).toBeUndefined();
+    expect(await ttlOf(containers.identities)).toBeUndefined();
+  });
+
+  it('given a turn past its time to live, then the emulator expires it as Cosmos DB does', async () => {
+    const customerId = `cust_ttl_${randomUUID()}`;
+    await containers.transcripts.items.create({ id: 'turn-1', customerId, type: 'turn', text: 'x', ttl: 1 });
+    await containers.transcripts.items.create({ id: 'turn-2', customerId, type: 'turn', text: 'y' });
+
+    await vi.waitFor(
+      async () =>
+        expect((await containers.transcripts.item('turn-1', customerId).read()).resource).toBeUndefined(),
+      { timeout: 15_000, interval: 250 },
+    );
+    expect((await containers.transcripts.item('turn-2', customerId).read()).resource).toBeDefined();
   });
 });
