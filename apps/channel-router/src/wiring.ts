@@ -1,9 +1,15 @@
 import { FoundryConversationRecords, foundryCredentialFor } from '@omni/conversation';
-import { createContextCache, createCustomerContextStore } from '@omni/customer-context';
+import {
+  createContextCache,
+  createCustomerContextStore,
+  ErasureRegistry,
+  erasuresContainerOf,
+} from '@omni/customer-context';
 import {
   consumerSettingsOf,
   createServiceBusClient,
   DeadLetterQueues,
+  ErasedCustomerFilter,
   EventConsumer,
   EventPublisher,
   PendingSessions,
@@ -24,7 +30,6 @@ import { DeadLetterMonitor } from './ops/dead-letter-monitor.js';
 import { LiveFeed } from './ops/live-feed.js';
 import { PeriodicJob } from './periodic-job.js';
 import { CustomerErasureJob } from './privacy/customer-erasure-job.js';
-import { ErasedCustomerFilter } from './privacy/erased-customer-filter.js';
 import { CosmosErasureJournal } from './privacy/erasure-journal.js';
 import { RedisCustomerTraces } from './privacy/redis-customer-traces.js';
 import { QueueMonitor, type QueueMonitorOptions } from './queue/queue-monitor.js';
@@ -181,7 +186,7 @@ export async function createRouter(
   const traceRedis =
     config.REDIS_URL === undefined ? undefined : new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const erasure = new CustomerErasureJob({
-    journal: new CosmosErasureJournal(context.containers.customers.database.container('erasures')),
+    journal: new CosmosErasureJournal(erasuresContainerOf(context.containers)),
     records: context.store,
     queueState,
     ...(conversations === undefined ? {} : { conversations }),
@@ -237,7 +242,8 @@ export async function createRouter(
     clock,
   });
   const registry = app.metrics.registry;
-  const erased = new ErasedCustomerFilter({ isErased: (id) => erasure.isErased(id), registry });
+  const erasures = new ErasureRegistry(erasuresContainerOf(context.containers));
+  const erased = new ErasedCustomerFilter({ isErased: (id) => erasures.isErased(id), registry });
   const deadLetterMonitor = new DeadLetterMonitor({
     queues: deadLetters,
     retentionMs: config.DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60_000,

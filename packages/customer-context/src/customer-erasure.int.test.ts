@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryContextCache } from './cache.js';
 import type { CustomerContextContainers } from './cosmos.js';
 import type { CustomerContextStore } from './customer-context-store.js';
+import { ErasureRegistry, erasureId, erasuresContainerOf } from './erasure-registry.js';
 import { freshUsNumber, startCosmos, storeFor } from './test-support/harness.js';
 
 let emulator: CosmosEmulator;
@@ -161,5 +162,16 @@ describe('retention (Cosmos TTL) on the local emulator', () => {
       { timeout: 15_000, interval: 250 },
     );
     expect((await containers.transcripts.item('turn-2', customerId).read()).resource).toBeDefined();
+  });
+});
+
+describe('ErasureRegistry', () => {
+  it('given a customer with an erasure record (by hash), then it is erased; others are not', async () => {
+    const registry = new ErasureRegistry(erasuresContainerOf(containers));
+    const customerId = `cust_reg_${randomUUID()}`;
+    expect(await registry.isErased(customerId)).toBe(false);
+    await erasuresContainerOf(containers).items.create({ id: erasureId(customerId), type: 'erasure' });
+    expect(await registry.isErased(customerId)).toBe(true);
+    expect(await registry.isErased(`cust_other_${randomUUID()}`)).toBe(false);
   });
 });

@@ -76,6 +76,7 @@ export {
   type TurnDocument,
   TurnRole,
 } from './documents.js';
+export { ErasureRegistry, erasureId, erasuresContainerOf } from './erasure-registry.js';
 export {
   ConcurrencyExhaustedError,
   CorruptDocumentError,

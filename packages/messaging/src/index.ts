@@ -28,6 +28,7 @@ export {
   deadLetterSources,
   isAbout,
 } from './dead-letters.js';
+export { ErasedCustomerFilter } from './erased-customer-filter.js';
 export {
   classifyFailure,
   DEFAULT_RETRY_POLICY,

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
+import { erasureId } from '@omni/customer-context';
 
 /** The steps of an erasure, in the order they run (Cosmos last: the others read what it still holds). */
 export const ERASURE_STEPS = ['service-bus', 'redis', 'foundry', 'cosmos'] as const;
@@ -40,10 +40,7 @@ export interface ErasureRecord {
   _etag?: string;
 }
 
-/** The journal id of a customer's erasure. */
-export function erasureId(customerId: string): string {
-  return `erasure_${createHash('sha256').update(customerId, 'utf8').digest('hex')}`;
-}
+export { erasureId };
 
 /** Where erasures are recorded. */
 export interface ErasureJournal {

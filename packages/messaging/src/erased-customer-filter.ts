@@ -1,5 +1,5 @@
-import type { EventHandler } from '@omni/messaging';
 import { Counter, type Registry } from 'prom-client';
+import type { EventHandler } from './consumer.js';
 
 const counters = new WeakMap<Registry, Counter<'type'>>();
 
@@ -17,13 +17,12 @@ function droppedCounter(registry: Registry): Counter<'type'> {
 }
 
 /**
- * Drops events about erased customers before a handler sees them (counted by type): an event published before the
- * erasure, or redelivered after it, must not bring the customer back. Erasure never ends, so a positive answer is
- * remembered for the life of the process.
+ * Drops events about erased customers (`data.customerId`) before a handler sees them, counted by type in
+ * `omni_erased_customer_events_dropped_total{type}`: an event published before the erasure, or redelivered after it,
+ * must not bring the customer back (or message them). `isErased` is the customer context's `ErasureRegistry`.
  */
 export class ErasedCustomerFilter {
   readonly #isErased: (customerId: string) => Promise<boolean>;
-  readonly #erased = new Set<string>();
   readonly #dropped: Counter<'type'>;
 
   constructor(options: { isErased: (customerId: string) => Promise<boolean>; registry: Registry }) {
@@ -31,20 +30,12 @@ export class ErasedCustomerFilter {
     this.#dropped = droppedCounter(options.registry);
   }
 
-  /** Whether the customer is erased (cached once true). */
-  async erased(customerId: string): Promise<boolean> {
-    if (this.#erased.has(customerId)) return true;
-    if (!(await this.#isErased(customerId))) return false;
-    this.#erased.add(customerId);
-    return true;
-  }
-
   /** The handler, behind the filter. Events without a customer subject pass. */
   wrap(handler: EventHandler): EventHandler {
     return async (event, context) => {
       const data = event.data as { customerId?: unknown };
       const customerId = typeof data.customerId === 'string' ? data.customerId : undefined;
-      if (customerId !== undefined && (await this.erased(customerId))) {
+      if (customerId !== undefined && (await this.#isErased(customerId))) {
         this.#dropped.inc({ type: event.type });
         context.log.info({ eventId: event.id, type: event.type }, 'event about an erased customer dropped');
         return;
