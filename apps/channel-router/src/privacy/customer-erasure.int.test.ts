@@ -281,7 +281,8 @@ beforeAll(async () => {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     FOUNDRY_PROJECT_ENDPOINT: foundry.endpoint,
     ERASURE_RESUME_INTERVAL_SECONDS: '1',
-    ERASURE_LEASE_SECONDS: '2',
+    // Longer than any step under load: the router's resume must not take over an erasure a request is running.
+    ERASURE_LEASE_SECONDS: '120',
     LOG_LEVEL: 'silent',
   };
   router = await createRouter(readConfig(env), pino({ level: 'silent' }), {
