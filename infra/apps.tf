@@ -90,6 +90,8 @@ locals {
       HANDOFF_EXPIRY                      = var.handoff_expiry
       HANDOFF_WAIT_TIME_THRESHOLD_SECONDS = tostring(var.handoff_wait_time_threshold_seconds)
       HANDOFF_QUEUE_DEPTH_THRESHOLD       = tostring(var.handoff_queue_depth_threshold)
+      # Customer export reads, and erasure deletes, the customer's Foundry conversations.
+      FOUNDRY_PROJECT_ENDPOINT = local.foundry_project_endpoint
     }
   }
 

@@ -45,6 +45,7 @@ resource "azurerm_cosmosdb_sql_container" "main" {
   database_name         = azurerm_cosmosdb_sql_database.main.name
   partition_key_paths   = [each.value.partition_key]
   partition_key_version = 2
-  # -1 on idempotency: documents expire by their own `ttl`; null elsewhere: no expiry.
-  default_ttl = each.value.default_ttl
+  # Retention per container (seconds since a document's last write; null: none), from cosmos_containers.json unless
+  # var.cosmos_retention_seconds overrides it. Documents with their own `ttl` (idempotency, calls) keep theirs.
+  default_ttl = lookup(var.cosmos_retention_seconds, each.key, each.value.default_ttl)
 }

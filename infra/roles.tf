@@ -8,7 +8,7 @@ locals {
     "voice-adapter"    = ["acr", "servicebus", "cosmos", "foundry", "acs"]
     "whatsapp-adapter" = ["acr", "servicebus", "cosmos", "foundry", "acs"]
     "webchat-adapter"  = ["acr", "servicebus", "cosmos", "foundry"]
-    "channel-router"   = ["acr", "servicebus", "cosmos"]
+    "channel-router"   = ["acr", "servicebus", "cosmos", "foundry"]
   }
 
   # Azure RBAC roles per plane, with their scope. Cosmos DB has its own data-plane RBAC (below); Service Bus

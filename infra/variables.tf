@@ -94,3 +94,13 @@ variable "deployed_images" {
   type        = map(string)
   default     = {}
 }
+
+variable "cosmos_retention_seconds" {
+  description = "Retention (Cosmos default TTL, seconds) per container, overriding infra/cosmos_containers.json, e.g. { transcripts = 2592000 }. -1: documents expire by their own ttl only."
+  type        = map(number)
+  default     = {}
+  validation {
+    condition     = alltrue([for ttl in values(var.cosmos_retention_seconds) : ttl == -1 || ttl > 0])
+    error_message = "cosmos_retention_seconds values are -1 or a positive number of seconds."
+  }
+}

@@ -40,13 +40,23 @@ function containersOfVoiceAdapter(): Record<string, string> {
   return { [match?.[1] ?? '']: match?.[2] ?? '' };
 }
 
+/** The channel-router keeps its erasure journal in its own container (`erasure-journal.ts` documents it). */
+function containersOfChannelRouter(): Record<string, string> {
+  const source = readRepoFile('apps/channel-router/src/privacy/erasure-journal.ts');
+  const match = /Cosmos `(\w+)` container \(partition key `([^`]+)`\)/.exec(source);
+  expect(match, 'erasure-journal.ts names its Cosmos container').not.toBeNull();
+  return { [match?.[1] ?? '']: match?.[2] ?? '' };
+}
+
+const DAY = 24 * 60 * 60;
+
 describe('Cosmos DB containers', () => {
   it('given the customer context, when its containers are listed, then cosmos_containers.json has the same names and partition keys', () => {
     const expected = containersOfCustomerContext();
     const declared = Object.fromEntries(
       Object.entries(containersFile()).map(([name, spec]) => [name, spec.partition_key]),
     );
-    expect(declared).toEqual({ ...expected, ...containersOfVoiceAdapter() });
+    expect(declared).toEqual({ ...expected, ...containersOfVoiceAdapter(), ...containersOfChannelRouter() });
   });
 
   it('given the local Cosmos emulator, when its containers are listed, then the deployed ones are the same (names, keys, TTL)', () => {
@@ -59,8 +69,28 @@ describe('Cosmos DB containers', () => {
     expect(containersFile()).toEqual(local);
   });
 
-  it('given the idempotency records carry their own ttl, when the container is declared, then per-item TTL is on (-1)', () => {
-    expect(containersFile().idempotency?.default_ttl).toBe(-1);
+  it('given the retention policy, when the containers are declared, then transcripts keep 90 days, handoffs 30, idempotency 7, call state 1, and customers, identities and the erasure audit have no TTL', () => {
+    const ttl = Object.fromEntries(
+      Object.entries(containersFile()).map(([name, spec]) => [name, spec.default_ttl]),
+    );
+    expect(ttl).toEqual({
+      customers: null,
+      identities: null,
+      handoffs: 30 * DAY,
+      transcripts: 90 * DAY,
+      idempotency: 7 * DAY,
+      calls: DAY,
+      erasures: null,
+    });
+  });
+
+  it('given an operator override, when cosmos.tf sets a container TTL, then var.cosmos_retention_seconds wins over the file', async () => {
+    const config = await loadTerraform();
+    const container = resourceOf(config, 'azurerm_cosmosdb_sql_container', 'main');
+    expect(container.default_ttl).toBe(
+      tf('lookup(var.cosmos_retention_seconds, each.key, each.value.default_ttl)'),
+    );
+    expect(config.variables.cosmos_retention_seconds).toBeDefined();
   });
 
   it('given cosmos.tf, when read, then containers come from cosmos_containers.json in a serverless, key-less account', async () => {

@@ -65,7 +65,9 @@ describe('role assignments', () => {
     expect(triples).toContain('channel-router/servicebus/Azure Service Bus Data Sender');
     expect(triples).toContain('voice-adapter/acs/Contributor');
     expect(triples).toContain('webchat-adapter/foundry/Azure AI User');
-    expect(triples).not.toContain('channel-router/foundry/Azure AI User');
+    // The router reads and deletes customers' Foundry conversations (export, erasure), and never calls ACS.
+    expect(triples).toContain('channel-router/foundry/Azure AI User');
+    expect(triples).not.toContain('channel-router/acs/Contributor');
   });
 
   it('given the services using Cosmos, when roles are read, then each identity gets the built-in data contributor through Cosmos RBAC', async () => {

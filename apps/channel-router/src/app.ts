@@ -16,6 +16,7 @@ import type { HandoffStatus } from './domain/handoff-saga.js';
 import { handoffView } from './handoff/handoff-saga-handler.js';
 import type { SagaRepository } from './handoff/saga-repository.js';
 import type { OpsCredentialCheck } from './ops/auth.js';
+import { type CustomerPrivacyDeps, customerPrivacyRoutes } from './ops/customer-routes.js';
 import { channelsUsed, deskView } from './ops/desk.js';
 import { handoffMetrics } from './ops/handoff-metrics.js';
 import type { LiveFeed } from './ops/live-feed.js';
@@ -44,6 +45,8 @@ export interface ChannelRouterDeps {
   /** The dead-letter queues the ops API lists (reason, age, event type; never bodies). */
   deadLetters?: Pick<DeadLetterQueues, 'entities' | 'list'>;
   auth: OpsCredentialCheck;
+  /** Customer export and erasure (`/api/customers...`); absent: those routes are not served. */
+  privacy?: CustomerPrivacyDeps;
   /** Epoch ms; default `Date.now`. */
   clock?: () => number;
   /** SSE keep-alive comment interval, ms. Default 15 s. */
@@ -125,6 +128,8 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
       api.addHook('onRequest', async (request: FastifyRequest) => {
         await deps.auth(request);
       });
+
+      if (deps.privacy !== undefined) api.register(customerPrivacyRoutes(deps.privacy));
 
       api.get('/queues', async () => ({ queues: await deps.monitor.statuses() }));
 

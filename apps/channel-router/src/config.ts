@@ -38,6 +38,11 @@ export const configSchema = z
      * any other app of the tenant with a token for the audience is refused.
      */
     OPS_ENTRA_ROLE: z.string().min(1).default('Omni.Ops'),
+    /**
+     * The app role an Entra token must hold, on top of OPS_ENTRA_ROLE, to erase a customer (destructive and
+     * irreversible: given to fewer people than the ops console). API keys are not split by role.
+     */
+    OPS_ENTRA_PRIVACY_ROLE: z.string().min(1).default('Omni.Privacy'),
     /** Client ids (`azp` / `appid`) allowed to call the ops API, comma-separated; unset: any holder of the role. */
     OPS_ENTRA_ALLOWED_CLIENTS: z.string().optional(),
     /** Base of web chat handoff links: `${WEBCHAT_PUBLIC_URL}/?handoff=<token>`. */
@@ -70,6 +75,14 @@ export const configSchema = z
     DEAD_LETTER_RETENTION_DAYS: positiveInt(7),
     /** How often dead-letter queues are counted (`messaging_dead_letters`) and purged. */
     DEAD_LETTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
+    /** How often interrupted customer erasures are looked for and finished (also once on start). */
+    ERASURE_RESUME_INTERVAL_SECONDS: positiveInt(60),
+    /** How long an erasure's runner holds it after its last step; a crashed runner's erasure resumes after that. */
+    ERASURE_LEASE_SECONDS: positiveInt(300),
+    /** The Foundry project whose conversations customer export reads and erasure deletes; unset: none are. */
+    FOUNDRY_PROJECT_ENDPOINT: z.url().optional(),
+    /** Key prefix of the voice adapter's call state in the shared Redis (erasure removes a customer's calls). */
+    VOICE_REDIS_PREFIX: z.string().min(1).default('voice:'),
     /** Service level target: the share of items answered within this many seconds is reported. */
     SERVICE_LEVEL_TARGET_SECONDS: positiveInt(20),
     /** Average handle time assumed before any contact was handled. */

@@ -1,14 +1,23 @@
-import { createCustomerContextStore } from '@omni/customer-context';
+import { FoundryConversationRecords, foundryCredentialFor } from '@omni/conversation';
+import {
+  createContextCache,
+  createCustomerContextStore,
+  ErasureRegistry,
+  erasuresContainerOf,
+} from '@omni/customer-context';
 import {
   consumerSettingsOf,
   createServiceBusClient,
   DeadLetterQueues,
+  ErasedCustomerFilter,
   EventConsumer,
   EventPublisher,
+  PendingSessions,
   serviceBusConnectionOf,
 } from '@omni/messaging';
 import { entraAuthForTenant } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -16,9 +25,13 @@ import { DEFAULT_MASS_EVENT_RULE } from './domain/queue-levels.js';
 import { HandoffSagaHandler } from './handoff/handoff-saga-handler.js';
 import { OutboxSweeper } from './handoff/outbox-sweeper.js';
 import { CosmosSagaRepository } from './handoff/saga-repository.js';
-import { createOpsCredentialCheck, type OpsAuth } from './ops/auth.js';
+import { createOpsCredentialCheck, createRoleCheck, type OpsAuth } from './ops/auth.js';
 import { DeadLetterMonitor } from './ops/dead-letter-monitor.js';
 import { LiveFeed } from './ops/live-feed.js';
+import { PeriodicJob } from './periodic-job.js';
+import { CustomerErasureJob } from './privacy/customer-erasure-job.js';
+import { CosmosErasureJournal } from './privacy/erasure-journal.js';
+import { RedisCustomerTraces } from './privacy/redis-customer-traces.js';
 import { QueueMonitor, type QueueMonitorOptions } from './queue/queue-monitor.js';
 import { MemoryQueueState, type QueueState } from './queue/queue-state.js';
 import { RedisQueueState } from './queue/redis-queue-state.js';
@@ -34,6 +47,12 @@ export interface RouterOverrides {
   auth?: OpsAuth;
   /** Epoch ms; default `Date.now`. */
   clock?: () => number;
+  /** Key prefix of the voice adapter's call state; default VOICE_REDIS_PREFIX. */
+  voiceRedisPrefix?: string;
+  /** Key prefix of the classification cache; default `omni:`. */
+  classificationPrefix?: string;
+  /** Key prefix of the customer-context cache; default the package's (`omni:ctx:`). */
+  contextCachePrefix?: string;
 }
 
 const clientsOf = (value: string | undefined): string[] =>
@@ -99,7 +118,13 @@ export async function createRouter(
   const clock = overrides.clock ?? Date.now;
   const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
-  const context = createCustomerContextStore(config, { logger, clock });
+  const context = createCustomerContextStore(config, {
+    logger,
+    clock,
+    ...(overrides.contextCachePrefix === undefined
+      ? {}
+      : { cache: createContextCache(config.REDIS_URL, { prefix: overrides.contextCachePrefix }) }),
+  });
   const sagas = new CosmosSagaRepository(context.containers.handoffs);
   const queueState =
     overrides.queueState ??
@@ -149,6 +174,45 @@ export async function createRouter(
   });
 
   const deadLetters = new DeadLetterQueues({ client: bus, clock });
+  const conversations =
+    config.FOUNDRY_PROJECT_ENDPOINT === undefined
+      ? undefined
+      : new FoundryConversationRecords({
+          project: {
+            endpoint: config.FOUNDRY_PROJECT_ENDPOINT,
+            credential: foundryCredentialFor(config.FOUNDRY_PROJECT_ENDPOINT),
+          },
+        });
+  const traceRedis =
+    config.REDIS_URL === undefined ? undefined : new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const erasure = new CustomerErasureJob({
+    journal: new CosmosErasureJournal(erasuresContainerOf(context.containers)),
+    records: context.store,
+    queueState,
+    ...(conversations === undefined ? {} : { conversations }),
+    ...(traceRedis === undefined
+      ? {}
+      : {
+          redisTraces: new RedisCustomerTraces({
+            redis: traceRedis,
+            voicePrefix: overrides.voiceRedisPrefix ?? config.VOICE_REDIS_PREFIX,
+            ...(overrides.classificationPrefix
+              ? { classificationPrefix: overrides.classificationPrefix }
+              : {}),
+          }),
+        }),
+    deadLetters,
+    pendingSessions: new PendingSessions({ client: bus }),
+    clock,
+    leaseMs: config.ERASURE_LEASE_SECONDS * 1000,
+    logger,
+  });
+  const erasureResume = new PeriodicJob({
+    name: 'erasure resume',
+    run: () => erasure.resumeUnfinished(),
+    intervalMs: config.ERASURE_RESUME_INTERVAL_SECONDS * 1000,
+    logger,
+  });
 
   const app = buildApp({
     config,
@@ -161,9 +225,25 @@ export async function createRouter(
     feed,
     auth: createOpsCredentialCheck(auth),
     deadLetters,
+    privacy: {
+      erasure,
+      records: context.store,
+      ...(conversations === undefined ? {} : { conversations }),
+      customerOf: async (identity) => {
+        const key = context.store.identityKeyOf(identity);
+        const { resource } = await context.containers.identities
+          .item(key, key)
+          .read<{ customerId: string }>();
+        return resource?.customerId;
+      },
+      eraseAuth: createRoleCheck(auth, config.OPS_ENTRA_PRIVACY_ROLE),
+      clock,
+    },
     clock,
   });
   const registry = app.metrics.registry;
+  const erasures = new ErasureRegistry(erasuresContainerOf(context.containers));
+  const erased = new ErasedCustomerFilter({ isErased: (id) => erasures.isErased(id), registry });
   const deadLetterMonitor = new DeadLetterMonitor({
     queues: deadLetters,
     retentionMs: config.DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60_000,
@@ -176,7 +256,7 @@ export async function createRouter(
     'queue-events': new EventConsumer({
       client: bus,
       source: { topic: 'queue-events', subscription: 'channel-router' },
-      handler: monitor.handle,
+      handler: erased.wrap(monitor.handle),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -184,7 +264,7 @@ export async function createRouter(
     escalations: new EventConsumer({
       client: bus,
       source: { queue: 'escalations' },
-      handler: monitor.handle,
+      handler: erased.wrap(monitor.handle),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -192,7 +272,7 @@ export async function createRouter(
     'handoff-events': new EventConsumer({
       client: bus,
       source: { topic: 'handoff-events', subscription: 'channel-router' },
-      handler: saga.handle,
+      handler: erased.wrap(saga.handle),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -216,6 +296,7 @@ export async function createRouter(
     for (const consumer of Object.values(consumers)) consumer.start();
     sweeper.start();
     deadLetterMonitor.start();
+    erasureResume.start();
     timer = setInterval(() => {
       monitor.tick().catch((error: unknown) => logger.warn({ err: error }, 'queue status tick failed'));
     }, config.QUEUE_STATUS_INTERVAL_SECONDS * 1000);
@@ -225,10 +306,12 @@ export async function createRouter(
     if (timer !== undefined) clearInterval(timer);
     await sweeper.stop();
     await deadLetterMonitor.stop();
+    await erasureResume.stop();
     await Promise.all(Object.values(consumers).map((consumer) => consumer.stop()));
     await publisher.close();
     await bus.close();
     await queueState.close();
+    await traceRedis?.quit().catch(() => undefined);
     await context.close();
   });
   return app;

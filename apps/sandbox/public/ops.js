@@ -8,6 +8,7 @@ const seconds = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)
 export function startOps(config) {
   const samples = new Map(); // queue -> [{ t, depth, ewt }]
   let latestCustomer = '';
+  let shownCustomerId = '';
 
   async function refreshQueues() {
     const { queues } = await api('/api/ops/queues');
@@ -220,6 +221,7 @@ export function startOps(config) {
         .replaceChildren(el('li', { class: 'muted' }, 'No handoff yet.'));
       return;
     }
+    shownCustomerId = customerId;
     const timeline = await api(`/api/ops/customers/${encodeURIComponent(customerId)}/timeline`);
     const signature = JSON.stringify(timeline);
     if (signature === latestCustomer) return;
@@ -284,6 +286,46 @@ export function startOps(config) {
     setAgent(input.value.trim(), 'available').then(() => {
       input.value = '';
     });
+  });
+  // Privacy: export downloads the JSON document; erase is destructive, so the operator types the id back first.
+  const privacyStatus = document.getElementById('privacy-status');
+  document.getElementById('customer-export').addEventListener('click', async () => {
+    const customerId = shownCustomerId;
+    if (!customerId) return;
+    try {
+      const exported = await api(`/api/ops/customers/${encodeURIComponent(customerId)}/export`);
+      const link = el('a', {
+        href: URL.createObjectURL(
+          new Blob([JSON.stringify(exported, null, 2)], { type: 'application/json' }),
+        ),
+        download: `customer-${customerId}.json`,
+      });
+      link.click();
+      URL.revokeObjectURL(link.href);
+      privacyStatus.textContent = `Export of ${customerId} downloaded.`;
+    } catch (error) {
+      privacyStatus.textContent = error.message;
+    }
+  });
+  document.getElementById('customer-erase').addEventListener('click', async () => {
+    const customerId = shownCustomerId;
+    if (!customerId) return;
+    const typed = window.prompt(
+      `Erase customer ${customerId} from every store (Cosmos, Foundry, Redis, Service Bus)? This cannot be undone.\nType the customer id to confirm:`,
+    );
+    if (typed?.trim() !== customerId) {
+      privacyStatus.textContent = 'Not erased.';
+      return;
+    }
+    try {
+      const { erasure } = await api(`/api/ops/customers/${encodeURIComponent(customerId)}`, {
+        method: 'DELETE',
+      });
+      privacyStatus.textContent = `Customer erased (${erasure.status}, audit ${erasure.id.slice(0, 20)}…).`;
+      latestCustomer = '';
+    } catch (error) {
+      privacyStatus.textContent = error.message;
+    }
   });
   document.getElementById('timeline-customer').addEventListener('change', () => {
     latestCustomer = '';

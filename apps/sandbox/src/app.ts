@@ -280,6 +280,19 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       body: JSON.stringify(request.body ?? {}),
     }),
   );
+  // Erasure from the console's customer card (the page asks the operator to type the id back first).
+  app.delete<{ Params: { customerId: string } }>('/api/ops/customers/:customerId', async (request, reply) =>
+    relay(
+      reply,
+      routerUrlOf(config),
+      ops,
+      `/api/customers/${encodeURIComponent(request.params.customerId)}`,
+      {
+        method: 'DELETE',
+        headers: opsHeaders(),
+      },
+    ),
+  );
   app.post('/api/load', async (request) => {
     if (deps.load === undefined) {
       throw new HttpProblem(503, 'Service Unavailable', { detail: 'No Service Bus in this sandbox.' });

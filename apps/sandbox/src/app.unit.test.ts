@@ -140,6 +140,41 @@ describe('sandbox host', () => {
     await app.close();
   });
 
+  it("given the ops console, when a customer is erased or exported, then the router is asked with the run's key (never the page's)", async () => {
+    const calls: { url: string; method: string; key: string | null }[] = [];
+    const fakeFetch = (async (url: URL, init?: RequestInit) => {
+      calls.push({
+        url: String(url),
+        method: init?.method ?? 'GET',
+        key: new Headers(init?.headers).get('x-api-key'),
+      });
+      return new Response(JSON.stringify({ erasure: { status: 'completed' } }), { status: 200 });
+    }) as typeof fetch;
+    const app = buildApp({
+      config: readConfig({
+        SANDBOX_SERVICES: 'channel-router=http://127.0.0.1:7074',
+        OPS_API_KEY: 'sandbox-ops-key-0123456789',
+      }),
+      fetch: fakeFetch,
+    });
+    const erased = await app.inject({ method: 'DELETE', url: '/api/ops/customers/cust_1' });
+    expect(erased.statusCode).toBe(200);
+    await app.inject('/api/ops/customers/cust_1/export');
+    expect(calls).toEqual([
+      {
+        url: 'http://127.0.0.1:7074/api/customers/cust_1',
+        method: 'DELETE',
+        key: 'sandbox-ops-key-0123456789',
+      },
+      {
+        url: 'http://127.0.0.1:7074/api/customers/cust_1/export',
+        method: 'GET',
+        key: 'sandbox-ops-key-0123456789',
+      },
+    ]);
+    await app.close();
+  });
+
   it('given a malformed SANDBOX_SERVICES, then config fails naming it', () => {
     expect(() => readConfig({ SANDBOX_SERVICES: 'router' })).toThrow(/SANDBOX_SERVICES is invalid/);
   });

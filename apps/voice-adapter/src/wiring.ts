@@ -1,8 +1,9 @@
 import { type ConversationDriver, createConversationEngine, foundryCredentialFor } from '@omni/conversation';
-import { createCustomerContextStore } from '@omni/customer-context';
+import { createCustomerContextStore, ErasureRegistry, erasuresContainerOf } from '@omni/customer-context';
 import {
   consumerSettingsOf,
   createServiceBusClient,
+  ErasedCustomerFilter,
   EventConsumer,
   EventPublisher,
   QueueStatusView,
@@ -114,6 +115,9 @@ export async function createAdapter(
 
   const app = buildApp({ config, logger, flow });
   const registry = app.metrics.registry;
+  // A call.assigned about an erased customer (published before the erasure) is dropped (ADR 0075).
+  const erasures = new ErasureRegistry(erasuresContainerOf(context.containers));
+  const erased = new ErasedCustomerFilter({ isErased: (id) => erasures.isErased(id), registry });
   const consumers = [
     new EventConsumer({
       client: bus,
@@ -126,7 +130,7 @@ export async function createAdapter(
     new EventConsumer({
       client: bus,
       source: { topic: 'queue-events', subscription: 'voice-adapter' },
-      handler: (event, message) => flow.callAssigned(event, message.log),
+      handler: erased.wrap((event, message) => flow.callAssigned(event, message.log)),
       ...consumerSettingsOf(config),
       registry,
       logger,

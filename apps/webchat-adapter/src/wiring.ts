@@ -1,8 +1,9 @@
 import { type ConversationDriver, createConversationEngine } from '@omni/conversation';
-import { createCustomerContextStore } from '@omni/customer-context';
+import { createCustomerContextStore, ErasureRegistry, erasuresContainerOf } from '@omni/customer-context';
 import {
   consumerSettingsOf,
   createServiceBusClient,
+  ErasedCustomerFilter,
   EventConsumer,
   EventPublisher,
   QueueStatusView,
@@ -47,7 +48,7 @@ export async function createAdapter(
 ): Promise<FastifyInstance> {
   const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
-  const { store, close: closeStore } = createCustomerContextStore(config, { logger });
+  const { store, containers, close: closeStore } = createCustomerContextStore(config, { logger });
   const queueView = new QueueStatusView();
   const engine = await createConversationEngine({
     config,
@@ -85,6 +86,9 @@ export async function createAdapter(
   const registry = app.metrics.registry;
   const inbound = new InboundMessageHandler({ publisher, engine, store, replies, dispatched, clock });
   const handoffs = new HandoffDispatchHandler(dispatched);
+  // Events about an erased customer (published before the erasure) are dropped (ADR 0075).
+  const erasures = new ErasureRegistry(erasuresContainerOf(containers));
+  const erased = new ErasedCustomerFilter({ isErased: (id) => erasures.isErased(id), registry });
   const consumers = [
     new EventConsumer({
       client: bus,
@@ -106,7 +110,7 @@ export async function createAdapter(
     new EventConsumer({
       client: bus,
       source: { topic: 'handoff-events', subscription: 'webchat-adapter' },
-      handler: handoffs.handle,
+      handler: erased.wrap(handoffs.handle),
       ...consumerSettingsOf(config),
       registry,
       logger,

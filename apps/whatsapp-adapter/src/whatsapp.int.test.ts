@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createEvent } from '@omni/contracts';
 import { type AgentStepRequest, type AgentStepResult, OfflineDriver } from '@omni/conversation';
-import { createCustomerContextStore } from '@omni/customer-context';
+import { createCustomerContextStore, erasureId, erasuresContainerOf } from '@omni/customer-context';
 import { startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
 import { startCosmosEmulator } from '@omni/emulators/cosmos';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
@@ -346,6 +346,33 @@ describe('whatsapp-adapter through its webhook and the emulators', () => {
     const sent = await settle(inside, 2);
     expect(acs.messages.whatsapp(inside)[1]?.body.kind).toBe('text');
     expect(sent[1]).toContain('power outage');
+  });
+
+  it('drops (and counts) a notice about an erased customer that was published before the erasure: nothing is sent', async () => {
+    const to = phone();
+    const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: to });
+    // What the router's erasure job records first (ADR 0075).
+    await erasuresContainerOf(context.containers).items.create({
+      id: erasureId(customer.customerId),
+      type: 'erasure',
+      status: 'running',
+    });
+    const dropped = async () => {
+      const metrics = await (await fetch(url.replace('/api/events', '/metrics'))).text();
+      const line = metrics
+        .split('\n')
+        .find((l) => l.startsWith('omni_erased_customer_events_dropped_total{'));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    const before = await dropped();
+
+    await publisher.publish(dispatched(customer.customerId, to, `ho_erased_${to.slice(1)}`));
+
+    await vi.waitFor(async () => expect(await dropped()).toBe(before + 1), {
+      timeout: 20_000,
+      interval: 100,
+    });
+    expect(acs.messages.whatsapp(to)).toEqual([]);
   });
 
   it('sends the SMS-link fallback by SMS (the real @azure/communication-sms) and reports its delivery', async () => {

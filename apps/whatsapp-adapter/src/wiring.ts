@@ -1,8 +1,9 @@
 import { type ConversationDriver, createConversationEngine, foundryCredentialFor } from '@omni/conversation';
-import { createCustomerContextStore } from '@omni/customer-context';
+import { createCustomerContextStore, ErasureRegistry, erasuresContainerOf } from '@omni/customer-context';
 import {
   consumerSettingsOf,
   createServiceBusClient,
+  ErasedCustomerFilter,
   EventConsumer,
   EventPublisher,
   QueueStatusView,
@@ -49,7 +50,7 @@ export async function createAdapter(
 ): Promise<FastifyInstance> {
   const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
-  const { store, close: closeStore } = createCustomerContextStore(config, { logger });
+  const { store, containers, close: closeStore } = createCustomerContextStore(config, { logger });
   const queueView = new QueueStatusView();
   const engine = await createConversationEngine({
     config,
@@ -119,6 +120,9 @@ export async function createAdapter(
   });
   // Sessions held at once, idle release and concurrency from SERVICEBUS_MAX_SESSIONS / _SESSION_IDLE_MS / ...
   const sizing = consumerSettingsOf(config);
+  // Notices about an erased customer (published before the erasure) are dropped, never sent (ADR 0075).
+  const erasures = new ErasureRegistry(erasuresContainerOf(containers));
+  const erased = new ErasedCustomerFilter({ isErased: (id) => erasures.isErased(id), registry });
   const consumers = [
     new EventConsumer({
       client: bus,
@@ -140,10 +144,10 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'whatsapp-adapter' },
       // Notices by WhatsApp and by SMS; each handler ignores the other's.
-      handler: async (event, context) => {
+      handler: erased.wrap(async (event, context) => {
         await handoffs.handle(event, context);
         await smsHandoffs.handle(event, context);
-      },
+      }),
       ...sizing,
       registry,
       logger,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Classification, Classifier } from './classification.js';
-import { classifyCached } from './classification-cache.js';
-import { RedisClassificationCache } from './redis-classification-cache.js';
+import { classificationCacheKey, classifyCached } from './classification-cache.js';
+import { forgetClassifications, RedisClassificationCache } from './redis-classification-cache.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `omni:test:${randomUUID()}:`;
@@ -85,5 +85,22 @@ describe('RedisClassificationCache (a real Redis)', () => {
     expect(await classifyCached(classifier, cache, 'utilities', 'my bill')).toEqual(billing);
     expect(calls()).toBe(1);
     expect(errors).toHaveLength(2);
+  });
+});
+
+describe('forgetClassifications', () => {
+  it('given cached classifications of several utterances, when a customer’s are forgotten, then only theirs go', async () => {
+    const cache = new RedisClassificationCache(redis, { prefix });
+    await cache.set(classificationCacheKey('utilities', 'My power is out at 14 Cardigan Road!'), billing);
+    await cache.set(classificationCacheKey('ecommerce', 'my power is out at 14 cardigan road'), billing);
+    await cache.set(classificationCacheKey('utilities', 'Where is my order?'), billing);
+
+    const removed = await forgetClassifications(redis, ['My power is out at 14 Cardigan Road.'], prefix);
+
+    expect(removed).toBe(2);
+    expect(
+      await cache.get(classificationCacheKey('utilities', 'my power is out at 14 cardigan road')),
+    ).toBeUndefined();
+    expect(await cache.get(classificationCacheKey('utilities', 'Where is my order?'))).toEqual(billing);
   });
 });

@@ -1,6 +1,6 @@
 import type { Classification } from './classification.js';
 import { ClassificationResultSchema } from './classification.js';
-import type { ClassificationCache } from './classification-cache.js';
+import { type ClassificationCache, classificationCacheKey } from './classification-cache.js';
 
 /** The few Redis commands the cache uses; an `ioredis` client fits. */
 export interface RedisCommands {
@@ -60,4 +60,45 @@ export class RedisClassificationCache implements ClassificationCache {
       this.#onError(error);
     }
   }
+}
+
+/** The Redis commands {@link forgetClassifications} uses; an `ioredis` client fits. */
+export interface RedisKeyScan {
+  scan(
+    cursor: string,
+    match: 'MATCH',
+    pattern: string,
+    count: 'COUNT',
+    n: number,
+  ): Promise<[string, string[]]>;
+  del(...keys: string[]): Promise<number>;
+}
+
+/**
+ * Erasure: removes the cached classifications of a customer's utterances, whatever the scenario (the cache key
+ * holds the normalised text, see {@link classificationCacheKey}). An utterance others said as well ("yes") is
+ * only a cache miss for them afterwards. Returns how many entries were removed.
+ */
+export async function forgetClassifications(
+  redis: RedisKeyScan,
+  texts: readonly string[],
+  prefix = 'omni:',
+): Promise<number> {
+  const wanted = new Set(
+    texts.map((text) => classificationCacheKey('', text).slice('classification::'.length)),
+  );
+  if (wanted.size === 0) return 0;
+  const head = `${prefix}classification:`;
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${head}*`, 'COUNT', 500);
+    cursor = next;
+    const doomed = keys.filter((key) => {
+      const rest = key.slice(head.length);
+      return wanted.has(rest.slice(rest.indexOf(':') + 1));
+    });
+    if (doomed.length > 0) removed += await redis.del(...doomed);
+  } while (cursor !== '0');
+  return removed;
 }

@@ -6,12 +6,11 @@ import { type Clock, systemClock } from './clock.js';
 import type { PhoneRegion } from './config.js';
 import type { CustomerContextContainers } from './cosmos.js';
 import { CustomerConversation, type Turn, type TurnInput } from './customer-conversation.js';
-import { type Customer, CustomerDocuments, customerKey, toCustomer } from './customer-documents.js';
+import { type Customer, CustomerDocuments, toCustomer } from './customer-documents.js';
+import { CustomerErasure, type CustomerRecords, type ErasedCustomer } from './customer-erasure.js';
 import {
   CustomerIdentities,
   type IdentityInput,
-  identityCacheKey,
-  MAX_MERGE_DEPTH,
   type ResolvedCustomer,
   type ResolveHints,
 } from './customer-identities.js';
@@ -27,24 +26,11 @@ import type { HandoffDocument, MergeAuditDocument, SessionStatus } from './docum
 import { HandoffRecords, type IssuedHandoffToken, type RedeemedHandoff } from './handoff-records.js';
 import { HandoffTokens } from './handoff-tokens.js';
 import { IdempotencyLedger, type RunOnceOptions } from './idempotency-ledger.js';
-import { deleteIgnoringMissing, queryByCustomer } from './partition-items.js';
 import { type OptimisticRetryOptions, realSleep, type Sleep } from './retry.js';
 
 export type { Turn, TurnInput } from './customer-conversation.js';
 export type { IdentityInput, ResolvedCustomer, ResolveHints } from './customer-identities.js';
 export type { IssuedHandoffToken, RedeemedHandoff } from './handoff-records.js';
-
-/** The outcome of {@link CustomerContextStore.eraseCustomer}: what the caller still has to delete elsewhere. */
-export interface ErasedCustomer {
-  /** The erased customer (the survivor, when a merged id was given). */
-  readonly customerId: string;
-  /** The customer's Foundry conversation, to delete through Foundry; null when there was none. */
-  readonly foundryConversationId: string | null;
-  /** Conversations of customers merged into this one, to delete as well. */
-  readonly mergedConversationIds: readonly string[];
-  /** False when nothing was left to erase (a repeated erase). */
-  readonly existed: boolean;
-}
 
 /** Dependencies and tuning of a {@link CustomerContextStore}. */
 export interface CustomerContextStoreOptions {
@@ -101,6 +87,7 @@ export class CustomerContextStore {
   readonly #handoffRecords: HandoffRecords;
   readonly #retry: OptimisticRetryOptions;
   readonly #waitTimeoutMs: number;
+  readonly #erasure: CustomerErasure;
   /** At-most-once side effects (also reachable as {@link CustomerContextStore.runOnce}). */
   readonly idempotency: IdempotencyLedger;
 
@@ -169,6 +156,7 @@ export class CustomerContextStore {
       logger,
       retry,
     });
+    this.#erasure = new CustomerErasure({ containers, docs: this.#docs, retry });
     this.idempotency = new IdempotencyLedger({
       container: containers.idempotency,
       clock,
@@ -385,61 +373,15 @@ export class CustomerContextStore {
   }
 
   /**
-   * Erases a customer: identities, transcripts, handoffs, sessions, tombstones of customers merged into it,
-   * and the customer document (last, so an interrupted erase can be repeated). A merged customer's id erases
-   * the survivor. Returns the Foundry conversation ids for the caller to delete. Idempotent.
+   * Erases a customer from every container (see {@link CustomerErasure.erase}); returns the Foundry conversation
+   * ids for the caller to delete. Idempotent.
    */
-  async eraseCustomer(customerId: string): Promise<ErasedCustomer> {
-    let doc = await this.#docs.read(customerId);
-    for (let depth = 0; doc?.mergedInto !== undefined && depth < MAX_MERGE_DEPTH; depth += 1) {
-      doc = await this.#docs.read(doc.mergedInto);
-    }
-    const id = doc?.customerId ?? customerId;
-    const identityKeys = new Set<string>(doc?.identities ?? []);
-    for (const raw of await this.#queryByCustomer(this.#identities, id)) identityKeys.add(raw.id);
-    for (const key of identityKeys) {
-      const { resource } = await this.#identities.item(key, key).read();
-      if (resource !== undefined && (resource as { customerId?: unknown }).customerId === id) {
-        await this.#deleteIgnoringMissing(this.#identities, key, key);
-      }
-      await this.#docs.cacheDelete(identityCacheKey(key));
-    }
-    for (const container of [this.#transcripts, this.#handoffs]) {
-      for (const raw of await this.#queryByCustomer(container, id)) {
-        await this.#deleteIgnoringMissing(container, raw.id, id);
-      }
-    }
-    const { resources: tombstones } = await this.#customers.items
-      .query<{ id: string; version: number }>({
-        query: 'SELECT c.id, c.version FROM c WHERE c.mergedInto = @id',
-        parameters: [{ name: '@id', value: id }],
-      })
-      .fetchAll();
-    for (const tombstone of tombstones) {
-      await this.#deleteIgnoringMissing(this.#customers, tombstone.id, tombstone.id);
-      await this.#docs.cacheSet(customerKey(tombstone.id), tombstone.version + 1, null);
-    }
-    if (doc !== undefined) {
-      await this.#deleteIgnoringMissing(this.#customers, id, id);
-      await this.#docs.cacheSet(customerKey(id), doc.version + 1, null);
-    }
-    return {
-      customerId: id,
-      foundryConversationId: doc?.foundryConversationId ?? null,
-      mergedConversationIds: doc?.mergedConversationIds ?? [],
-      existed: doc !== undefined,
-    };
+  eraseCustomer(customerId: string): Promise<ErasedCustomer> {
+    return this.#erasure.erase(customerId);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Internals
-  // -------------------------------------------------------------------------------------------
-
-  async #queryByCustomer(container: Container, customerId: string) {
-    return queryByCustomer(container, customerId, this.#retry);
-  }
-
-  async #deleteIgnoringMissing(container: Container, id: string, partitionKey: string): Promise<void> {
-    await deleteIgnoringMissing(container, id, partitionKey, this.#retry);
+  /** Every record the containers hold about a customer (see {@link CustomerErasure.export}). Reads only. */
+  exportCustomer(customerId: string): Promise<CustomerRecords> {
+    return this.#erasure.export(customerId);
   }
 }

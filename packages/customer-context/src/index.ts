@@ -36,7 +36,6 @@ export {
 export {
   CustomerContextStore,
   type CustomerContextStoreOptions,
-  type ErasedCustomer,
   type IdentityInput,
   type IssuedHandoffToken,
   type RedeemedHandoff,
@@ -46,6 +45,12 @@ export {
   type TurnInput,
 } from './customer-context-store.js';
 export { type Customer, CustomerDocuments, toCustomer } from './customer-documents.js';
+export {
+  CustomerErasure,
+  type CustomerErasureOptions,
+  type CustomerRecords,
+  type ErasedCustomer,
+} from './customer-erasure.js';
 export {
   type AssuranceMethod,
   CustomerSessions,
@@ -71,6 +76,7 @@ export {
   type TurnDocument,
   TurnRole,
 } from './documents.js';
+export { ErasureRegistry, erasureId, erasuresContainerOf } from './erasure-registry.js';
 export {
   ConcurrencyExhaustedError,
   CorruptDocumentError,

@@ -1,8 +1,10 @@
 import { ServiceBusClient as SdkClient, type ServiceBusClient } from '@azure/service-bus';
+import { newCustomerId } from '@omni/contracts';
 import { sampleEvent } from '@omni/contracts/testing';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterQueues } from './dead-letters.js';
+import { PendingSessions } from './pending-sessions.js';
 import { EventPublisher } from './publisher.js';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -65,5 +67,44 @@ describe('DeadLetterQueues over the Service Bus emulator', () => {
     const eightDaysOn = new DeadLetterQueues({ client, clock: () => Date.now() + 8 * DAY_MS });
     expect(await eightDaysOn.purge(ENTITY, 7 * DAY_MS)).toBe(before + 1);
     expect(await now.list(ENTITY)).toEqual([]);
+  });
+});
+
+describe('erasing one customer from Service Bus', () => {
+  it('given dead letters of two customers, when purged about one, then only that customer’s are removed', async () => {
+    const erased = newCustomerId();
+    const kept = newCustomerId();
+    const queues = new DeadLetterQueues({ client });
+    await queues.purge(ENTITY, -DAY_MS);
+    await publisher.publish(sampleEvent('handoff.requested', { customerId: erased, handoffId: 'ho-e1' }));
+    await publisher.publish(sampleEvent('handoff.requested', { customerId: kept, handoffId: 'ho-k1' }));
+    await deadLetter(2, 'MaxAttemptsExceeded');
+    expect(await queues.list(ENTITY)).toHaveLength(2);
+
+    expect(await queues.purgeAbout([erased])).toEqual({ [ENTITY]: 1 });
+
+    expect(await queues.list(ENTITY)).toHaveLength(1);
+    expect(await queues.purgeAbout([erased])).toEqual({});
+    expect(await queues.purgeAbout([kept])).toEqual({ [ENTITY]: 1 });
+  });
+
+  it('given pending messages of two customers, when the sessions of one are purged, then only that customer’s go', async () => {
+    const gone = newCustomerId();
+    const stays = newCustomerId();
+    await publisher.publish(sampleEvent('handoff.requested', { customerId: gone, handoffId: 'ho-p1' }));
+    await publisher.publish(sampleEvent('handoff.requested', { customerId: stays, handoffId: 'ho-p2' }));
+    const pending = new PendingSessions({ client });
+
+    const outcome = await pending.purge([gone]);
+
+    expect(outcome.removed[ENTITY]).toBe(1);
+    const goneSession = await client.acceptSession('handoff-events', 'channel-router', gone);
+    expect(await goneSession.peekMessages(10)).toEqual([]);
+    await goneSession.close();
+    const keptSession = await client.acceptSession('handoff-events', 'channel-router', stays);
+    const [message] = await keptSession.receiveMessages(1, { maxWaitTimeInMs: 5_000 });
+    expect(message?.sessionId).toBe(stays);
+    if (message !== undefined) await keptSession.completeMessage(message);
+    await keptSession.close();
   });
 });

@@ -108,17 +108,29 @@ export class DeadLetterQueues {
    * Removes the dead letters of `entity` older than `retentionMs` (they hold customer messages: kept no longer
    * than the retention). Younger ones are left in place. Returns how many were removed.
    */
-  async purge(entity: string, retentionMs: number): Promise<number> {
+  purge(entity: string, retentionMs: number): Promise<number> {
     const cutoff = this.#clock() - retentionMs;
-    const old = (await this.list(entity, 1_000)).filter(
-      (summary) => summary.enqueuedAt !== null && Date.parse(summary.enqueuedAt) <= cutoff,
-    );
-    if (old.length === 0) return 0;
-    const wanted = new Set(old.map((summary) => summary.sequenceNumber));
+    return this.purgeWhere(entity, (message) => {
+      const enqueued = message.enqueuedTimeUtc?.getTime();
+      return enqueued !== undefined && enqueued <= cutoff;
+    });
+  }
+
+  /**
+   * Removes the dead letters of `entity` that `predicate` picks (it sees the whole message, body included, and
+   * must be pure: it is asked on a peek and nothing else). The others stay in place. Returns how many were removed.
+   */
+  async purgeWhere(
+    entity: string,
+    predicate: (message: ServiceBusReceivedMessage) => boolean,
+  ): Promise<number> {
     const receiver = this.#receiver(this.#source(entity));
-    let removed = 0;
+    const wanted = new Set<string>();
     try {
-      // Peek-lock in batches; complete the old ones, give the young ones back at once.
+      const peeked = await receiver.peekMessages(1_000, { fromSequenceNumber: Long.ZERO });
+      for (const message of peeked) if (predicate(message)) wanted.add(String(message.sequenceNumber ?? ''));
+      let removed = 0;
+      // Peek-lock in batches; complete the wanted ones, give the others back at once.
       for (let round = 0; round < 20 && removed < wanted.size; round++) {
         const batch = await receiver.receiveMessages(100, { maxWaitTimeInMs: 500 });
         if (batch.length === 0) break;
@@ -131,9 +143,45 @@ export class DeadLetterQueues {
           }
         }
       }
+      return removed;
     } finally {
       await receiver.close();
     }
+  }
+
+  /**
+   * Removes every dead letter about a customer from every entity (erasure): messages whose session id, event
+   * subject or `data.customerId` is one of `ids` (the customer id, and identity keys for inbound messages).
+   * Returns how many were removed per entity (entities with none are left out).
+   */
+  async purgeAbout(ids: readonly string[]): Promise<Record<string, number>> {
+    const wanted = new Set(ids);
+    const removed: Record<string, number> = {};
+    for (const entity of this.entities) {
+      const count = await this.purgeWhere(entity, (message) => isAbout(message, wanted));
+      if (count > 0) removed[entity] = count;
+    }
     return removed;
   }
+}
+
+/** Whether a message concerns one of `ids`: by session id, the envelope's subject or its data's customer/sender. */
+export function isAbout(
+  message: Pick<ServiceBusReceivedMessage, 'sessionId' | 'body'>,
+  ids: ReadonlySet<string>,
+): boolean {
+  if (message.sessionId !== undefined && ids.has(message.sessionId)) return true;
+  let body: unknown = message.body;
+  if (Buffer.isBuffer(body) || typeof body === 'string') {
+    try {
+      body = JSON.parse(body.toString());
+    } catch {
+      return false;
+    }
+  }
+  if (typeof body !== 'object' || body === null) return false;
+  const envelope = body as { subject?: unknown; data?: { customerId?: unknown; senderKey?: unknown } };
+  return [envelope.subject, envelope.data?.customerId, envelope.data?.senderKey].some(
+    (value) => typeof value === 'string' && ids.has(value),
+  );
 }

@@ -26,7 +26,9 @@ export {
   type DeadLetterQueuesOptions,
   type DeadLetterSummary,
   deadLetterSources,
+  isAbout,
 } from './dead-letters.js';
+export { ErasedCustomerFilter } from './erased-customer-filter.js';
 export {
   classifyFailure,
   DEFAULT_RETRY_POLICY,
@@ -43,5 +45,10 @@ export {
 } from './failure-policy.js';
 export { eventFromMessageBody, toServiceBusMessage } from './message.js';
 export { type MessagingMetrics, messagingMetrics } from './metrics.js';
+export {
+  PendingSessions,
+  type PendingSessionsOptions,
+  type PendingSessionsPurge,
+} from './pending-sessions.js';
 export { EventPublisher, type EventPublisherOptions, InvalidEventError } from './publisher.js';
 export { normalQueueStatus, type QueueStatusSnapshot, QueueStatusView } from './queue-status-view.js';

@@ -51,3 +51,16 @@ export function createOpsCredentialCheck(auth: OpsAuth): OpsCredentialCheck {
     throw unauthorized(REJECTED, 'ApiKey');
   };
 }
+
+/**
+ * The extra check of destructive ops routes (erasure): an Entra bearer token must also hold `role` (e.g.
+ * `Omni.Privacy`). API keys pass (they are not split by role: keep them to the few who may erase, or use Entra).
+ */
+export function createRoleCheck(auth: OpsAuth, role: string): OpsCredentialCheck {
+  const bearer = auth.entra
+    ? createCredentialCheck({ entra: { ...auth.entra, requiredRoles: [role] } })
+    : undefined;
+  return async (request) => {
+    if (bearer !== undefined && /^Bearer\s/i.test(request.headers.authorization ?? '')) await bearer(request);
+  };
+}

@@ -134,6 +134,11 @@ export interface QueueState {
    * since the last publication (of any replica).
    */
   claimStatus(queue: string, key: string, now: number, intervalMs: number): Promise<boolean>;
+  /**
+   * Erasure: removes everything held about a customer (waiting items with their summaries, agents' assignment
+   * history, unannounced assignments). Returns how many entries were removed. Idempotent.
+   */
+  eraseCustomer(customerId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -301,6 +306,24 @@ export class MemoryQueueState implements QueueState {
 
   async markAnnounced(itemId: string): Promise<void> {
     this.#unannounced.delete(itemId);
+  }
+
+  async eraseCustomer(customerId: string): Promise<number> {
+    let removed = 0;
+    for (const items of this.#items.values()) {
+      for (const [id, item] of items) {
+        if (item.customerId === customerId && items.delete(id)) removed++;
+      }
+    }
+    for (const [agentId, list] of this.#assignments) {
+      const kept = list.filter((a) => a.item.customerId !== customerId);
+      removed += list.length - kept.length;
+      this.#assignments.set(agentId, kept);
+    }
+    for (const [itemId, assignment] of this.#unannounced) {
+      if (assignment.item.customerId === customerId && this.#unannounced.delete(itemId)) removed++;
+    }
+    return removed;
   }
 
   readonly #capped = new Map<string, { members: Set<string>; expiresAt: number }>();

@@ -298,6 +298,41 @@ export class RedisQueueState implements QueueState {
     return result === 1;
   }
 
+  async eraseCustomer(customerId: string): Promise<number> {
+    const about = (json: string) => {
+      try {
+        const parsed = JSON.parse(json) as { customerId?: unknown; item?: { customerId?: unknown } };
+        return (parsed.item?.customerId ?? parsed.customerId) === customerId;
+      } catch {
+        return false;
+      }
+    };
+    let removed = 0;
+    for (const queue of await this.queues()) {
+      const items = await this.#redis.hgetall(this.#k('item', queue));
+      for (const [itemId, json] of Object.entries(items)) {
+        if (!about(json)) continue;
+        await this.#redis
+          .multi()
+          .zrem(this.#k('items', queue), itemId)
+          .hdel(this.#k('item', queue), itemId)
+          .exec();
+        removed++;
+      }
+    }
+    for (const agentId of Object.keys(await this.#redis.hgetall(this.#k('agents')))) {
+      const key = this.#k('assignments', agentId);
+      for (const json of await this.#redis.lrange(key, '0', '-1')) {
+        if (about(json)) removed += await this.#redis.lrem(key, 0, json);
+      }
+    }
+    const unannounced = await this.#redis.hgetall(this.#k('unannounced'));
+    for (const [itemId, json] of Object.entries(unannounced)) {
+      if (about(json)) removed += await this.#redis.hdel(this.#k('unannounced'), itemId);
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {
     if (this.#owns) await this.#redis.quit().catch(() => undefined);
   }

@@ -1,6 +1,8 @@
 /** The Cosmos DB database that holds the customer context (ARCHITECTURE.md section 5). */
 export const COSMOS_DATABASE = 'omnichannel';
 
+const DAY_SECONDS = 24 * 60 * 60;
+
 /** One container of {@link COSMOS_DATABASE}: its id, partition key and time-to-live setting. */
 export interface CosmosContainerDefinition {
   /** Container id, as the services name it. */
@@ -17,8 +19,11 @@ export interface CosmosContainerDefinition {
 }
 
 /**
- * The containers of the `omnichannel` database with their partition keys: the one definition the local emulator
- * creates, product code names containers from, and the infrastructure (Terraform) mirrors.
+ * The containers of the `omnichannel` database with their partition keys and retention (default TTL, counted from
+ * a document's last write): the one definition the local emulator creates, product code names containers from,
+ * and the infrastructure (Terraform, `infra/cosmos_containers.json`) mirrors. Retention: transcripts 90 days,
+ * handoffs (and saga states) 30 days, idempotency records 7 days, voice call state 1 day; customers, identities
+ * and the erasure audit have none (they live until the customer is erased).
  */
 export const cosmosContainers: readonly CosmosContainerDefinition[] = [
   {
@@ -35,25 +40,33 @@ export const cosmosContainers: readonly CosmosContainerDefinition[] = [
   {
     id: 'handoffs',
     partitionKeyPath: '/customerId',
+    defaultTtl: 30 * DAY_SECONDS,
     description: 'Channel handoffs of a customer: offered, dispatched, completed or expired.',
   },
   {
     id: 'transcripts',
     partitionKeyPath: '/customerId',
+    defaultTtl: 90 * DAY_SECONDS,
     description: 'The vendor-neutral transcript: one document per turn.',
   },
   {
     id: 'idempotency',
     partitionKeyPath: '/id',
-    defaultTtl: -1,
+    defaultTtl: 7 * DAY_SECONDS,
     description:
-      'Results of side-effecting tools and webhook dedupe keys; each document carries its own `ttl`.',
+      'Results of side-effecting tools and webhook dedupe keys; each document carries its own `ttl` (at most the default).',
   },
   {
     id: 'calls',
     partitionKeyPath: '/id',
-    defaultTtl: -1,
+    defaultTtl: DAY_SECONDS,
     description:
       'Per-call state of the voice adapter when Redis is not configured (call flow phase, handled callbacks); each document carries its own `ttl`.',
+  },
+  {
+    id: 'erasures',
+    partitionKeyPath: '/id',
+    description:
+      "The channel-router's customer erasure journal and audit trail: a hash of the customer id, steps, counts; no personal data once completed.",
   },
 ];

@@ -53,10 +53,12 @@ describe('startCosmosEmulator', () => {
     expect(created).toEqual([
       { id: 'customers', partitionKeyPath: '/id', defaultTtl: undefined },
       { id: 'identities', partitionKeyPath: '/id', defaultTtl: undefined },
-      { id: 'handoffs', partitionKeyPath: '/customerId', defaultTtl: undefined },
-      { id: 'transcripts', partitionKeyPath: '/customerId', defaultTtl: undefined },
-      { id: 'idempotency', partitionKeyPath: '/id', defaultTtl: -1 },
-      { id: 'calls', partitionKeyPath: '/id', defaultTtl: -1 },
+      // Retention (ADR 0075): handoffs 30 days, transcripts 90, idempotency 7, call state 1.
+      { id: 'handoffs', partitionKeyPath: '/customerId', defaultTtl: 30 * 86_400 },
+      { id: 'transcripts', partitionKeyPath: '/customerId', defaultTtl: 90 * 86_400 },
+      { id: 'idempotency', partitionKeyPath: '/id', defaultTtl: 7 * 86_400 },
+      { id: 'calls', partitionKeyPath: '/id', defaultTtl: 86_400 },
+      { id: 'erasures', partitionKeyPath: '/id', defaultTtl: undefined },
     ]);
     expect(created.map((container) => container.id)).toEqual(
       cosmosContainers.map((container) => container.id),

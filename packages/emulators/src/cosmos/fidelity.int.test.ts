@@ -250,10 +250,20 @@ describe('time to live', () => {
   });
 
   it('ignores a document ttl when the container has no TTL', async () => {
-    await handoffs.items.create({ id: 'h_ttl', customerId: 'cust_ttl', ttl: 1 });
+    // customers keeps no TTL (handoffs has a 30-day retention since ADR 0075).
+    const customers = handoffs.database.container('customers');
+    await customers.items.create({ id: 'c_ttl', ttl: 1 });
     clock.ms += 5_000;
 
-    expect((await handoffs.item('h_ttl', 'cust_ttl').read()).statusCode).toBe(200);
+    expect((await customers.item('c_ttl', 'c_ttl').read()).statusCode).toBe(200);
+  });
+
+  it('expires a handoff 30 days after its last write (the container default), not before', async () => {
+    await handoffs.items.create({ id: 'h_retention', customerId: 'cust_retention' });
+    clock.ms += 29 * 86_400_000;
+    expect((await handoffs.item('h_retention', 'cust_retention').read()).statusCode).toBe(200);
+    clock.ms += 2 * 86_400_000;
+    expect((await handoffs.item('h_retention', 'cust_retention').read()).statusCode).toBe(404);
   });
 });
 

@@ -7,9 +7,11 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { type OpsCommand, UsageError } from './command.js';
 import { deadLettersCommand } from './dead-letters.js';
+import { eraseCommand } from './erase.js';
+import { exportCommand } from './export.js';
 import { OpsApiClient, OpsApiError, opsConnection } from './ops-client.js';
 
-const COMMANDS: readonly OpsCommand[] = [deadLettersCommand];
+const COMMANDS: readonly OpsCommand[] = [deadLettersCommand, exportCommand, eraseCommand];
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);

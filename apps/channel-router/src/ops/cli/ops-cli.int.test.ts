@@ -15,20 +15,18 @@ const main = fileURLToPath(new URL('../../../dist/ops/cli/main.js', import.meta.
 
 let server: FastifyInstance;
 let url: string;
+let erased = 0;
 
 beforeAll(async () => {
   server = Fastify();
   server.addHook('onRequest', async (request, reply) => {
     if (request.headers['x-api-key'] !== KEY) {
-      await reply
-        .code(401)
-        .type('application/problem+json')
-        .send({
-          type: 'about:blank',
-          title: 'Unauthorized',
-          status: 401,
-          detail: 'Missing or invalid credentials.',
-        });
+      await reply.code(401).type('application/problem+json').send({
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Missing or invalid credentials.',
+      });
     }
   });
   server.get('/api/dead-letters', async () => ({
@@ -52,6 +50,33 @@ beforeAll(async () => {
       },
     ],
   }));
+  const customerId = 'cust_01JZ0000000000000000000000';
+  server.get('/api/customers', async (request, reply) =>
+    (request.query as { phone?: string }).phone === '+14255550100'
+      ? { customerId }
+      : reply
+          .code(404)
+          .type('application/problem+json')
+          .send({ title: 'Not Found', status: 404, detail: 'No customer with that identity.' }),
+  );
+  server.get(`/api/customers/${customerId}/export`, async () => ({
+    customerId,
+    records: { customer: { id: customerId } },
+  }));
+  server.delete(`/api/customers/${customerId}`, async () => {
+    erased += 1;
+    return {
+      erasure: {
+        id: 'erasure_abc',
+        status: 'completed',
+        runs: 1,
+        steps: {
+          'service-bus': { removed: { 'dead-letter:escalations': 1 } },
+          cosmos: { removed: { transcripts: 3 } },
+        },
+      },
+    };
+  });
   await server.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
 });
@@ -78,6 +103,47 @@ describe('pnpm ops', () => {
     expect((failure as { stderr: string }).stderr).toContain(
       'ops API answered 401: Missing or invalid credentials.',
     );
+  });
+
+  it('given a phone number, when exporting, then the customer is looked up and the export printed as JSON', async () => {
+    const { stdout } = await run(process.execPath, [main, 'export', '--phone', '+14255550100'], {
+      env: { ...process.env, OPS_API_URL: url, OPS_API_KEY: KEY },
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ customerId: 'cust_01JZ0000000000000000000000' });
+  });
+
+  it('given erase without --yes and no terminal, when run, then nothing is erased and it exits 1', async () => {
+    const failure = await run(
+      process.execPath,
+      [main, 'erase', '--customer', 'cust_01JZ0000000000000000000000'],
+      {
+        env: { ...process.env, OPS_API_URL: url, OPS_API_KEY: KEY },
+      },
+    ).catch((error: { code: number; stdout: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stdout: string }).stdout).toContain('Not erased');
+    expect(erased).toBe(0);
+  });
+
+  it('given erase --phone --yes, when run, then the customer is erased and the steps are printed', async () => {
+    const { stdout } = await run(process.execPath, [main, 'erase', '--phone', '+14255550100', '--yes'], {
+      env: { ...process.env, OPS_API_URL: url, OPS_API_KEY: KEY },
+    });
+    expect(erased).toBe(1);
+    expect(stdout).toContain('erasure completed (erasure_abc, run 1)');
+    expect(stdout).toContain('cosmos: transcripts 3');
+  });
+
+  it('given erase with both --customer and --phone, when run, then it is a usage error (exit 2)', async () => {
+    const failure = await run(
+      process.execPath,
+      [main, 'erase', '--customer', 'x', '--phone', '+1', '--yes'],
+      {
+        env: { ...process.env, OPS_API_URL: url, OPS_API_KEY: KEY },
+      },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain('Give exactly one of --customer');
   });
 
   it('given an unknown command, when run, then it exits 2 and lists the commands', async () => {

@@ -7,6 +7,7 @@
  */
 export * from './agent-definitions.js';
 export { type AgentsSyncCliOptions, FOUNDRY_ENDPOINT_MISSING, runAgentsSync } from './agents-sync-cli.js';
+export * from './conversation-records.js';
 export * from './foundry-driver.js';
 export * from './project.js';
 export * from './sync-agents.js';
