@@ -26,6 +26,8 @@ export {
   type DeadLetterQueuesOptions,
   type DeadLetterSummary,
   deadLetterSources,
+  type RedriveResult,
+  type RedriveSelection,
 } from './dead-letters.js';
 export {
   classifyFailure,
