@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import { type OpsCommand, UsageError } from './command.js';
 import { deadLettersCommand } from './dead-letters.js';
 import { OpsApiClient, OpsApiError, opsConnection } from './ops-client.js';
+import { redriveCommand } from './redrive.js';
 
-const COMMANDS: readonly OpsCommand[] = [deadLettersCommand];
+const COMMANDS: readonly OpsCommand[] = [deadLettersCommand, redriveCommand];
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
