@@ -28,7 +28,7 @@ locals {
   # Service Bus send rights, per entity: the queues and topics each service publishes to (the event types it creates,
   # routed by EVENT_ROUTES in packages/contracts). tests/servicebus-rights.unit.test.ts derives the same map from the
   # services' code and fails when it differs. The channel-router sends to every entity: besides its own events it
-  # redrives dead letters back to any queue or subscription's topic (docs/adr/0085, 0087).
+  # redrives dead letters back to any queue or subscription's topic (docs/adr/0085, 0086).
   servicebus_publishes = {
     "voice-adapter"    = ["conversation-events", "handoff-events", "queue-events"]
     "whatsapp-adapter" = ["conversation-events", "escalations", "handoff-events", "inbound-messages"]
