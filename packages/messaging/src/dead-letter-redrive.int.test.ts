@@ -79,7 +79,7 @@ describe('dead-letter redrive over the Service Bus emulator', () => {
     const routerCalls: string[] = [];
     consume(VOICE, async (handled: OmniEvent, context) => {
       voiceCalls.push({ id: handled.id, messageId: context.messageId, attempt: context.attempt });
-      if (voiceFails) throw new PermanentError('agent desk unknown');
+      if (voiceFails) throw new PermanentError('UnknownAgentDesk', 'agent desk unknown');
     });
     const router = consume(ROUTER_QUEUE_EVENTS, async (handled) => {
       routerCalls.push(handled.id);

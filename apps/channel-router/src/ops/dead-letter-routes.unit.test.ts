@@ -45,7 +45,7 @@ afterEach(async () => {
   await app.close();
 });
 
-const redrive = (payload: unknown) =>
+const redrive = (payload: Record<string, unknown>) =>
   app.inject({ method: 'POST', url: '/api/dead-letters/redrive', payload });
 
 describe('dead-letter routes', () => {
