@@ -63,6 +63,7 @@ locals {
       ACS_ENDPOINT                     = local.acs_endpoint
       WHATSAPP_CHANNEL_REGISTRATION_ID = var.whatsapp_channel_registration_id
       WHATSAPP_TEMPLATE_NAME           = var.whatsapp_template_name
+      SMS_FROM_NUMBER                  = var.sms_from_number
     }
     "webchat-adapter" = {
       PORT                     = "7073"

@@ -21,6 +21,7 @@ output "ACS_ENDPOINT" { value = local.acs_endpoint }
 output "ACS_RESOURCE_ID" { value = azapi_resource.acs.id }
 output "EVENTGRID_SYSTEM_TOPIC_NAME" { value = azurerm_eventgrid_system_topic.acs.name }
 output "WHATSAPP_CHANNEL_REGISTRATION_ID" { value = var.whatsapp_channel_registration_id }
+output "SMS_FROM_NUMBER" { value = var.sms_from_number }
 output "WHATSAPP_TEMPLATE_NAME" { value = var.whatsapp_template_name }
 output "VOICE_CALLBACK_BASE_URL" { value = local.service_urls["voice-adapter"] }
 output "VOICE_HUMAN_QUEUE" { value = var.voice_human_queue }

@@ -11,8 +11,9 @@ locals {
     "channel-router"   = ["acr", "servicebus", "cosmos", "foundry"]
   }
 
-  # Azure RBAC roles per plane, with their scope. Cosmos DB has its own data-plane RBAC (below); Service Bus
-  # receive rights are per subscription (servicebus_receives).
+  # Azure RBAC roles per plane, with their scope. Cosmos DB has its own data-plane RBAC (below). The services'
+  # Service Bus rights are per entity (servicebus_sends, servicebus_receives); the namespace-wide Sender here is the
+  # developer's only (deployer_planes), who may run any service locally.
   # ACS has no data-plane role for Call Automation or Advanced Messaging: Entra ID callers are authorised by a
   # built-in role on the Communication Services resource itself (scoped to that one resource). ACS does not honour
   # custom roles, and every built-in role it honours (Contributor, Owner, Communication and Email Service Owner)
@@ -22,6 +23,25 @@ locals {
     servicebus = { scope = azurerm_servicebus_namespace.main.id, roles = ["Azure Service Bus Data Sender"] }
     foundry    = { scope = azurerm_cognitive_account.foundry.id, roles = ["Cognitive Services OpenAI User", "Azure AI User"] }
     acs        = { scope = azapi_resource.acs.id, roles = ["Contributor"] }
+  }
+
+  # Service Bus send rights, per entity: the queues and topics each service publishes to (the event types it creates,
+  # routed by EVENT_ROUTES in packages/contracts). tests/servicebus-rights.unit.test.ts derives the same map from the
+  # services' code and fails when it differs. The channel-router sends to every entity: besides its own events it
+  # redrives dead letters back to any queue or subscription's topic (docs/adr/0085, 0086).
+  servicebus_publishes = {
+    "voice-adapter"    = ["conversation-events", "handoff-events", "queue-events"]
+    "whatsapp-adapter" = ["conversation-events", "escalations", "handoff-events", "inbound-messages"]
+    "webchat-adapter"  = ["conversation-events", "escalations", "handoff-events", "inbound-messages"]
+    "channel-router"   = ["conversation-events", "escalations", "handoff-events", "inbound-messages", "queue-events", "queue-status"]
+  }
+
+  servicebus_sends = {
+    for item in flatten([
+      for service, entities in local.servicebus_publishes : [
+        for entity in entities : { key = "${service}/${entity}", service = service, entity = entity }
+      ]
+    ]) : item.key => item
   }
 
   # Service Bus receive rights, per entity: each service's own subscriptions (named after it in the generated
@@ -52,7 +72,7 @@ locals {
             service = service
             plane   = plane
             role    = role
-          }
+          } if plane != "servicebus" # per entity: servicebus_sends, servicebus_receives
         ]
       ]
     ]) : item.key => item
@@ -91,6 +111,14 @@ resource "azurerm_role_assignment" "service" {
   for_each             = local.service_role_assignments
   scope                = local.rbac_planes[each.value.plane].scope
   role_definition_name = each.value.role
+  principal_id         = azurerm_user_assigned_identity.service[each.value.service].principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_role_assignment" "service_send" {
+  for_each             = local.servicebus_sends
+  scope                = contains(keys(local.sb.queues), each.value.entity) ? azurerm_servicebus_queue.main[each.value.entity].id : azurerm_servicebus_topic.main[each.value.entity].id
+  role_definition_name = "Azure Service Bus Data Sender"
   principal_id         = azurerm_user_assigned_identity.service[each.value.service].principal_id
   principal_type       = "ServicePrincipal"
 }
@@ -147,6 +175,7 @@ resource "time_sleep" "service_rbac" {
   create_duration = "90s"
   depends_on      = [
     azurerm_role_assignment.service,
+    azurerm_role_assignment.service_send,
     azurerm_role_assignment.service_receive,
     azurerm_role_assignment.service_secret,
     azurerm_cosmosdb_sql_role_assignment.service,

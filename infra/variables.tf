@@ -59,6 +59,17 @@ variable "whatsapp_channel_registration_id" {
   default     = ""
 }
 
+variable "sms_from_number" {
+  description = "SMS_FROM_NUMBER: the Communication Services number (E.164, SMS enabled) the whatsapp-adapter sends the SMS-link fallback from (see infra/README.md). Empty: no SMS fallback; a handoff to be delivered by SMS fails at once and the router queues a callback."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.sms_from_number == "" || can(regex("^\\+[1-9][0-9]{6,14}$", var.sms_from_number))
+    error_message = "sms_from_number must be empty or an E.164 number such as +18005550100."
+  }
+}
+
 variable "whatsapp_template_name" {
   description = "Approved WhatsApp template used for business-initiated handoff notices."
   type        = string

@@ -28,6 +28,14 @@ export const EVENT_SUBSCRIPTIONS = [
       'Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated',
     ],
   },
+  {
+    name: 'sms-delivery-reports',
+    urlOutput: 'SERVICE_WHATSAPP_ADAPTER_URI',
+    // The SMS-link fallback's delivery reports; no SMS is sent before a number is set ("Buy a phone number").
+    requires: 'SMS_FROM_NUMBER',
+    path: '/api/events',
+    eventTypes: ['Microsoft.Communication.SMSDeliveryReportReceived'],
+  },
 ];
 
 /** Why `pnpm agents:sync` cannot run from `root` (the repository), or undefined when it can. */

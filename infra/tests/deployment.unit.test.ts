@@ -72,11 +72,13 @@ describe('azure.yaml', () => {
   });
 
   it('given the postdeploy hook, when its subscriptions are read, then IncomingCall goes to voice and WhatsApp events to whatsapp', () => {
-    const byUrl = Object.fromEntries(EVENT_SUBSCRIPTIONS.map((s) => [s.urlOutput, s.eventTypes]));
-    expect(byUrl.SERVICE_VOICE_ADAPTER_URI).toEqual(['Microsoft.Communication.IncomingCall']);
-    expect(byUrl.SERVICE_WHATSAPP_ADAPTER_URI).toEqual([
+    const byUrl = (url: string) =>
+      EVENT_SUBSCRIPTIONS.filter((s) => s.urlOutput === url).flatMap((s) => s.eventTypes);
+    expect(byUrl('SERVICE_VOICE_ADAPTER_URI')).toEqual(['Microsoft.Communication.IncomingCall']);
+    expect(byUrl('SERVICE_WHATSAPP_ADAPTER_URI')).toEqual([
       'Microsoft.Communication.AdvancedMessageReceived',
       'Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated',
+      'Microsoft.Communication.SMSDeliveryReportReceived',
     ]);
     expect(webhookUrl('https://app.example', '/api/events', 's3cr/t')).toBe(
       'https://app.example/api/events?code=s3cr%2Ft',

@@ -5,7 +5,8 @@ import { loadTerraform, resourceOf, SERVICES, tf } from './support.ts';
 /** The Azure RBAC roles each data plane needs (least privilege); Cosmos DB uses its own data-plane RBAC. */
 const PLANE_ROLES: Readonly<Record<string, readonly string[]>> = {
   acr: ['AcrPull'],
-  // Receive rights are per subscription (servicebus_receives, tests/first-deploy.unit.test.ts).
+  // The developer's namespace-wide Sender; the services' send and receive rights are per entity
+  // (tests/servicebus-rights.unit.test.ts).
   servicebus: ['Azure Service Bus Data Sender'],
   foundry: ['Cognitive Services OpenAI User', 'Azure AI User'],
   // No data-plane role exists for ACS Call Automation / Advanced Messaging with Entra ID, and ACS ignores custom roles.
@@ -59,10 +60,13 @@ describe('role assignments', () => {
     );
     const granted = config.locals.service_data_planes as Record<string, string[]>;
     const planes = config.locals.rbac_planes as Planes;
+    expect(expression).toContain('if plane != "servicebus"');
     const triples = Object.entries(granted).flatMap(([service, list]) =>
-      list.flatMap((plane) => (planes[plane]?.roles ?? []).map((role) => `${service}/${plane}/${role}`)),
+      list
+        .filter((plane) => plane !== 'servicebus')
+        .flatMap((plane) => (planes[plane]?.roles ?? []).map((role) => `${service}/${plane}/${role}`)),
     );
-    expect(triples).toContain('channel-router/servicebus/Azure Service Bus Data Sender');
+    expect(triples).toContain('channel-router/acr/AcrPull');
     expect(triples).toContain('voice-adapter/acs/Contributor');
     expect(triples).toContain('webchat-adapter/foundry/Azure AI User');
     // The router reads and deletes customers' Foundry conversations (export, erasure), and never calls ACS.

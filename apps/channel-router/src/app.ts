@@ -17,6 +17,7 @@ import { handoffView } from './handoff/handoff-saga-handler.js';
 import type { SagaRepository } from './handoff/saga-repository.js';
 import type { OpsCredentialCheck } from './ops/auth.js';
 import { type CustomerPrivacyDeps, customerPrivacyRoutes } from './ops/customer-routes.js';
+import { deadLetterRoutes } from './ops/dead-letter-routes.js';
 import { channelsUsed, deskView } from './ops/desk.js';
 import { handoffMetrics } from './ops/handoff-metrics.js';
 import type { LiveFeed } from './ops/live-feed.js';
@@ -43,7 +44,7 @@ export interface ChannelRouterDeps {
   publisher: { publish(event: OmniEvent): Promise<void> };
   feed: LiveFeed;
   /** The dead-letter queues the ops API lists (reason, age, event type; never bodies). */
-  deadLetters?: Pick<DeadLetterQueues, 'entities' | 'list'>;
+  deadLetters?: Pick<DeadLetterQueues, 'entities' | 'list' | 'redrive'>;
   auth: OpsCredentialCheck;
   /** Customer export and erasure (`/api/customers...`); absent: those routes are not served. */
   privacy?: CustomerPrivacyDeps;
@@ -176,26 +177,7 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
 
       api.get('/metrics/handoffs', async () => handoffMetrics(await deps.sagas.list()));
 
-      api.get('/dead-letters', async (request) => {
-        const queues = deps.deadLetters;
-        if (queues === undefined) return { entities: [] };
-        const { entity } = parse(
-          z.object({ entity: z.string().min(1).max(260).optional() }),
-          request.query,
-          'dead-letter filter',
-        );
-        if (entity !== undefined && !queues.entities.includes(entity)) {
-          throw new HttpProblem(404, 'Not Found', { detail: `No queue or subscription ${entity}.` });
-        }
-        const entities = entity === undefined ? queues.entities : [entity];
-        const listed = await Promise.all(
-          entities.map(async (path) => {
-            const messages = await queues.list(path, 100);
-            return { entity: path, count: messages.length, messages };
-          }),
-        );
-        return { entities: listed };
-      });
+      api.register(deadLetterRoutes, { deadLetters: deps.deadLetters });
 
       api.get('/customers/:customerId/timeline', async (request) => {
         const customerId = parse(

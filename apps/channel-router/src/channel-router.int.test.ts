@@ -336,6 +336,16 @@ describe('handoff saga through events', () => {
       headers: { 'x-api-key': API_KEY },
     });
     expect(unknown.statusCode).toBe(404);
+    // Redriven at once, it would fall inside the queue's duplicate-detection window: it stays, and the answer says so.
+    const redrive = await router.inject({
+      method: 'POST',
+      url: '/api/dead-letters/redrive',
+      headers: { 'x-api-key': API_KEY },
+      payload: { entity: 'escalations', reason: 'InvalidEvent' },
+    });
+    expect(redrive.statusCode).toBe(200);
+    expect(redrive.json()).toMatchObject({ entity: 'escalations', redriven: 0 });
+    expect((redrive.json() as { tooRecent: number }).tooRecent).toBeGreaterThanOrEqual(1);
   });
 
   it('given a dispatched handoff nobody takes up, when HANDOFF_EXPIRY passes, then it expires and a callback is queued for a human', async () => {

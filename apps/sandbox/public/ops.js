@@ -1,4 +1,5 @@
 import { drawLines } from './chart.js';
+import { estimateWithAge } from './estimate.js';
 import { api, clock, el, every, post } from './ui.js';
 
 const FUNNEL = ['accepted', 'dispatched', 'delivered', 'completed', 'expired', 'failed', 'rejected'];
@@ -27,11 +28,10 @@ export function startOps(config) {
             ),
             el('td', { dataset: { field: 'depth' } }, String(q.depth)),
             el('td', {}, seconds(q.longestWaitSeconds)),
-            el(
-              'td',
-              { title: `naive estimate: ${seconds(q.naiveEstimatedWaitSeconds)}` },
-              seconds(q.estimatedWaitSeconds),
-            ),
+            el('td', {
+              title: `${seconds(q.estimatedWaitSeconds)} (naive estimate: ${seconds(q.naiveEstimatedWaitSeconds)})`,
+              dataset: { field: 'estimate', seconds: String(q.estimatedWaitSeconds), at: q.at },
+            }),
             el('td', {}, `${q.availableAgents} / ${q.staffedAgents}`),
             el(
               'td',
@@ -44,6 +44,7 @@ export function startOps(config) {
         ),
       );
     }
+    showEstimateAges();
     const now = Date.now();
     for (const q of queues) {
       const list = samples.get(q.queue) ?? [];
@@ -60,6 +61,19 @@ export function startOps(config) {
       ],
       { now },
     );
+  }
+
+  /**
+   * The estimate as callers hear it, with its age ("about 10 min, as of 12 s ago"), re-aged every second even when
+   * the router stops answering: an old figure says so, and is marked stale past what the phone would quote.
+   */
+  function showEstimateAges() {
+    const now = Date.now();
+    for (const cell of document.querySelectorAll('#ops-queues [data-field="estimate"]')) {
+      const { text, stale } = estimateWithAge(Number(cell.dataset.seconds), cell.dataset.at, now);
+      cell.textContent = text;
+      cell.classList.toggle('stale', stale);
+    }
   }
 
   async function refreshAgents() {
@@ -178,12 +192,33 @@ export function startOps(config) {
         : 'No customer stranded.';
   }
 
+  /**
+   * Sends dead letters back to the queue / subscription they came from (only that one, same message id), after a
+   * confirmation: one message, or every one of an entity.
+   */
+  async function redrive(entity, selection, what) {
+    if (!window.confirm(`Redrive ${what} of ${entity}? Its handler runs again.`)) return;
+    const status = document.getElementById('ops-dlq-status');
+    const result = await post('/api/ops/dead-letters/redrive', { entity, ...selection });
+    status.textContent =
+      `${result.redriven} redriven to ${entity}.` +
+      (result.tooRecent > 0
+        ? ` ${result.tooRecent} left: inside the duplicate-detection window, try again in ${seconds(result.retryAfterSeconds ?? 0)}.`
+        : '');
+    await refreshDeadLetters();
+  }
+
   async function refreshDeadLetters() {
     // The channel-router's dead-letter view: reason, age and event type per message, never its body.
     const { entities } = await api('/api/ops/dead-letters');
     const list = document.getElementById('ops-dlq');
     const rows = entities.filter((e) => e.count > 0);
     const total = rows.reduce((sum, e) => sum + e.count, 0);
+    const button = (label, onclick) =>
+      el('button', { type: 'button', class: 'secondary small', onclick }, label);
+    const failed = (error) => {
+      document.getElementById('ops-dlq-status').textContent = error.message;
+    };
     list.replaceChildren(
       el(
         'li',
@@ -191,16 +226,23 @@ export function startOps(config) {
         total > 0 ? `${total} dead-lettered` : 'None: nothing was lost.',
       ),
       ...rows.flatMap((e) => [
-        el('li', {}, el('strong', {}, `${e.entity}: ${e.count}`)),
-        ...e.messages
-          .slice(0, 5)
-          .map((m) =>
-            el(
-              'li',
-              { class: 'muted' },
-              `${m.eventType} · ${m.reason}${m.ageSeconds === null ? '' : ` · ${seconds(m.ageSeconds)} ago`}`,
+        el(
+          'li',
+          { dataset: { entity: e.entity } },
+          el('strong', {}, `${e.entity}: ${e.count}`),
+          ' ',
+          button('Redrive all', () => redrive(e.entity, { all: true }, `all ${e.count}`).catch(failed)),
+        ),
+        ...e.messages.slice(0, 5).map((m) =>
+          el(
+            'li',
+            { class: 'muted', dataset: { messageId: m.messageId } },
+            `${m.eventType} · ${m.reason}${m.ageSeconds === null ? '' : ` · ${seconds(m.ageSeconds)} ago`} `,
+            button('Redrive', () =>
+              redrive(e.entity, { messageIds: [m.messageId] }, `${m.eventType} ${m.messageId}`).catch(failed),
             ),
           ),
+        ),
       ]),
     );
   }
@@ -349,6 +391,7 @@ export function startOps(config) {
     loadStatus.textContent = error.message;
   };
   every(1000, refreshQueues, onError);
+  every(1000, showEstimateAges);
   every(2000, refreshAgents, onError);
   every(2000, refreshFunnel, onError);
   every(3000, refreshDeadLetters, onError);

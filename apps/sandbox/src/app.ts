@@ -293,6 +293,12 @@ export function buildApp(deps: SandboxDeps): FastifyInstance {
       },
     ),
   );
+  app.post('/api/ops/dead-letters/redrive', async (request, reply) =>
+    relay(reply, routerUrlOf(config), ops, '/api/dead-letters/redrive', {
+      ...postJson(request.body),
+      headers: { ...opsHeaders(), 'content-type': 'application/json' },
+    }),
+  );
   app.post('/api/load', async (request) => {
     if (deps.load === undefined) {
       throw new HttpProblem(503, 'Service Unavailable', { detail: 'No Service Bus in this sandbox.' });

@@ -83,6 +83,42 @@ describe('sandbox host', () => {
     await app.close();
   });
 
+  it('given the ops console redrives dead letters, then the request reaches the router with the run key', async () => {
+    const calls: { url: string; method?: string; key?: string; body: unknown }[] = [];
+    const fakeFetch = (async (url: URL, init?: RequestInit) => {
+      calls.push({
+        url: url.toString(),
+        method: init?.method,
+        key: (init?.headers as Record<string, string> | undefined)?.['x-api-key'],
+        body: init?.body ? JSON.parse(String(init.body)) : undefined,
+      });
+      return Response.json({ entity: 'escalations', redriven: 1, tooRecent: 0, retryAfterSeconds: null });
+    }) as typeof fetch;
+    const app = buildApp({
+      config: readConfig({
+        SANDBOX_SERVICES: 'channel-router=http://127.0.0.1:8081',
+        OPS_API_KEY: 'ops-key-0123456789abcdef',
+      }),
+      fetch: fakeFetch,
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/ops/dead-letters/redrive',
+      payload: { entity: 'escalations', all: true },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ redriven: 1 });
+    expect(calls).toEqual([
+      {
+        url: 'http://127.0.0.1:8081/api/dead-letters/redrive',
+        method: 'POST',
+        key: 'ops-key-0123456789abcdef',
+        body: { entity: 'escalations', all: true },
+      },
+    ]);
+    await app.close();
+  });
+
   it('given SMS the ACS emulator accepted, when the phone reads its inbox, then it gets the SMS to its number only', async () => {
     const fakeFetch = (async (url: URL) => {
       expect(url.toString()).toBe('http://127.0.0.1:8085/_emulator/messages');

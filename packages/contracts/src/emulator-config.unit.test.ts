@@ -195,15 +195,22 @@ describe('renderServiceBusEmulatorConfig, for the platform topology', () => {
   it('given the handoff subscriptions, then they are session-enabled SQL filters on type and channel', () => {
     expect(subscription('handoff-events', 'whatsapp-adapter')?.Rules?.[0]?.Properties).toEqual({
       FilterType: 'Sql',
-      SqlFilter: { SqlExpression: "type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')" },
+      SqlFilter: {
+        SqlExpression:
+          "(type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')) AND redriveTo IS NULL",
+      },
     });
     expect(subscription('handoff-events', 'channel-router')?.Properties.RequiresSession).toBe(true);
   });
 
-  it('given the inbound subscriptions, then they are correlation filters on the channel property', () => {
+  it('given the inbound subscriptions, then they filter on the channel and take redrives by name', () => {
     expect(subscription('inbound-messages', 'webchat-adapter')?.Rules?.[0]?.Properties).toEqual({
+      FilterType: 'Sql',
+      SqlFilter: { SqlExpression: "(channel = 'webchat') AND redriveTo IS NULL" },
+    });
+    expect(subscription('inbound-messages', 'webchat-adapter')?.Rules?.[1]?.Properties).toEqual({
       FilterType: 'Correlation',
-      CorrelationFilter: { Properties: { channel: 'webchat' } },
+      CorrelationFilter: { Properties: { redriveTo: 'webchat-adapter' } },
     });
   });
 

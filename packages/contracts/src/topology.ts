@@ -250,8 +250,75 @@ const sessions = { requiresSession: true } as const;
  */
 const snapshots = { defaultMessageTimeToLive: 'PT5M', deadLetteringOnMessageExpiration: false } as const;
 
-/** The platform's Service Bus topology, defined once. Check changes with {@link validateTopology}. */
-export const serviceBusTopology: ServiceBusTopology = {
+// ---------------------------------------------------------------------------------------------
+// Redrive
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The application property a redriven dead letter carries: the name of the one subscription it goes back to.
+ * A topic's subscription cannot be sent to directly, so a redrive is sent to the topic with this property, and
+ * every subscription's rules select it only when it names that subscription (ADR 0085).
+ */
+export const REDRIVE_PROPERTY = 'redriveTo';
+
+/** The name of the rule every subscription gets to receive the dead letters redriven to it. */
+export const REDRIVE_RULE_NAME = 'redrive';
+
+function quoted(value: string | number | boolean): string {
+  return typeof value === 'string' ? `'${value.replaceAll("'", "''")}'` : String(value);
+}
+
+/** A correlation filter as the equivalent SQL (exact matches joined with AND). */
+function sqlOfCorrelation(filter: CorrelationFilterDefinition): string {
+  const terms = [
+    ...(filter.correlationId === undefined ? [] : [`sys.CorrelationId = ${quoted(filter.correlationId)}`]),
+    ...(filter.subject === undefined ? [] : [`sys.Label = ${quoted(filter.subject)}`]),
+    ...Object.entries(filter.properties ?? {}).map(([name, value]) => `${name} = ${quoted(value)}`),
+  ];
+  return terms.join(' AND ');
+}
+
+/**
+ * A subscription that takes part in redrive: its own rules only select messages that are not redriven
+ * (`redriveTo IS NULL`; a rule-less subscription gets an explicit `all` rule), and a `redrive` correlation rule
+ * selects the messages redriven to it by name. So a dead letter sent back to the topic reaches its own
+ * subscription only, whatever the other subscriptions' filters are.
+ */
+export function acceptingRedrives(subscription: SubscriptionDefinition): SubscriptionDefinition {
+  if (subscription.rules.some((rule) => rule.name === REDRIVE_RULE_NAME)) return subscription;
+  const notRedriven = `${REDRIVE_PROPERTY} IS NULL`;
+  const own: RuleDefinition[] =
+    subscription.rules.length === 0
+      ? [sqlRule('all', notRedriven)]
+      : subscription.rules.map((rule) => ({
+          ...rule,
+          filter: {
+            kind: 'sql',
+            expression: `(${rule.filter.kind === 'sql' ? rule.filter.expression : sqlOfCorrelation(rule.filter)}) AND ${notRedriven}`,
+          },
+        }));
+  return {
+    ...subscription,
+    rules: [...own, correlationRule(REDRIVE_RULE_NAME, { [REDRIVE_PROPERTY]: subscription.name })],
+  };
+}
+
+/** The topology with every subscription {@link acceptingRedrives}. */
+export function withRedriveRules(topology: ServiceBusTopology): ServiceBusTopology {
+  return {
+    ...topology,
+    topics: topology.topics.map((topic) => ({
+      ...topic,
+      subscriptions: topic.subscriptions.map(acceptingRedrives),
+    })),
+  };
+}
+
+/**
+ * The platform's Service Bus topology, defined once. Check changes with {@link validateTopology}. Every
+ * subscription accepts redrives ({@link acceptingRedrives}).
+ */
+export const serviceBusTopology: ServiceBusTopology = withRedriveRules({
   queues: [defineQueue(SERVICE_BUS_QUEUES.escalations)],
   topics: [
     defineTopic(SERVICE_BUS_TOPICS.conversationEvents, [
@@ -309,7 +376,7 @@ export const serviceBusTopology: ServiceBusTopology = {
     ]),
   ],
   routes: EVENT_ROUTES,
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // Publishing helpers
@@ -470,7 +537,7 @@ function checkLiteral(context: FilterContext, property: string, literal: string 
 }
 
 function checkProperty(context: FilterContext, name: string): void {
-  if (!(APPLICATION_PROPERTY_NAMES as readonly string[]).includes(name)) {
+  if (name !== REDRIVE_PROPERTY && !(APPLICATION_PROPERTY_NAMES as readonly string[]).includes(name)) {
     context.problems.push({
       path: context.path,
       message: `uses property "${name}", which the publisher never sets (it sets ${APPLICATION_PROPERTY_NAMES.join(', ')})`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEvent, EVENT_TYPES, type EventType } from './catalog.js';
+import { compileSqlFilter } from './sql-filter.js';
 import {
   SAMPLE_CUSTOMER_ID,
   SAMPLE_DATA,
@@ -14,6 +15,8 @@ import {
   defineTopic,
   EVENT_ROUTES,
   entityRequiresSession,
+  REDRIVE_PROPERTY,
+  REDRIVE_RULE_NAME,
   type RuleDefinition,
   type ServiceBusTopology,
   serviceBusTopology,
@@ -50,6 +53,17 @@ function withRules(topic: string, subscription: string, rules: RuleDefinition[])
           },
     ),
   };
+}
+
+/** Whether a rule selects a message with these application properties (as the broker evaluates it). */
+function ruleMatches(rule: RuleDefinition, properties: Readonly<Record<string, string>>): boolean {
+  if (rule.filter.kind === 'correlation') {
+    return Object.entries(rule.filter.properties ?? {}).every(([name, value]) => properties[name] === value);
+  }
+  return compileSqlFilter(rule.filter.expression).matches({
+    system: () => undefined,
+    user: (name) => properties[name],
+  });
 }
 
 function messagesOf(topology: ServiceBusTopology): string[] {
@@ -102,24 +116,58 @@ describe('the platform topology', () => {
     expect(entityRequiresSession('escalations')).toBe(false);
   });
 
-  it('given the subscription filters, then they are the documented SQL and correlation filters', () => {
+  it('given the subscription filters, then they are the documented filters, each excluding redriven messages', () => {
     expect(subscriptionOf('queue-events', 'voice-adapter').rules[0]?.filter).toEqual({
       kind: 'sql',
-      expression: "type = 'call.assigned'",
+      expression: "(type = 'call.assigned') AND redriveTo IS NULL",
     });
     expect(subscriptionOf('handoff-events', 'whatsapp-adapter').rules[0]?.filter).toEqual({
       kind: 'sql',
-      expression: "type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')",
+      expression:
+        "(type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')) AND redriveTo IS NULL",
     });
     expect(subscriptionOf('handoff-events', 'webchat-adapter').rules[0]?.filter).toEqual({
       kind: 'sql',
-      expression: "type = 'handoff.dispatched' AND toChannel = 'webchat'",
+      expression: "(type = 'handoff.dispatched' AND toChannel = 'webchat') AND redriveTo IS NULL",
     });
     expect(subscriptionOf('inbound-messages', 'webchat-adapter').rules[0]?.filter).toEqual({
-      kind: 'correlation',
-      properties: { channel: 'webchat' },
+      kind: 'sql',
+      expression: "(channel = 'webchat') AND redriveTo IS NULL",
     });
-    expect(subscriptionOf('queue-events', 'channel-router').rules).toEqual([]);
+    expect(subscriptionOf('queue-events', 'channel-router').rules[0]?.filter).toEqual({
+      kind: 'sql',
+      expression: 'redriveTo IS NULL',
+    });
+  });
+
+  it('given any subscription, then its redrive rule selects the messages redriven to it by name', () => {
+    for (const topic of serviceBusTopology.topics) {
+      for (const subscription of topic.subscriptions) {
+        expect(subscription.rules.at(-1)).toEqual({
+          name: REDRIVE_RULE_NAME,
+          filter: { kind: 'correlation', properties: { [REDRIVE_PROPERTY]: subscription.name } },
+        });
+      }
+    }
+  });
+
+  it('given a dead letter redriven to one subscription, then no other subscription of its topic selects it', () => {
+    for (const topic of serviceBusTopology.topics) {
+      for (const target of topic.subscriptions) {
+        for (const type of Object.keys(serviceBusTopology.routes).filter(
+          (candidate) => serviceBusTopology.routes[candidate] === topic.name,
+        )) {
+          const properties = {
+            ...applicationPropertiesOf(sampleEvent(type as EventType)),
+            [REDRIVE_PROPERTY]: target.name,
+          };
+          const selecting = topic.subscriptions
+            .filter((subscription) => subscription.rules.some((rule) => ruleMatches(rule, properties)))
+            .map((subscription) => subscription.name);
+          expect(selecting, `${type} redriven to ${topic.name}/${target.name}`).toEqual([target.name]);
+        }
+      }
+    }
   });
 });
 
@@ -172,13 +220,10 @@ describe('applicationPropertiesOf', () => {
     expect(applicationPropertiesOf(sampleEvent(type))).toEqual(expected);
   });
 
-  it('given a WhatsApp message, then its properties match the whatsapp-adapter correlation filter and not the web chat one', () => {
+  it('given a WhatsApp message, then its properties match the whatsapp-adapter filter and not the web chat one', () => {
     const properties = applicationPropertiesOf(sampleEvent('message.received'));
-    const matches = (subscription: string) => {
-      const filter = subscriptionOf('inbound-messages', subscription).rules[0]?.filter;
-      if (filter?.kind !== 'correlation') throw new Error('expected a correlation filter');
-      return Object.entries(filter.properties ?? {}).every(([name, value]) => properties[name] === value);
-    };
+    const matches = (subscription: string) =>
+      subscriptionOf('inbound-messages', subscription).rules.some((rule) => ruleMatches(rule, properties));
 
     expect(matches('whatsapp-adapter')).toBe(true);
     expect(matches('webchat-adapter')).toBe(false);

@@ -1,5 +1,10 @@
-import type { ServiceBusClient, ServiceBusReceivedMessage } from '@azure/service-bus';
-import { type ServiceBusTopology, serviceBusTopology } from '@omni/contracts';
+import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/service-bus';
+import {
+  parseIsoDuration,
+  REDRIVE_PROPERTY,
+  type ServiceBusTopology,
+  serviceBusTopology,
+} from '@omni/contracts';
 import { maskPhoneNumbersIn } from '@omni/service-kit';
 import Long from 'long';
 import { type ConsumerSource, sourcePath } from './consumer.js';
@@ -16,6 +21,25 @@ export interface DeadLetterSummary {
   readonly description: string;
   readonly enqueuedAt: string | null;
   readonly ageSeconds: number | null;
+}
+
+/** Which dead letters of one entity to redrive: by message id, by reason, or all of them. */
+export type RedriveSelection =
+  | { readonly messageIds: readonly string[] }
+  | { readonly reason: string }
+  | { readonly all: true };
+
+/** What a redrive did. */
+export interface RedriveResult {
+  readonly entity: string;
+  /** Sent back to their queue / subscription (same message id, session id and body) and removed from the DLQ. */
+  readonly redriven: number;
+  /**
+   * Selected but left in the dead-letter queue: still inside the entity's duplicate-detection window, where the
+   * broker would silently drop a message with the same id. Redrive them again after `retryAfterSeconds`.
+   */
+  readonly tooRecent: number;
+  readonly retryAfterSeconds: number | null;
 }
 
 /** Every queue and subscription of a topology, as consumer sources. */
@@ -44,6 +68,36 @@ function summaryOf(entity: string, message: ServiceBusReceivedMessage, now: numb
   };
 }
 
+function selects(selection: RedriveSelection, summary: DeadLetterSummary): boolean {
+  if ('all' in selection) return selection.all;
+  if ('reason' in selection) return summary.reason === selection.reason;
+  return selection.messageIds.includes(summary.messageId);
+}
+
+/** Dead-letter bookkeeping the broker adds; not sent back with a redriven message. */
+const DEAD_LETTER_PROPERTIES = new Set(['DeadLetterReason', 'DeadLetterErrorDescription']);
+
+/**
+ * The message a dead letter is redriven as: same id, session id, body, subject and properties (its trace context
+ * included), and for a subscription the {@link REDRIVE_PROPERTY} naming it, so only that subscription's
+ * `redrive` rule selects it when it is sent to the topic.
+ */
+function redriveMessageOf(message: ServiceBusReceivedMessage, source: ConsumerSource): ServiceBusMessage {
+  const properties = Object.fromEntries(
+    Object.entries(message.applicationProperties ?? {}).filter(([name]) => !DEAD_LETTER_PROPERTIES.has(name)),
+  );
+  if ('subscription' in source) properties[REDRIVE_PROPERTY] = source.subscription;
+  return {
+    body: message.body,
+    messageId: message.messageId,
+    applicationProperties: properties,
+    ...(message.sessionId === undefined ? {} : { sessionId: message.sessionId }),
+    ...(message.correlationId === undefined ? {} : { correlationId: message.correlationId }),
+    ...(message.subject === undefined ? {} : { subject: message.subject }),
+    ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+  };
+}
+
 /** Options of {@link DeadLetterQueues}. */
 export interface DeadLetterQueuesOptions {
   client: ServiceBusClient;
@@ -60,9 +114,11 @@ export class DeadLetterQueues {
   readonly #client: ServiceBusClient;
   readonly #sources: ConsumerSource[];
   readonly #clock: () => number;
+  readonly #topology: ServiceBusTopology;
 
   constructor(options: DeadLetterQueuesOptions) {
     this.#client = options.client;
+    this.#topology = options.topology ?? serviceBusTopology;
     this.#sources = deadLetterSources(options.topology);
     this.#clock = options.clock ?? Date.now;
   }
@@ -162,6 +218,69 @@ export class DeadLetterQueues {
       if (count > 0) removed[entity] = count;
     }
     return removed;
+  }
+
+  /** The duplicate-detection window of the queue or topic an entity's redrives are sent to (0 when off). */
+  #duplicateWindowMs(source: ConsumerSource): number {
+    const entity =
+      'queue' in source
+        ? this.#topology.queues.find((queue) => queue.name === source.queue)
+        : this.#topology.topics.find((topic) => topic.name === source.topic);
+    if (entity === undefined || !entity.requiresDuplicateDetection) return 0;
+    return parseIsoDuration(entity.duplicateDetectionHistoryTimeWindow) ?? 0;
+  }
+
+  /**
+   * Sends the selected dead letters of `entity` back to it and removes them from its dead-letter queue. A queue's
+   * go to the queue; a subscription's to its topic with {@link REDRIVE_PROPERTY}, which only that subscription
+   * selects (ADR 0085). Message id, session id and body are kept, so handlers dedupe as for any redelivery.
+   * Dead letters still inside the duplicate-detection window are left (see {@link RedriveResult.tooRecent}).
+   */
+  async redrive(entity: string, selection: RedriveSelection): Promise<RedriveResult> {
+    const source = this.#source(entity);
+    const windowMs = this.#duplicateWindowMs(source);
+    const now = this.#clock();
+    const selected = (await this.list(entity, 1_000)).filter((summary) => selects(selection, summary));
+    const enqueuedAt = (summary: DeadLetterSummary) =>
+      summary.enqueuedAt === null ? now : Date.parse(summary.enqueuedAt);
+    const ready = selected.filter((summary) => enqueuedAt(summary) + windowMs <= now);
+    const recent = selected.filter((summary) => enqueuedAt(summary) + windowMs > now);
+    const retryAfterMs = Math.max(0, ...recent.map((summary) => enqueuedAt(summary) + windowMs - now));
+    const result = (redriven: number): RedriveResult => ({
+      entity,
+      redriven,
+      tooRecent: recent.length,
+      retryAfterSeconds: recent.length === 0 ? null : Math.ceil(retryAfterMs / 1000),
+    });
+    if (ready.length === 0) return result(0);
+
+    const wanted = new Set(ready.map((summary) => summary.sequenceNumber));
+    const receiver = this.#receiver(source);
+    const sender = this.#client.createSender('queue' in source ? source.queue : source.topic);
+    const heldBack: ServiceBusReceivedMessage[] = [];
+    let redriven = 0;
+    try {
+      // Peek-lock in batches; send each wanted one back, then complete it (a send whose completion fails is
+      // redriven twice, which the handlers' dedupe absorbs). The others are held and given back at the end.
+      for (let round = 0; round < 20 && redriven < wanted.size; round++) {
+        const batch = await receiver.receiveMessages(100, { maxWaitTimeInMs: 500 });
+        if (batch.length === 0) break;
+        for (const message of batch) {
+          if (!wanted.has(String(message.sequenceNumber ?? ''))) {
+            heldBack.push(message);
+            continue;
+          }
+          await sender.sendMessages(redriveMessageOf(message, source));
+          await receiver.completeMessage(message);
+          redriven++;
+        }
+      }
+    } finally {
+      for (const message of heldBack) await receiver.abandonMessage(message).catch(() => {});
+      await sender.close();
+      await receiver.close();
+    }
+    return result(redriven);
   }
 }
 

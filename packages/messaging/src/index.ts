@@ -27,6 +27,8 @@ export {
   type DeadLetterSummary,
   deadLetterSources,
   isAbout,
+  type RedriveResult,
+  type RedriveSelection,
 } from './dead-letters.js';
 export { ErasedCustomerFilter } from './erased-customer-filter.js';
 export {

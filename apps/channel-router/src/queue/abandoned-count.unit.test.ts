@@ -41,6 +41,31 @@ describe('abandoned callers are counted one each', () => {
     expect(counter?.values.reduce((sum, v) => sum + v.value, 0)).toBe(10);
   });
 
+  it('given 10 callers waiting, when all 10 hang up at once (handled concurrently, as the consumer does), then 10 are abandoned', async () => {
+    // Reproduced end to end in the sandbox: the ops console's load control hung up 10 waiting callers, the queue
+    // emptied, and 3 were counted. The router's consumer handles up to 8 messages at a time.
+    const h = harness(new MemoryQueueState());
+    for (let i = 0; i < 10; i++) await h.monitor.handle(queued(`c${i}`, T0 + i));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => h.monitor.handle(abandoned(`c${i}`, T0 + 5000))));
+    const status = await h.monitor.status('billing');
+    expect(status.depth).toBe(0);
+    expect(status.serviceLevel).toMatchObject({ answered: 0, abandoned: 10 });
+  });
+
+  it('given the in-memory state, when service-level outcomes are counted concurrently, then none is lost', async () => {
+    const state = new MemoryQueueState();
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => state.countServiceLevel('billing', 'abandoned')),
+      ...Array.from({ length: 3 }, () => state.countServiceLevel('billing', 'within-target')),
+      ...Array.from({ length: 2 }, () => state.countServiceLevel('billing', 'late')),
+    ]);
+    expect(await state.serviceLevel('billing')).toEqual({
+      answered: 5,
+      answeredWithinTarget: 3,
+      abandoned: 5,
+    });
+  });
+
   it('given 2 agents free, when 10 callers queue and then all hang up, then 2 are answered and 8 abandoned', async () => {
     const h = harness(new MemoryQueueState());
     await h.monitor.applyAgent('a1', 'available', ['billing'], T0);

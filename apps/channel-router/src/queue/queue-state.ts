@@ -288,7 +288,9 @@ export class MemoryQueueState implements QueueState {
   }
 
   async countServiceLevel(queue: string, outcome: 'within-target' | 'late' | 'abandoned'): Promise<void> {
-    const current = await this.serviceLevel(queue);
+    // Read and write with no await between: the consumer handles several hang-ups at once, and an await here
+    // let them all read the same count and each write it plus one (10 hang-ups counted as 3, issue #18).
+    const current = this.#serviceLevel.get(queue) ?? { answered: 0, answeredWithinTarget: 0, abandoned: 0 };
     this.#serviceLevel.set(queue, {
       answered: current.answered + (outcome === 'abandoned' ? 0 : 1),
       answeredWithinTarget: current.answeredWithinTarget + (outcome === 'within-target' ? 1 : 0),

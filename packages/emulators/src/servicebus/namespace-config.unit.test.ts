@@ -10,7 +10,12 @@ describe('namespace configuration', () => {
     expect(whatsapp?.requiresSession).toBe(true);
     expect(whatsapp?.rules[0]?.filter).toEqual({
       kind: 'sql',
-      expression: "type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')",
+      expression:
+        "(type = 'handoff.dispatched' AND deliveryChannel IN ('whatsapp','sms')) AND redriveTo IS NULL",
+    });
+    expect(whatsapp?.rules[1]).toMatchObject({
+      name: 'redrive',
+      filter: { kind: 'correlation', properties: { redriveTo: 'whatsapp-adapter' } },
     });
     expect(settings.queues[0]?.lockDurationMs).toBe(60_000);
   });

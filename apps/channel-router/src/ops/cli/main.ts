@@ -10,8 +10,9 @@ import { deadLettersCommand } from './dead-letters.js';
 import { eraseCommand } from './erase.js';
 import { exportCommand } from './export.js';
 import { OpsApiClient, OpsApiError, opsConnection } from './ops-client.js';
+import { redriveCommand } from './redrive.js';
 
-const COMMANDS: readonly OpsCommand[] = [deadLettersCommand, exportCommand, eraseCommand];
+const COMMANDS: readonly OpsCommand[] = [deadLettersCommand, redriveCommand, exportCommand, eraseCommand];
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
