@@ -333,6 +333,11 @@ export class Broker {
     ];
   }
 
+  /** The queues. */
+  allQueues(): Queue[] {
+    return [...this.queues.values()];
+  }
+
   /** The topics. */
   allTopics(): Topic[] {
     return [...this.topics.values()];
