@@ -16,11 +16,11 @@ function iif(condition: unknown, whenTrue: unknown, whenFalse: unknown): unknown
 }
 
 /** The regular expression of a Cosmos DB LIKE pattern: `%`, `_`, `[abc]`, `[a-f]`, `[^a]`, an ESCAPE character. */
-function likeRegExp(pattern: string, escape: string | undefined): RegExp {
+function likeRegExp(pattern: string, escapeChar: string | undefined): RegExp {
   let source = '';
   for (let index = 0; index < pattern.length; index += 1) {
     const char = pattern.charAt(index);
-    if (escape !== undefined && char === escape && index + 1 < pattern.length) {
+    if (escapeChar !== undefined && char === escapeChar && index + 1 < pattern.length) {
       index += 1;
       source += pattern.charAt(index).replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
     } else if (char === '%') {
@@ -46,31 +46,31 @@ function likeRegExp(pattern: string, escape: string | undefined): RegExp {
 }
 
 /** `value LIKE pattern [ESCAPE escape]`; undefined (no match) when either is not a string, as in Cosmos DB. */
-function like(value: unknown, pattern: unknown, escape?: unknown): unknown {
+function like(value: unknown, pattern: unknown, escapeChar?: unknown): unknown {
   if (typeof value !== 'string' || typeof pattern !== 'string') return undefined;
-  return likeRegExp(pattern, typeof escape === 'string' ? escape : undefined).test(value);
+  return likeRegExp(pattern, typeof escapeChar === 'string' ? escapeChar : undefined).test(value);
 }
 
 if (builtins.IIF === undefined) Object.assign(builtins, { IIF: iif, OMNI_LIKE: like });
 
 const STRING = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g;
 
-/** Replaces string literals by `\u0000<n>\u0000` so that clauses can be found by pattern; `restore` undoes it. */
+/** Replaces string literals by `\uE000<n>\uE000` (a private-use character) so that clauses can be found by pattern; `restore` undoes it. */
 function masked(sql: string): { text: string; restore(text: string): string } {
   const literals: string[] = [];
   const text = sql.replace(STRING, (literal) => {
     literals.push(literal);
-    return `\u0000${literals.length - 1}\u0000`;
+    return `\uE000${literals.length - 1}\uE000`;
   });
   return {
     text,
-    restore: (value) => value.replace(/\u0000(\d+)\u0000/g, (_, n: string) => literals[Number(n)] ?? ''),
+    restore: (value) => value.replace(/\uE000(\d+)\uE000/g, (_, n: string) => literals[Number(n)] ?? ''),
   };
 }
 
-const OPERAND = String.raw`(?:@\w+|\u0000\d+\u0000|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[(?:\u0000\d+\u0000|\d+)\])*)`;
+const OPERAND = String.raw`(?:@\w+|\uE000\d+\uE000|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[(?:\uE000\d+\uE000|\d+)\])*)`;
 const LIKE = new RegExp(
-  String.raw`(${OPERAND})\s+(NOT\s+)?LIKE\s+(${OPERAND})(?:\s+ESCAPE\s+(\u0000\d+\u0000))?`,
+  String.raw`(${OPERAND})\s+(NOT\s+)?LIKE\s+(${OPERAND})(?:\s+ESCAPE\s+(\uE000\d+\uE000))?`,
   'gi',
 );
 
@@ -80,8 +80,8 @@ export function withLike(sql: string): string {
   const { text, restore } = masked(sql);
   const rewritten = text.replace(
     LIKE,
-    (_, operand: string, not: string | undefined, pattern: string, escape: string | undefined) =>
-      `${not ? 'NOT ' : ''}OMNI_LIKE(${operand}, ${pattern}${escape ? `, ${escape}` : ''})`,
+    (_, operand: string, not: string | undefined, pattern: string, escapeChar: string | undefined) =>
+      `${not ? 'NOT ' : ''}OMNI_LIKE(${operand}, ${pattern}${escapeChar ? `, ${escapeChar}` : ''})`,
   );
   return restore(rewritten);
 }
@@ -173,11 +173,11 @@ export function groupRows(query: GroupedQuery, documents: readonly unknown[], ru
     if (group === undefined) groups.set(key, [d]);
     else group.push(d);
   }
-  const valueOf = (expression: string, rows: readonly unknown[]) =>
+  const evaluate = (expression: string, rows: readonly unknown[]) =>
     run(`SELECT VALUE ${expression} FROM ${query.alias}`, rows)[0];
   return [...groups.values()].map((rows) => {
     const values = query.items.map((item) =>
-      valueOf(item.expression, item.aggregate ? rows : rows.slice(0, 1)),
+      evaluate(item.expression, item.aggregate ? rows : rows.slice(0, 1)),
     );
     if (query.value) return values[0];
     const row: Record<string, unknown> = {};
