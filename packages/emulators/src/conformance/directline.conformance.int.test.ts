@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { type DirectLineEmulator, startDirectLineEmulator } from '../directline/index.js';
+import { requestBody } from '../directline/test-support/request-body.js';
 import { trustCertificate } from '../local-tls.js';
 
 // The Direct Line 3.0 reference (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-direct-line-3-0-api-reference
@@ -27,20 +28,10 @@ let dl: DirectLineEmulator;
 let bot: Server;
 let untrust: () => void;
 
-function bodyOf(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let raw = '';
-    request.on('data', (chunk: Buffer) => {
-      raw += chunk.toString('utf8');
-    });
-    request.on('end', () => resolve(raw));
-  });
-}
-
 beforeAll(async () => {
   // An echo bot: replies through the connector (the serviceUrl, https) to every message.
   bot = createServer((request, response) => {
-    void bodyOf(request).then(async (raw) => {
+    void requestBody(request).then(async (raw) => {
       response.writeHead(200).end();
       const activity = JSON.parse(raw) as {
         type: string;

@@ -1,7 +1,7 @@
-import { type Container, CosmosClient } from '@azure/cosmos';
+import type { Container, CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COSMOS_DATABASE } from './containers.js';
-import { type CosmosEmulator, cosmosClientOptionsFor, startCosmosEmulator } from './emulator.js';
+import { startTranscriptsFixture, type TranscriptsFixture } from './test-support/transcripts.js';
 
 // What the emulator still does NOT do like Cosmos DB. These tests pin the actual behaviour so nobody depends on a
 // gap by accident; when one starts failing, the emulator changed: update the README table too. The gaps closed by
@@ -9,27 +9,17 @@ import { type CosmosEmulator, cosmosClientOptionsFor, startCosmosEmulator } from
 // documents without the property, 429 on demand) are pinned the other way round in fidelity.int.test.ts; GROUP BY,
 // LIKE and IIF in sql-extensions.int.test.ts; session tokens in session-tokens.int.test.ts.
 
-let emulator: CosmosEmulator;
+let fixture: TranscriptsFixture;
 let client: CosmosClient;
 let transcripts: Container;
 
 beforeAll(async () => {
-  emulator = await startCosmosEmulator();
-  client = new CosmosClient(cosmosClientOptionsFor(emulator));
-  transcripts = client.database(COSMOS_DATABASE).container('transcripts');
-  for (const [customerId, turns] of [
-    ['cust_a', [1, 2, 3]],
-    ['cust_b', [10, 20]],
-  ] as const) {
-    for (const turn of turns) {
-      await transcripts.items.create({ id: `${customerId}_${turn}`, customerId, turn, text: `turn ${turn}` });
-    }
-  }
+  fixture = await startTranscriptsFixture();
+  ({ client, transcripts } = fixture);
 });
 
 afterAll(async () => {
-  client?.dispose();
-  await emulator?.stop();
+  await fixture?.stop();
 });
 
 const values = async <T>(container: Container, query: string, options = {}) =>

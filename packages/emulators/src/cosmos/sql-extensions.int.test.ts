@@ -1,33 +1,21 @@
-import { type Container, CosmosClient } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COSMOS_DATABASE } from './containers.js';
-import { type CosmosEmulator, cosmosClientOptionsFor, startCosmosEmulator } from './emulator.js';
+import { startTranscriptsFixture, type TranscriptsFixture } from './test-support/transcripts.js';
 
 // Cosmos DB SQL the engine under the emulator lacked (issue #22: GROUP BY, LIKE and IIF answered 400), through the
 // real SDK, with the results Cosmos DB documents for them.
 
-let emulator: CosmosEmulator;
-let client: CosmosClient;
+let fixture: TranscriptsFixture;
 let transcripts: Container;
 
 beforeAll(async () => {
-  emulator = await startCosmosEmulator();
-  client = new CosmosClient(cosmosClientOptionsFor(emulator));
-  transcripts = client.database(COSMOS_DATABASE).container('transcripts');
-  for (const [customerId, turns] of [
-    ['cust_a', [1, 2, 3]],
-    ['cust_b', [10, 20]],
-  ] as const) {
-    for (const turn of turns) {
-      await transcripts.items.create({ id: `${customerId}_${turn}`, customerId, turn, text: `turn ${turn}` });
-    }
-  }
+  fixture = await startTranscriptsFixture();
+  ({ transcripts } = fixture);
   await transcripts.items.create({ id: 'cust_c_1', customerId: 'cust_c', turn: 1, text: '50% off_now' });
 });
 
 afterAll(async () => {
-  client?.dispose();
-  await emulator?.stop();
+  await fixture?.stop();
 });
 
 const rows = async <T>(query: string, parameters: { name: string; value: string | number }[] = []) =>

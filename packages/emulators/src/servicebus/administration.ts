@@ -184,12 +184,7 @@ export class AdministrationEndpoint {
         ['MaxDeliveryCount', settings.maxDeliveryCount],
         ['EnableBatchedOperations', true],
         ...runtime(queue.entity.counts(), this.#startedAt),
-        ['Status', 'Active'],
-        ['AutoDeleteOnIdle', NEVER],
-        ['EnablePartitioning', false],
-        ['EntityAvailabilityStatus', 'Available'],
-        ['EnableExpress', false],
-        ['MaxMessageSizeInKilobytes', MAX_MESSAGE_SIZE_IN_KILOBYTES],
+        ...ACTIVE_ENTITY,
       ],
       this.#startedAt,
     );
@@ -208,19 +203,12 @@ export class AdministrationEndpoint {
         ['RequiresDuplicateDetection', settings.requiresDuplicateDetection],
         ['DuplicateDetectionHistoryTimeWindow', duration(settings.duplicateDetectionHistoryTimeWindowMs)],
         ['EnableBatchedOperations', true],
-        ['SizeInBytes', 0],
-        ['Status', 'Active'],
-        ['CreatedAt', this.#startedAt],
-        ['UpdatedAt', this.#startedAt],
-        ['AccessedAt', this.#startedAt],
         ['SupportOrdering', true],
-        countDetails({ active: 0, locked: 0, deferred: 0, scheduled, deadLetter: 0 }),
         ['SubscriptionCount', settings.subscriptions.length],
-        ['AutoDeleteOnIdle', NEVER],
-        ['EnablePartitioning', false],
-        ['EntityAvailabilityStatus', 'Available'],
-        ['EnableExpress', false],
-        ['MaxMessageSizeInKilobytes', MAX_MESSAGE_SIZE_IN_KILOBYTES],
+        ...runtime({ active: 0, locked: 0, deferred: 0, scheduled, deadLetter: 0 }, this.#startedAt).filter(
+          ([name]) => name !== 'MessageCount',
+        ),
+        ...ACTIVE_ENTITY,
       ],
       this.#startedAt,
     );
@@ -242,9 +230,7 @@ export class AdministrationEndpoint {
         ['MaxDeliveryCount', settings.maxDeliveryCount],
         ['EnableBatchedOperations', true],
         ...runtime(counts, this.#startedAt).filter(([name]) => name !== 'SizeInBytes'),
-        ['Status', 'Active'],
-        ['AutoDeleteOnIdle', NEVER],
-        ['EntityAvailabilityStatus', 'Available'],
+        ...ACTIVE_ENTITY,
       ],
       this.#startedAt,
     );
@@ -277,6 +263,16 @@ function replaying(socket: Socket, first: Buffer): Duplex {
   socket.on('close', () => duplex.destroy());
   return duplex;
 }
+
+/** What every entity here is: active, available, never auto-deleted, unpartitioned, Standard-sized. */
+const ACTIVE_ENTITY: readonly Field[] = [
+  ['Status', 'Active'],
+  ['AutoDeleteOnIdle', NEVER],
+  ['EnablePartitioning', false],
+  ['EntityAvailabilityStatus', 'Available'],
+  ['EnableExpress', false],
+  ['MaxMessageSizeInKilobytes', MAX_MESSAGE_SIZE_IN_KILOBYTES],
+];
 
 type Field = readonly [string, string | number | boolean] | readonly [string, { readonly xml: string }];
 

@@ -1,7 +1,7 @@
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceBusEmulator } from './emulator.js';
-import { startTestBus, type TestBus } from './test-support/fixture.js';
+import { receiveAll, startTestBus, type TestBus } from './test-support/fixture.js';
 
 // SQL rule actions (issue #22: they were ignored). Service Bus: rules without actions are OR-ed into one copy; each
 // selecting rule with an action adds its own copy, annotated by the action and carrying a RuleName property.
@@ -63,17 +63,7 @@ afterAll(async () => {
 });
 
 async function drain(subscription: string): Promise<ServiceBusReceivedMessage[]> {
-  const receiver = bus.client.createReceiver('orders', subscription, { receiveMode: 'receiveAndDelete' });
-  try {
-    const received: ServiceBusReceivedMessage[] = [];
-    for (;;) {
-      const batch = await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 });
-      if (batch.length === 0) return received;
-      received.push(...batch);
-    }
-  } finally {
-    await receiver.close();
-  }
+  return receiveAll(bus.client.createReceiver('orders', subscription, { receiveMode: 'receiveAndDelete' }));
 }
 
 describe('SQL rule actions', () => {
