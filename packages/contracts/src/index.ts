@@ -17,6 +17,7 @@ export * from './events/inbound-messages.js';
 export * from './events/queue-events.js';
 export * from './events/queue-status.js';
 export * from './parse.js';
+export * from './sql-action.js';
 export * from './sql-filter.js';
 export * from './topology.js';
 export * from './values.js';

@@ -7,7 +7,7 @@
  * `IS [NOT] NULL`, `[NOT] LIKE` with `%` / `_` (and `ESCAPE`), `EXISTS(name)`, `+ - * / %`, unary minus,
  * string / number / `TRUE` / `FALSE` / `NULL` literals, application properties (bare names, `user.name` or
  * `[bracketed name]`) and system properties (`sys.MessageId`, `sys.Label`...). Not supported: functions
- * such as `newid()`, and SQL rule actions (`SET`, `REMOVE`).
+ * such as `newid()`. Rule actions (`SET`, `REMOVE`) are in `sql-action.ts`.
  */
 
 /** A value a filter sees: a property value or a literal. `undefined` is a missing property (SQL NULL). */
@@ -479,6 +479,11 @@ export function compileSqlFilter(expression: string): SqlFilter {
     expression,
     matches: (subject) => evaluate(tree, subject) === true,
   };
+}
+
+/** Evaluates a parsed expression against a message (SQL three-valued logic; `null` is unknown). */
+export function evaluateSqlNode(node: SqlNode, subject: FilterSubject): SqlValue {
+  return evaluate(node, subject);
 }
 
 /**

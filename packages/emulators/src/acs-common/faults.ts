@@ -24,6 +24,11 @@ export class AcsFaults {
     for (let index = 0; index < (fault.count ?? 1); index += 1) this.#queue.push(fault);
   }
 
+  /** How many requests are still to fail. */
+  pending(): number {
+    return this.#queue.length;
+  }
+
   /** Forgets every queued fault. */
   clear(): void {
     this.#queue.length = 0;

@@ -37,6 +37,8 @@ const DOCUMENTS_PATH = /^\/dbs\/([^/]+)\/colls\/([^/]+)\/docs(?:\/([^/]+))?$/;
 export class DocumentsApi {
   private readonly containers = new Map<string, ContainerDocuments>();
 
+  readonly #sessionBase = Date.now() * 1000;
+
   constructor(
     private readonly account: AccountModel,
     private readonly now: () => number,
@@ -53,6 +55,37 @@ export class DocumentsApi {
     const resource = collection.read();
     if (resource === undefined) return notFound('The container does not exist.');
     const documents = this.documentsOf(decode(dbId), decode(collId), resource);
+    // Session consistency: every answer carries the container's session token (`<range>:-1#<lsn>`, one range);
+    // a token from a write this replica has not seen is 404/1002 ReadSessionNotAvailable, as on a lagging replica.
+    // The LSN is offset by the start time (µs), so tokens a client kept from an earlier run of the emulator are
+    // behind this run's, not ahead of them.
+    const sessionLsn = this.#sessionBase + documents.currentLsn();
+    const requested = sessionLsnOf(single(req.headers['x-ms-session-token']));
+    if (requested !== undefined && requested > sessionLsn) {
+      await readBody(req);
+      return {
+        statusCode: 404,
+        headers: { 'x-ms-substatus': '1002' },
+        body: { code: 'NotFound', message: 'The read session is not available for the input session token.' },
+      };
+    }
+    const response = await this.answer(req, res, documents, collection, docId);
+    return {
+      ...response,
+      headers: {
+        ...response.headers,
+        'x-ms-session-token': `0:-1#${this.#sessionBase + documents.currentLsn()}`,
+      },
+    };
+  }
+
+  private async answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    documents: ContainerDocuments,
+    collection: ReturnType<ReturnType<AccountModel['database']>['collection']>,
+    docId: string | undefined,
+  ): Promise<DocumentResponse> {
     const raw = await readBody(req);
     const header = (name: string) => single(req.headers[name]);
     const partition = partitionOf(header('x-ms-documentdb-partitionkey'));
@@ -301,3 +334,14 @@ const tooLarge = (): Outcome => ({
   statusCode: 413,
   body: { code: 'RequestEntityTooLarge', message: 'Request size is too large.' },
 });
+
+/** The highest global LSN a request's session token names (`<range>:<version>#<lsn>[#...]`, comma-separated). */
+function sessionLsnOf(token: string | undefined): number | undefined {
+  if (token === undefined || token === '') return undefined;
+  const lsns = token
+    .split(',')
+    .map((part) => /^[^:]+:-?\d+#(\d+)/.exec(part.trim())?.[1])
+    .filter((lsn): lsn is string => lsn !== undefined)
+    .map(Number);
+  return lsns.length === 0 ? undefined : Math.max(...lsns);
+}

@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import type { StoredDocument } from './container-documents.js';
+import { groupedQuery, groupRows, withLike } from './query-extensions.js';
 
 // The SQL engine of @vercel/cosmosdb-server (its dependency @zeit/cosmosdb-query 0.7.2). It parses and runs the
 // Cosmos DB SQL dialect over an array of documents; the emulator hands it only the documents of the partitions a
-// query targets, and handles what the engine lacks (DISTINCT, OFFSET/LIMIT) around it.
+// query targets, and handles what the engine lacks (DISTINCT, OFFSET/LIMIT here; LIKE, IIF and GROUP BY in
+// query-extensions.ts) around it.
 const requireFromServer = createRequire(createRequire(import.meta.url).resolve('@vercel/cosmosdb-server'));
 
 interface CompiledQuery {
@@ -49,7 +51,7 @@ const compiled = new Map<string, CompiledQuery>();
 function compiledQuery(sql: string): CompiledQuery {
   let query = compiled.get(sql);
   if (query === undefined) {
-    query = compile(sql);
+    query = compile(withLike(sql));
     if (compiled.size > 200) compiled.clear();
     compiled.set(sql, query);
   }
@@ -85,7 +87,8 @@ export function runQuery(
 ): QueryPage {
   const distinct = DISTINCT.test(sql);
   const window = OFFSET_LIMIT.exec(sql);
-  if (!distinct && window === null) {
+  const grouped = groupedQuery(window === null ? sql : sql.slice(0, window.index));
+  if (!distinct && window === null && grouped === undefined) {
     const { result, continuation } = compiledQuery(sql).exec(documents, {
       parameters: options.parameters,
       udf: options.udf,
@@ -95,15 +98,19 @@ export function runQuery(
     });
     return { results: result, continuation: continuation ? JSON.stringify(continuation) : undefined };
   }
-  // DISTINCT and OFFSET/LIMIT: run without them over every targeted document, then apply them and page by offset.
+  // DISTINCT, OFFSET/LIMIT and GROUP BY: run without them over every targeted document, then apply them and page
+  // by offset.
   let core = sql;
   if (window !== null) core = core.slice(0, window.index);
   if (distinct) core = core.replace(DISTINCT, 'SELECT ');
-  let { result } = compiledQuery(core).exec(documents, {
-    parameters: options.parameters,
-    udf: options.udf,
-    compositeIndexes: options.compositeIndexes,
-  });
+  const rows = (query: string, over: readonly unknown[]) =>
+    compiledQuery(query).exec(over, {
+      parameters: options.parameters,
+      udf: options.udf,
+      compositeIndexes: options.compositeIndexes,
+    }).result;
+  const regrouped = distinct ? groupedQuery(core) : grouped;
+  let result = regrouped === undefined ? rows(core, documents) : groupRows(regrouped, documents, rows);
   if (distinct) {
     const seen = new Set<string>();
     result = result.filter((row) => {

@@ -63,6 +63,8 @@ export interface CosmosFaults {
   throttle(options: { requests: number; retryAfterMs?: number }): void;
   /** Clears every fault. */
   clear(): void;
+  /** How many document requests are still to be throttled. */
+  pending(): number;
 }
 
 /** A fault switch board: how many document requests are still to be throttled, and the retry-after to give. */
@@ -76,6 +78,9 @@ export function createCosmosFaults(): CosmosFaults & { takeThrottle(): number | 
     },
     clear() {
       throttled = 0;
+    },
+    pending() {
+      return throttled;
     },
     takeThrottle() {
       if (throttled <= 0) return undefined;

@@ -1,10 +1,11 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { LocalIdentity } from './identity.js';
 import { type DirectLineEmulator, startDirectLineEmulator } from './index.js';
+import { requestBody } from './test-support/request-body.js';
 
 const SECRET = 'rules-secret';
 const BOT = { appId: '00000000-0000-0000-0000-0000000000b0', appPassword: 'bot-password' };
@@ -13,19 +14,9 @@ let dl: DirectLineEmulator;
 let bot: Server;
 const botRequests: { authorization: string | undefined; body: { type: string } }[] = [];
 
-function body(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let raw = '';
-    request.on('data', (chunk: Buffer) => {
-      raw += chunk.toString('utf8');
-    });
-    request.on('end', () => resolve(raw));
-  });
-}
-
 beforeAll(async () => {
   bot = createServer((request, response) => {
-    void body(request).then((raw) => {
+    void requestBody(request).then((raw) => {
       botRequests.push({ authorization: request.headers.authorization, body: JSON.parse(raw) });
       response.writeHead(200).end();
     });

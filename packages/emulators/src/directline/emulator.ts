@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import { selfSignedCertificate } from '../local-tls.js';
 import { ConversationTokens, ProblemError, type TokenClaims, userIdOf } from './conversation-tokens.js';
 import { type BotRegistration, type IdentityClaims, LocalIdentity } from './identity.js';
 import { attachStream, watermarkIndex } from './stream.js';
@@ -62,6 +63,13 @@ export interface DirectLineEmulatorOptions {
   tokenTtlSeconds?: number;
   /** Receives handler failures (silent when omitted). */
   logger?: Logger;
+  /**
+   * Serve https (and wss streams) with a certificate generated at start, as Direct Line does; clients trust
+   * `caCertificatePem` (`trustCertificate`, or `NODE_EXTRA_CA_CERTS` for child processes). Default false (http).
+   */
+  https?: boolean;
+  /** Extra host names or IPs the certificate is valid for (with `https`). */
+  certificateHosts?: readonly string[];
 }
 
 /** A running Direct Line 3.0 + Bot Connector emulator. */
@@ -83,6 +91,8 @@ export interface DirectLineEmulator {
   conversations(): DirectLineConversation[];
   /** One conversation's activities (inspection); empty when unknown. */
   activities(conversationId: string): DirectLineActivity[];
+  /** With `https`: the self-signed certificate (PEM) clients must trust. */
+  readonly caCertificatePem: string | undefined;
   /** Resolves once no delivery to the bot is in flight. */
   idle(): Promise<void>;
   /** Stops listening and closes every stream. Safe to call twice. */
@@ -249,7 +259,12 @@ export async function startDirectLineEmulator(
     await deliverToBot(update);
   };
 
-  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  const certificate = options.https ? await selfSignedCertificate(options.certificateHosts ?? []) : undefined;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1_048_576,
+    ...(certificate === undefined ? {} : { https: { key: certificate.key, cert: certificate.cert } }),
+  });
   identity?.register(app);
   // WebChat runs on another origin (the bot's page): Direct Line answers CORS.
   app.addHook('onRequest', async (request, reply) => {
@@ -388,6 +403,28 @@ export async function startDirectLineEmulator(
     },
   );
 
+  // Not emulated: attachment upload. Answered as such (after the usual authentication), before the multipart body
+  // is read, rather than as a missing route.
+  app.post<{ Params: { id: string } }>('/v3/directline/conversations/:id/upload', {
+    onRequest: async (request) => {
+      conversationFor(request, request.params.id);
+      throw new ProblemError(
+        501,
+        'NotImplemented',
+        'Attachment upload is not emulated: send attachments as contentUrl links in the activity',
+      );
+    },
+    handler: async () => undefined,
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({
+      error: {
+        code: 'NotFound',
+        message: `No such operation: ${request.method} ${request.url.split('?')[0]}`,
+      },
+    }),
+  );
+
   // ---- Bot Connector API (the bot's serviceUrl) ----
   const botReply = async (request: FastifyRequest<{ Params: { id: string } }>) => {
     const refusal = identity?.refuseConnectorCall(request.headers.authorization);
@@ -443,7 +480,7 @@ export async function startDirectLineEmulator(
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('directline emulator: no port');
-  endpoint = `http://${connectableHost(host)}:${address.port}`;
+  endpoint = `${certificate ? 'https' : 'http'}://${connectableHost(host)}:${address.port}`;
   identity?.bind(endpoint);
   let stopped = false;
 
@@ -453,6 +490,7 @@ export async function startDirectLineEmulator(
     port: address.port,
     secret,
     authority: identity?.authority,
+    caCertificatePem: certificate?.cert,
     channelToken(overrides = {}) {
       if (identity === undefined) throw new Error('directline emulator: started without a bot registration');
       return identity.channelToken(`${endpoint}/`, overrides);

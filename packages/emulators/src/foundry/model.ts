@@ -81,7 +81,8 @@ export interface ScriptedUsage {
  * - `{ text }`: an assistant message;
  * - `{ json }`: an assistant message holding the JSON text (structured output, `text.format` json_schema);
  * - `{ functionCall }` / `{ functionCalls }`: one or several `function_call` items (optionally after a `text`);
- * - `{ error }`: the request fails with that HTTP status (e.g. 429, 500), nothing is stored.
+ * - `{ error }`: the request fails with that HTTP status (e.g. 429, 500), nothing is stored. A 429 carries
+ *   `retry-after-ms` and `retry-after` (from `retryAfterMs`, default 100), as Azure OpenAI's throttling answers do.
  */
 export type ModelStep =
   | { readonly text: string; readonly usage?: ScriptedUsage }
@@ -92,7 +93,15 @@ export type ModelStep =
       readonly text?: string;
       readonly usage?: ScriptedUsage;
     }
-  | { readonly error: { readonly status: number; readonly message: string; readonly code?: string } };
+  | {
+      readonly error: {
+        readonly status: number;
+        readonly message: string;
+        readonly code?: string;
+        /** For a 429: the wait the answer asks for (`retry-after-ms`). Default 100. */
+        readonly retryAfterMs?: number;
+      };
+    };
 
 /** Computes a step from the request (to assert on it, or to answer from what it contains). */
 export type ModelResponder = (request: ModelRequest) => ModelStep | Promise<ModelStep>;

@@ -335,6 +335,26 @@ describe('Foundry emulator conversations and responses, through getOpenAIClient(
     expect(fx.foundry.inspect.conversationItems(conversation.id)).toEqual([]);
   });
 
+  it('a scripted 429 asks for a wait (retry-after-ms, retry-after) as Azure OpenAI does, so the SDK retries after it', async () => {
+    fx.foundry.model.script(
+      {
+        error: {
+          status: 429,
+          message: 'Rate limit reached',
+          code: 'rate_limit_exceeded',
+          retryAfterMs: 1500,
+        },
+      },
+      { error: { status: 429, message: 'Rate limit reached', code: 'rate_limit_exceeded' } },
+    );
+    const first = await fx.openai.responses.create({ model: 'm', input: 'hi' }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(RateLimitError);
+    expect((first as RateLimitError).headers?.get('retry-after-ms')).toBe('1500');
+    expect((first as RateLimitError).headers?.get('retry-after')).toBe('2');
+    const second = await fx.openai.responses.create({ model: 'm', input: 'hi' }).catch((e: unknown) => e);
+    expect((second as RateLimitError).headers?.get('retry-after-ms')).toBe('100');
+  });
+
   it('streams a response as server-sent events the SDK assembles', async () => {
     fx.foundry.model.script({ text: 'Streaming works.' });
     const stream = await fx.openai.responses.create(

@@ -345,7 +345,12 @@ export class ResponsesService {
 
 function outputOf(step: ModelStep, request: ModelRequest): ConversationItem[] {
   if ('error' in step) {
-    throw new FoundryApiError(step.error.status, step.error.code ?? 'scripted_error', step.error.message);
+    const { status, code, message, retryAfterMs = 100 } = step.error;
+    const headers: Record<string, string> =
+      status === 429
+        ? { 'retry-after-ms': String(retryAfterMs), 'retry-after': String(Math.ceil(retryAfterMs / 1000)) }
+        : {};
+    throw new FoundryApiError(status, code ?? 'scripted_error', message, { headers });
   }
   const output: ConversationItem[] = [];
   const text = 'json' in step ? JSON.stringify(step.json) : step.text;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server, Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import rhea, {
   type Connection,
@@ -9,6 +9,7 @@ import rhea, {
   type Receiver,
   type Sender,
 } from 'rhea';
+import type { AdministrationEndpoint } from './administration.js';
 import { type AmqpMessage, deliveryTagOf, ticksFrom } from './amqp-values.js';
 import { type Broker, entityPathOf, notFound } from './broker.js';
 import {
@@ -56,6 +57,8 @@ export interface AmqpServerOptions {
   readonly logger: Logger;
   /** Fault switches: sends refused as Service Bus refuses them when busy. */
   readonly faults?: ServiceBusFaults;
+  /** Serves the administration client's https (ATOM) connections that arrive on the AMQP port. */
+  readonly administration?: AdministrationEndpoint;
 }
 
 /** Fault switches of the Service Bus emulator. */
@@ -70,6 +73,11 @@ export class ServiceBusFaults {
   /** Clears every fault. */
   clear(): void {
     this.#busySends = 0;
+  }
+
+  /** How many sends are still to be refused. */
+  pending(): number {
+    return this.#busySends;
   }
 
   /** Whether the next transfer is refused. Used by the AMQP server. */
@@ -146,6 +154,8 @@ export class AmqpServer {
   private readonly states = new Map<Connection, ConnectionState>();
   private readonly management: ManagementNode;
   private server: Server | undefined;
+  /** Every client socket, AMQP or not, so that close() leaves none behind. */
+  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: AmqpServerOptions) {
     this.management = new ManagementNode(options.broker);
@@ -194,16 +204,10 @@ export class AmqpServer {
   /** Starts listening; resolves with the bound port. */
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = this.container.listen({ host, port }) as Server;
+      const server = createServer((socket) => this.accept(socket, { host, port }));
       this.server = server;
-      // AMQP frames are small and answered at once: without this, Nagle's algorithm holds a frame until the
-      // peer's delayed ACK (~40 ms), and every publish -> deliver hop pays for it. Azure's brokers do not.
-      server.on('connection', (socket: Socket) => {
-        socket.setNoDelay(true);
-        socket.once('data', (chunk: Buffer) => this.refuseNonAmqp(socket, chunk));
-      });
       server.once('error', reject);
-      server.once('listening', () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         const address = server.address();
         resolve(typeof address === 'object' && address !== null ? address.port : port);
@@ -212,18 +216,38 @@ export class AmqpServer {
   }
 
   /**
-   * A TLS handshake (0x16) or an HTTP request on the AMQP port is the administration client (ATOM over https) or a
-   * browser: closed at once with a warning that says so, instead of leaving the client to time out.
+   * Reads a connection's first bytes: AMQP goes to rhea; a TLS handshake (0x16) or an HTTP request is the
+   * administration client (ATOM over https, which the SDK sends to the same endpoint and port), served by the
+   * `administration` endpoint when there is one, else closed at once with a warning naming it.
    */
-  private refuseNonAmqp(socket: Socket, chunk: Buffer): void {
-    const first = chunk[0];
-    const http = /^(GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH) /.test(chunk.subarray(0, 8).toString('latin1'));
-    if (first !== 0x16 && !http) return;
-    this.options.logger.warn(
-      { remote: socket.remoteAddress, protocol: first === 0x16 ? 'tls' : 'http' },
-      'not AMQP: the Service Bus administration client (ATOM over https) is not emulated; use the inspection API',
-    );
-    socket.destroy();
+  private accept(socket: Socket, listenOptions: { host: string; port: number }): void {
+    // AMQP frames are small and answered at once: without this, Nagle's algorithm holds a frame until the
+    // peer's delayed ACK (~40 ms), and every publish -> deliver hop pays for it. Azure's brokers do not.
+    socket.setNoDelay(true);
+    // A client gone before its first byte must not take the process with it; rhea adds its own handler later.
+    socket.on('error', () => socket.destroy());
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      const http = /^(GET|PUT|POST|DELETE|HEAD|OPTIONS|PATCH) /.test(first.subarray(0, 8).toString('latin1'));
+      if (first[0] === 0x16 || http) {
+        if (this.options.administration !== undefined) {
+          this.options.administration.accept(socket, first);
+          socket.resume();
+          return;
+        }
+        this.options.logger.warn(
+          { remote: socket.remoteAddress, protocol: http ? 'http' : 'tls' },
+          'not AMQP: the Service Bus administration client (ATOM over https) is not served here',
+        );
+        socket.destroy();
+        return;
+      }
+      socket.unshift(first);
+      this.container.create_connection(listenOptions).accept(socket);
+      socket.resume();
+    });
   }
 
   /**
@@ -255,9 +279,8 @@ export class AmqpServer {
         resolve();
         return;
       }
-      for (const connection of this.states.keys()) {
-        (connection as unknown as { socket?: { destroy(): void } }).socket?.destroy();
-      }
+      for (const socket of this.sockets) socket.destroy();
+      this.options.administration?.close();
       this.server.close(() => resolve());
     });
     this.states.clear();

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { FilterSubject } from '@omni/contracts';
 import type { Logger } from 'pino';
 import { type AmqpMessage, idText } from './amqp-values.js';
 import { BrokerError, type Clock, Entity, type EntityCounts } from './entity.js';
 import type { DuplicateDetectionSettings, NamespaceSettings, TopicSettings } from './namespace-config.js';
-import { compileRule, filterSubjectOf, type Rule } from './rules.js';
+import { annotatedCopy, compileRule, filterSubjectOf, type Rule } from './rules.js';
 
 /** Remembers message ids for the duplicate detection window of a queue or topic. */
 class DuplicateDetector {
@@ -40,6 +41,26 @@ interface Subscription {
   readonly name: string;
   readonly entity: Entity;
   readonly rules: readonly Rule[];
+}
+
+/**
+ * What a subscription receives of a message, as Service Bus documents it: one copy when any rule without an action
+ * selects it (rules without actions are OR-ed; no rules at all selects everything), plus one annotated copy per
+ * selecting rule with an action.
+ */
+function copiesFor(
+  subscription: Subscription,
+  subject: FilterSubject,
+  amqp: AmqpMessage,
+  extra: { readonly sequenceNumber: number; readonly enqueuedAt: number },
+): AmqpMessage[] {
+  if (subscription.rules.length === 0) return [amqp];
+  const selecting = subscription.rules.filter((rule) => rule.matches(subject));
+  const copies = selecting.some((rule) => rule.action === undefined) ? [amqp] : [];
+  for (const rule of selecting) {
+    if (rule.action !== undefined) copies.push(annotatedCopy(amqp, { ...rule, action: rule.action }, extra));
+  }
+  return copies;
 }
 
 /** A message scheduled on a topic, fanned out when due. */
@@ -112,11 +133,14 @@ export class Topic {
   }
 
   private fanOut(sequenceNumber: number, amqp: AmqpMessage, ttlMs: number): void {
-    const subject = filterSubjectOf(amqp, { sequenceNumber, enqueuedAt: this.clock.now() });
+    const extra = { sequenceNumber, enqueuedAt: this.clock.now() };
+    const subject = filterSubjectOf(amqp, extra);
     for (const subscription of this.subscriptions) {
-      if (!this.selects(subscription, subject)) continue;
       const ttl = Math.min(ttlMs, subscription.entity.settings.defaultMessageTimeToLiveMs);
-      subscription.entity.enqueue(sequenceNumber, amqp, { ttlMs: ttl });
+      copiesFor(subscription, subject, amqp, extra).forEach((copy, index) => {
+        // Each rule with an action adds a copy; copies after the first take sequence numbers of their own.
+        subscription.entity.enqueue(index === 0 ? sequenceNumber : this.nextSequence++, copy, { ttlMs: ttl });
+      });
     }
   }
 
@@ -331,6 +355,11 @@ export class Broker {
         topic.subscriptions.map((subscription) => subscription.entity),
       ),
     ];
+  }
+
+  /** The queues. */
+  allQueues(): Queue[] {
+    return [...this.queues.values()];
   }
 
   /** The topics. */

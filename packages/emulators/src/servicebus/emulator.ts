@@ -1,5 +1,7 @@
 import { type ServiceBusTopology, serviceBusTopology } from '@omni/contracts';
 import { type Logger, pino } from 'pino';
+import { selfSignedCertificate } from '../local-tls.js';
+import { AdministrationEndpoint } from './administration.js';
 import { AmqpServer, ServiceBusFaults } from './amqp-server.js';
 import { Broker } from './broker.js';
 import { type Clock, systemClock } from './entity.js';
@@ -48,6 +50,8 @@ export interface ServiceBusEmulatorOptions {
   readonly clock?: Clock;
   /** How often locks, schedules and time to live are checked, in ms; default 100. */
   readonly sweepIntervalMs?: number;
+  /** Extra host names or IPs the administration endpoint's certificate is valid for. */
+  readonly certificateHosts?: readonly string[];
 }
 
 /** A running emulator. */
@@ -69,6 +73,11 @@ export interface ServiceBusEmulator {
   dropConnections(): number;
   /** Fault switches: `faults.serverBusy(sends)` refuses the next sends with `ServiceBusy`. */
   readonly faults: ServiceBusFaults;
+  /**
+   * The certificate (PEM) of the administration endpoint: `ServiceBusAdministrationClient` speaks https to the
+   * connection string's endpoint and port, so a client must trust it (`trustCertificate`, or `NODE_EXTRA_CA_CERTS`).
+   */
+  readonly caCertificatePem: string;
   /** Closes connections and both listeners. */
   stop(): Promise<void>;
 }
@@ -98,13 +107,10 @@ export async function startServiceBusEmulator(
   const sasKey = options.sasKey ?? DEFAULT_SAS_KEY;
   const broker = new Broker(settingsOf(options), { clock, logger });
   const faults = new ServiceBusFaults();
-  const amqp = new AmqpServer({
-    broker,
-    policy: new SharedAccessPolicy(sasKeyName, sasKey),
-    clock,
-    logger,
-    faults,
-  });
+  const policy = new SharedAccessPolicy(sasKeyName, sasKey);
+  const certificate = await selfSignedCertificate(options.certificateHosts ?? []);
+  const administration = new AdministrationEndpoint({ broker, policy, clock, logger, certificate });
+  const amqp = new AmqpServer({ broker, policy, clock, logger, faults, administration });
   const amqpPort = await amqp.listen(host, options.amqpPort ?? 0);
   const http = createInspectionApp(broker, logger);
   let httpUrl: string;
@@ -137,6 +143,7 @@ export async function startServiceBusEmulator(
     broker,
     dropConnections: () => amqp.dropConnections(),
     faults,
+    caCertificatePem: certificate.cert,
     stop() {
       stopped ??= (async () => {
         clearInterval(sweeper);

@@ -12,6 +12,7 @@ export {
   SqlFilterError,
   type SqlValue,
 } from '@omni/contracts';
+export { trustCertificate } from '../local-tls.js';
 export { ServiceBusFaults } from './amqp-server.js';
 export { Broker, type EntitySummary, type ResolvedAddress } from './broker.js';
 export {

@@ -1,8 +1,5 @@
-import { Writable } from 'node:stream';
-import { isServiceBusError, ServiceBusAdministrationClient } from '@azure/service-bus';
-import pino from 'pino';
+import { isServiceBusError } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceBusEmulator } from './emulator.js';
 import { queuesConfig, startTestBus, type TestBus } from './test-support/fixture.js';
 
 // Service Bus Standard refuses a message over 256 KB (issue #22); the emulator did not.
@@ -69,33 +66,6 @@ describe('fault switch: server busy', () => {
       expect(attempts.length).toBeGreaterThan(0);
     } finally {
       await sender.close();
-    }
-  });
-});
-
-describe('the administration client (not emulated)', () => {
-  it('is turned away at once with a warning naming it, not left to time out', async () => {
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
-    const emulator = await startServiceBusEmulator({ config: queuesConfig({ q: {} }), logger });
-    try {
-      const admin = new ServiceBusAdministrationClient(emulator.connectionString, {
-        retryOptions: { maxRetries: 0 },
-      });
-
-      await expect(admin.getQueue('q')).rejects.toThrow();
-
-      expect(lines.join('')).toContain('administration client (ATOM over https) is not emulated');
-    } finally {
-      await emulator.stop();
     }
   });
 });

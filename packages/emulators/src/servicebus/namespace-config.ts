@@ -30,7 +30,7 @@ export type RuleFilterSettings =
 export interface RuleSettings {
   readonly name: string;
   readonly filter: RuleFilterSettings;
-  /** The SQL action text; kept for inspection, not executed (see the README). */
+  /** The SQL action text (`SET` / `REMOVE`): a selecting rule with one gives its own, annotated copy. */
   readonly action?: string;
 }
 

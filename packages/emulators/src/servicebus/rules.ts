@@ -1,4 +1,10 @@
-import { compileSqlFilter, type FilterSubject, type SqlValue } from '@omni/contracts';
+import {
+  compileSqlAction,
+  compileSqlFilter,
+  type FilterSubject,
+  type SqlAction,
+  type SqlValue,
+} from '@omni/contracts';
 import { type AmqpMessage, idText } from './amqp-values.js';
 import type { CorrelationFilterSettings, RuleSettings } from './namespace-config.js';
 
@@ -7,6 +13,8 @@ export interface Rule {
   readonly name: string;
   /** Whether the rule selects the message. */
   matches(subject: FilterSubject): boolean;
+  /** The SQL action: the rule then gives its own, annotated copy of each message it selects. */
+  readonly action?: SqlAction;
 }
 
 function asSqlValue(value: unknown): SqlValue {
@@ -78,9 +86,55 @@ function correlationMatches(filter: CorrelationFilterSettings, subject: FilterSu
  */
 export function compileRule(rule: RuleSettings): Rule {
   const { filter } = rule;
+  const action = rule.action === undefined ? {} : { action: compileSqlAction(rule.action) };
   if (filter.kind === 'sql') {
     const sql = compileSqlFilter(filter.expression);
-    return { name: rule.name, matches: (subject) => sql.matches(subject) };
+    return { name: rule.name, matches: (subject) => sql.matches(subject), ...action };
   }
-  return { name: rule.name, matches: (subject) => correlationMatches(filter, subject) };
+  return { name: rule.name, matches: (subject) => correlationMatches(filter, subject), ...action };
+}
+
+/** The AMQP field behind each system property an action may write. */
+const SYSTEM_FIELDS: Record<string, keyof AmqpMessage> = {
+  label: 'subject',
+  subject: 'subject',
+  to: 'to',
+  replyto: 'reply_to',
+  replytosessionid: 'reply_to_group_id',
+  contenttype: 'content_type',
+  correlationid: 'correlation_id',
+  messageid: 'message_id',
+  sessionid: 'group_id',
+};
+
+/**
+ * The copy of a message a rule with an action puts on its subscription: the action applied to it and the
+ * `RuleName` application property set, as Service Bus does. The original is left as it was.
+ */
+export function annotatedCopy(
+  amqp: AmqpMessage,
+  rule: Rule & { readonly action: SqlAction },
+  extra: { readonly sequenceNumber?: number; readonly enqueuedAt?: number } = {},
+): AmqpMessage {
+  const applicationProperties: Record<string, unknown> = { ...(amqp.application_properties ?? {}) };
+  const copy: AmqpMessage = { ...amqp, application_properties: applicationProperties };
+  const subject = filterSubjectOf(copy, extra);
+  const fields = copy as unknown as Record<string, unknown>;
+  const userKey = (name: string) =>
+    Object.keys(applicationProperties).find((key) => key.toLowerCase() === name.toLowerCase()) ?? name;
+  rule.action.apply({
+    system: subject.system,
+    user: subject.user,
+    set(scope, name, value) {
+      const written = value instanceof Date || value === undefined ? (value ?? null) : value;
+      if (scope === 'user') applicationProperties[userKey(name)] = written;
+      else fields[SYSTEM_FIELDS[name.toLowerCase()] ?? name] = written === null ? undefined : String(written);
+    },
+    remove(scope, name) {
+      if (scope === 'user') delete applicationProperties[userKey(name)];
+      else delete fields[SYSTEM_FIELDS[name.toLowerCase()] ?? name];
+    },
+  });
+  applicationProperties.RuleName = rule.name;
+  return copy;
 }

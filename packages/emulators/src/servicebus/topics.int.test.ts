@@ -1,7 +1,7 @@
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntitySummary } from './broker.js';
-import { startTestBus, type TestBus } from './test-support/fixture.js';
+import { receiveAll, startTestBus, type TestBus } from './test-support/fixture.js';
 
 // The platform's own topology (the default): handoff-events and inbound-messages are session-enabled.
 let bus: TestBus;
@@ -19,19 +19,9 @@ async function sessionMessages(
   subscription: string,
   sessionId: string,
 ): Promise<ServiceBusReceivedMessage[]> {
-  const receiver = await bus.client.acceptSession(topic, subscription, sessionId, {
-    receiveMode: 'receiveAndDelete',
-  });
-  try {
-    const received: ServiceBusReceivedMessage[] = [];
-    for (;;) {
-      const batch = await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 });
-      if (batch.length === 0) return received;
-      received.push(...batch);
-    }
-  } finally {
-    await receiver.close();
-  }
+  return receiveAll(
+    await bus.client.acceptSession(topic, subscription, sessionId, { receiveMode: 'receiveAndDelete' }),
+  );
 }
 
 async function peekCount(topic: string, subscription: string): Promise<number> {

@@ -66,6 +66,22 @@ export async function startTestBus(
   };
 }
 
+/** Receives until a receive comes back empty (300 ms), then closes the receiver: everything it could get. */
+export async function receiveAll(
+  receiver: sdk.ServiceBusReceiver | sdk.ServiceBusSessionReceiver,
+): Promise<sdk.ServiceBusReceivedMessage[]> {
+  try {
+    const received: sdk.ServiceBusReceivedMessage[] = [];
+    for (;;) {
+      const batch = await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 });
+      if (batch.length === 0) return received;
+      received.push(...batch);
+    }
+  } finally {
+    await receiver.close();
+  }
+}
+
 /** Waits until a condition holds (polling), failing after a timeout. */
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
