@@ -7,7 +7,7 @@ import {
   EventPublisher,
   serviceBusConnectionOf,
 } from '@omni/messaging';
-import { entraAuthForTenant } from '@omni/service-kit';
+import { createSharedState, entraAuthForTenant } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -18,7 +18,7 @@ import { OutboxSweeper } from './handoff/outbox-sweeper.js';
 import { CosmosSagaRepository } from './handoff/saga-repository.js';
 import { createOpsCredentialCheck, type OpsAuth } from './ops/auth.js';
 import { DeadLetterMonitor } from './ops/dead-letter-monitor.js';
-import { LiveFeed } from './ops/live-feed.js';
+import { LiveFeed, RedisFeedRelay } from './ops/live-feed.js';
 import { QueueMonitor, type QueueMonitorOptions } from './queue/queue-monitor.js';
 import { MemoryQueueState, type QueueState } from './queue/queue-state.js';
 import { RedisQueueState } from './queue/redis-queue-state.js';
@@ -109,7 +109,12 @@ export async function createRouter(
           ...(overrides.redisPrefix ? { prefix: overrides.redisPrefix } : {}),
         })
       : new MemoryQueueState());
-  const feed = new LiveFeed();
+  // Consumer dedupe in Redis and the live feed over Redis pub/sub, shared by the replicas (ADR 0080).
+  const shared = createSharedState(config.REDIS_URL, { logger });
+  const feed = new LiveFeed({
+    ...(shared.redis ? { relay: new RedisFeedRelay(shared.redis.duplicate()) } : {}),
+    onRelayError: (error) => logger.warn({ err: error }, 'live feed relay failed'),
+  });
   const auth = overrides.auth ?? opsAuthOf(config);
   if (auth.apiKeys === undefined && auth.entra === undefined) {
     logger.warn(
@@ -177,6 +182,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'queue-events', subscription: 'channel-router' },
       handler: monitor.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -185,6 +191,7 @@ export async function createRouter(
       client: bus,
       source: { queue: 'escalations' },
       handler: monitor.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -193,6 +200,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'channel-router' },
       handler: saga.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -203,6 +211,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'conversation-events', subscription: 'channel-router' },
       handler: async () => {},
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       maxConcurrency: 2,
       registry,
@@ -213,6 +222,7 @@ export async function createRouter(
     app.readiness.register(name, consumer.readinessCheck);
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
+    await feed.start();
     for (const consumer of Object.values(consumers)) consumer.start();
     sweeper.start();
     deadLetterMonitor.start();
@@ -230,6 +240,8 @@ export async function createRouter(
     await bus.close();
     await queueState.close();
     await context.close();
+    await feed.close();
+    await shared.close();
   });
   return app;
 }

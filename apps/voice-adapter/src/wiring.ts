@@ -8,6 +8,7 @@ import {
   QueueStatusView,
   serviceBusConnectionOf,
 } from '@omni/messaging';
+import { createSharedState } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -64,12 +65,16 @@ export async function createAdapter(
     waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
     queueDepth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
   };
-  const view = overrides.queueStatusView ?? new QueueStatusView();
+  // Dedupe and the spend breaker in Redis, shared by the replicas; the queue view shared likewise (ADR 0080).
+  const shared = createSharedState(config.REDIS_URL, { logger });
+  const view = overrides.queueStatusView ?? new QueueStatusView({ redis: shared.redis });
+  const queuePort = view.portFor(config.VOICE_HUMAN_QUEUE);
   const engine = await createConversationEngine({
     config,
     store: context.store,
+    redis: shared.redis,
     // The agent sees the queue through the adapter's thresholds: above them it offers a switch.
-    queueStatus: async () => queueForAgent(view.statusOf(config.VOICE_HUMAN_QUEUE), thresholds),
+    queueStatus: async () => queueForAgent(await queuePort(), thresholds),
     driver: overrides.driver,
     env: overrides.env,
     clock: overrides.clock,
@@ -111,13 +116,14 @@ export async function createAdapter(
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
 
-  const app = buildApp({ config, logger, flow });
+  const app = buildApp({ config, logger, flow, dedupe: shared.dedupe() });
   const registry = app.metrics.registry;
   const consumers = [
     new EventConsumer({
       client: bus,
       source: { topic: 'queue-status', subscription: 'voice-adapter' },
       handler: view.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -126,6 +132,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-events', subscription: 'voice-adapter' },
       handler: (event, message) => flow.callAssigned(event, message.log),
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -142,6 +149,7 @@ export async function createAdapter(
     await bus.close();
     await states.close();
     await context.close();
+    await shared.close();
   });
   return app;
 }

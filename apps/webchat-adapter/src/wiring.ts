@@ -8,6 +8,7 @@ import {
   QueueStatusView,
   serviceBusConnectionOf,
 } from '@omni/messaging';
+import { createSharedState } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -48,10 +49,13 @@ export async function createAdapter(
   const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
   const { store, close: closeStore } = createCustomerContextStore(config, { logger });
-  const queueView = new QueueStatusView();
+  // Dedupe, rate limits, the spend breaker and the queue view in Redis, shared by the replicas (ADR 0080).
+  const shared = createSharedState(config.REDIS_URL, { logger });
+  const queueView = new QueueStatusView({ redis: shared.redis });
   const engine = await createConversationEngine({
     config,
     store,
+    redis: shared.redis,
     // What the router last said about the human queue (normal until it says otherwise).
     queueStatus: queueView.portFor(config.MESSAGING_HUMAN_QUEUE),
     driver: overrides.driver,
@@ -81,7 +85,7 @@ export async function createAdapter(
     clock,
   });
 
-  const app = buildApp({ config, logger, botAdapter, bot, directLine, store });
+  const app = buildApp({ config, logger, botAdapter, bot, directLine, store, rateLimits: shared.buckets });
   const registry = app.metrics.registry;
   const inbound = new InboundMessageHandler({ publisher, engine, store, replies, dispatched, clock });
   const handoffs = new HandoffDispatchHandler(dispatched);
@@ -90,6 +94,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-status', subscription: 'webchat-adapter' },
       handler: queueView.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -98,6 +103,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'inbound-messages', subscription: 'webchat-adapter' },
       handler: inbound.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -106,6 +112,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'webchat-adapter' },
       handler: handoffs.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -122,6 +129,7 @@ export async function createAdapter(
     await publisher.close();
     await bus.close();
     await closeStore();
+    await shared.close();
   });
   return app;
 }

@@ -44,4 +44,10 @@ export {
 export { eventFromMessageBody, toServiceBusMessage } from './message.js';
 export { type MessagingMetrics, messagingMetrics } from './metrics.js';
 export { EventPublisher, type EventPublisherOptions, InvalidEventError } from './publisher.js';
-export { normalQueueStatus, type QueueStatusSnapshot, QueueStatusView } from './queue-status-view.js';
+export {
+  normalQueueStatus,
+  type QueueStatusCommands,
+  type QueueStatusSnapshot,
+  QueueStatusView,
+  type QueueStatusViewOptions,
+} from './queue-status-view.js';

@@ -20,15 +20,12 @@ beforeAll(async () => {
   server = Fastify();
   server.addHook('onRequest', async (request, reply) => {
     if (request.headers['x-api-key'] !== KEY) {
-      await reply
-        .code(401)
-        .type('application/problem+json')
-        .send({
-          type: 'about:blank',
-          title: 'Unauthorized',
-          status: 401,
-          detail: 'Missing or invalid credentials.',
-        });
+      await reply.code(401).type('application/problem+json').send({
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Missing or invalid credentials.',
+      });
     }
   });
   server.get('/api/dead-letters', async () => ({
