@@ -39,17 +39,22 @@ export class LiveFeed {
     this.#onRelayError = options.onRelayError ?? (() => {});
   }
 
-  /** Starts listening to the other replicas (no-op without a relay). */
+  /**
+   * Starts listening to the other replicas (no-op without a relay). Never fails the boot: without Redis the
+   * dashboards of this replica see what it does itself (ioredis subscribes again when Redis is back).
+   */
   async start(): Promise<void> {
-    await this.#relay?.listen((payload) => {
-      try {
-        const message = JSON.parse(payload) as LiveFeedMessage & { origin?: string };
-        if (message.origin === this.#origin) return;
-        this.#emitter.emit('message', { kind: message.kind, data: message.data } satisfies LiveFeedMessage);
-      } catch (error) {
-        this.#onRelayError(error);
-      }
-    });
+    await this.#relay
+      ?.listen((payload) => {
+        try {
+          const message = JSON.parse(payload) as LiveFeedMessage & { origin?: string };
+          if (message.origin === this.#origin) return;
+          this.#emitter.emit('message', { kind: message.kind, data: message.data } satisfies LiveFeedMessage);
+        } catch (error) {
+          this.#onRelayError(error);
+        }
+      })
+      .catch(this.#onRelayError);
   }
 
   /** Sends a message to every open stream, of this replica at once and of the others through the relay. */
