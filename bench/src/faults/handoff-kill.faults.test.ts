@@ -7,6 +7,7 @@ import { type ServiceBusEmulator, startServiceBusEmulator } from '@omni/emulator
 import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entityCounts, peekMessages } from '../support/bus-inspection.js';
+import type { HandoffView } from '../support/handoff-events.js';
 import { killProcess as kill, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 import { withLockDuration } from '../support/whatsapp-stack.js';
 
@@ -36,12 +37,6 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs: number):
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return condition();
-}
-
-interface HandoffView {
-  handoffId: string;
-  status: string;
-  transitions: { status: string }[];
 }
 
 async function handoffs(url: string, status?: string): Promise<HandoffView[]> {
