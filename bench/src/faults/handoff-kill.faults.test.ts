@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readConfig as readRouterConfig } from '@omni/channel-router/dist/config.js';
-import { createEvent, type OmniEvent } from '@omni/contracts';
+import { createEvent } from '@omni/contracts';
 import { createCustomerContextStore } from '@omni/customer-context';
 import { type CosmosEmulator, startCosmosEmulator } from '@omni/emulators/cosmos';
 import { type ServiceBusEmulator, startServiceBusEmulator } from '@omni/emulators/servicebus';
 import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entityCounts, peekMessages } from '../support/bus-inspection.js';
-import type { HandoffView } from '../support/handoff-events.js';
+import { type HandoffView, whatsappHandoffRequested } from '../support/handoff-events.js';
 import { killProcess as kill, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 import { withLockDuration } from '../support/whatsapp-stack.js';
 
@@ -97,24 +97,8 @@ describe('channel-router killed mid-handoff', () => {
     router = await startRouter();
     const phone = '+14255559001';
     const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: phone });
-    const handoffId = `ho_${randomUUID()}`;
-    const request: OmniEvent = createEvent(
-      'handoff.requested',
-      {
-        handoffId,
-        customerId: customer.customerId,
-        fromChannel: 'voice',
-        toChannel: 'whatsapp',
-        reason: 'queue is long',
-        summary: 'Caller reports a power outage at home.',
-        collectedData: { postcode: 'EC2A 1AA' },
-        address: { phone },
-        customerName: 'Ada',
-        topic: 'power outage',
-        requestedAt: new Date().toISOString(),
-      },
-      { source: '/apps/voice-adapter', correlationId: handoffId },
-    );
+    const request = whatsappHandoffRequested(customer.customerId, phone);
+    const handoffId = request.data.handoffId;
     await publisher.publish(request);
 
     // The router recorded the saga and dispatched: kill it at once (it may not have settled the request yet).
