@@ -226,7 +226,8 @@ resource "azurerm_container_app" "service" {
     }
 
     dynamic "custom_scale_rule" {
-      for_each = { for key, subscription in local.sb.subscriptions : key => subscription if subscription.name == each.value.servicebus_scale_subscriber }
+      # queue-status is a broadcast of a few snapshots a minute: its backlog says nothing about load.
+      for_each = { for key, subscription in local.sb.subscriptions : key => subscription if subscription.name == each.value.servicebus_scale_subscriber && subscription.topic != "queue-status" }
       content {
         name             = "sb-${replace(custom_scale_rule.key, "/", "-")}"
         custom_rule_type = "azure-servicebus"
@@ -234,7 +235,7 @@ resource "azurerm_container_app" "service" {
           namespace        = azurerm_servicebus_namespace.main.name
           topicName        = custom_scale_rule.value.topic
           subscriptionName = custom_scale_rule.value.name
-          messageCount     = "20"
+          messageCount     = tostring(each.value.servicebus_message_count)
         }
         # KEDA reads the backlog with the service's own identity (Service Bus Data Receiver), not a SAS key.
         identity_id = azurerm_user_assigned_identity.service[each.key].id

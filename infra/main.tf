@@ -29,8 +29,11 @@ locals {
   }
 
   # The four deployables: HTTP port (each service's PORT default), whether Azure calls it from outside,
-  # and how it scales. The adapters scale on concurrent HTTP requests; the router on the backlog of its
-  # Service Bus subscriptions.
+  # and how it scales (ADR 0081, numbers in infra/README "Scaling"). Every adapter scales on concurrent HTTP
+  # requests; the WhatsApp and web chat adapters also on the backlog of their Service Bus subscriptions (their
+  # webhooks answer at once and the agent turns run in the consumer, so in a burst the backlog grows while HTTP
+  # concurrency stays low); the router on its subscriptions' backlog. `servicebus_message_count` is the backlog
+  # per replica KEDA aims for.
   services = {
     "voice-adapter" = {
       port                        = 7071
@@ -38,20 +41,23 @@ locals {
       max_replicas                = 10
       http_concurrency            = 50
       servicebus_scale_subscriber = null
+      servicebus_message_count    = null
     }
     "whatsapp-adapter" = {
       port                        = 7072
       min_replicas                = 1
       max_replicas                = 10
       http_concurrency            = 100
-      servicebus_scale_subscriber = null
+      servicebus_scale_subscriber = "whatsapp-adapter"
+      servicebus_message_count    = 100
     }
     "webchat-adapter" = {
       port                        = 7073
       min_replicas                = 1
       max_replicas                = 10
       http_concurrency            = 100
-      servicebus_scale_subscriber = null
+      servicebus_scale_subscriber = "webchat-adapter"
+      servicebus_message_count    = 100
     }
     "channel-router" = {
       port                        = 7074
@@ -60,6 +66,7 @@ locals {
       http_concurrency            = null
       # One KEDA rule per generated subscription of this subscriber (servicebus_topology.tf.json).
       servicebus_scale_subscriber = "channel-router"
+      servicebus_message_count    = 20
     }
   }
 }

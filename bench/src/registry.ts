@@ -1,5 +1,6 @@
 import { estimatedWait } from './benchmarks/estimated-wait.js';
 import { handoffDispatch } from './benchmarks/handoff-dispatch.js';
+import { massEvent } from './benchmarks/mass-event.js';
 import { messagingThroughput } from './benchmarks/messaging-throughput.js';
 import { oneTurnOverhead } from './benchmarks/one-turn.js';
 import { roundTrips } from './benchmarks/round-trips.js';
@@ -19,6 +20,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   handoffDispatch,
   voiceTurn,
   estimatedWait,
+  massEvent,
 ];
 
 /** Targets of ARCHITECTURE.md section 9 whose services are not on this branch yet: listed, never measured. */

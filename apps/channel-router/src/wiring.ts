@@ -15,7 +15,7 @@ import {
   PendingSessions,
   serviceBusConnectionOf,
 } from '@omni/messaging';
-import { entraAuthForTenant } from '@omni/service-kit';
+import { createSharedState, entraAuthForTenant } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -27,7 +27,7 @@ import { OutboxSweeper } from './handoff/outbox-sweeper.js';
 import { CosmosSagaRepository } from './handoff/saga-repository.js';
 import { createOpsCredentialCheck, createRoleCheck, type OpsAuth } from './ops/auth.js';
 import { DeadLetterMonitor } from './ops/dead-letter-monitor.js';
-import { LiveFeed } from './ops/live-feed.js';
+import { LiveFeed, RedisFeedRelay } from './ops/live-feed.js';
 import { PeriodicJob } from './periodic-job.js';
 import { CustomerErasureJob } from './privacy/customer-erasure-job.js';
 import { CosmosErasureJournal } from './privacy/erasure-journal.js';
@@ -134,7 +134,12 @@ export async function createRouter(
           ...(overrides.redisPrefix ? { prefix: overrides.redisPrefix } : {}),
         })
       : new MemoryQueueState());
-  const feed = new LiveFeed();
+  // Consumer dedupe in Redis and the live feed over Redis pub/sub, shared by the replicas (ADR 0080).
+  const shared = createSharedState(config.REDIS_URL, { logger });
+  const feed = new LiveFeed({
+    ...(shared.redis ? { relay: new RedisFeedRelay(shared.redis.duplicate()) } : {}),
+    onRelayError: (error) => logger.warn({ err: error }, 'live feed relay failed'),
+  });
   const auth = overrides.auth ?? opsAuthOf(config);
   if (auth.apiKeys === undefined && auth.entra === undefined) {
     logger.warn(
@@ -257,6 +262,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'queue-events', subscription: 'channel-router' },
       handler: erased.wrap(monitor.handle),
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -265,6 +271,7 @@ export async function createRouter(
       client: bus,
       source: { queue: 'escalations' },
       handler: erased.wrap(monitor.handle),
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -273,6 +280,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'channel-router' },
       handler: erased.wrap(saga.handle),
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -283,6 +291,7 @@ export async function createRouter(
       client: bus,
       source: { topic: 'conversation-events', subscription: 'channel-router' },
       handler: async () => {},
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       maxConcurrency: 2,
       registry,
@@ -293,6 +302,7 @@ export async function createRouter(
     app.readiness.register(name, consumer.readinessCheck);
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
+    await feed.start();
     for (const consumer of Object.values(consumers)) consumer.start();
     sweeper.start();
     deadLetterMonitor.start();
@@ -313,6 +323,8 @@ export async function createRouter(
     await queueState.close();
     await traceRedis?.quit().catch(() => undefined);
     await context.close();
+    await feed.close();
+    await shared.close();
   });
   return app;
 }

@@ -9,6 +9,7 @@ import {
   QueueStatusView,
   serviceBusConnectionOf,
 } from '@omni/messaging';
+import { createSharedState } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -65,12 +66,16 @@ export async function createAdapter(
     waitSeconds: config.HANDOFF_WAIT_TIME_THRESHOLD_SECONDS,
     queueDepth: config.HANDOFF_QUEUE_DEPTH_THRESHOLD,
   };
-  const view = overrides.queueStatusView ?? new QueueStatusView();
+  // Dedupe and the spend breaker in Redis, shared by the replicas; the queue view shared likewise (ADR 0080).
+  const shared = createSharedState(config.REDIS_URL, { logger });
+  const view = overrides.queueStatusView ?? new QueueStatusView({ redis: shared.redis });
+  const queuePort = view.portFor(config.VOICE_HUMAN_QUEUE);
   const engine = await createConversationEngine({
     config,
     store: context.store,
+    redis: shared.redis,
     // The agent sees the queue through the adapter's thresholds: above them it offers a switch.
-    queueStatus: async () => queueForAgent(view.statusOf(config.VOICE_HUMAN_QUEUE), thresholds),
+    queueStatus: async () => queueForAgent(await queuePort(), thresholds),
     driver: overrides.driver,
     env: overrides.env,
     clock: overrides.clock,
@@ -113,7 +118,7 @@ export async function createAdapter(
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
 
-  const app = buildApp({ config, logger, flow });
+  const app = buildApp({ config, logger, flow, dedupe: shared.dedupe() });
   const registry = app.metrics.registry;
   // A call.assigned about an erased customer (published before the erasure) is dropped (ADR 0075).
   const erasures = new ErasureRegistry(erasuresContainerOf(context.containers));
@@ -123,6 +128,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-status', subscription: 'voice-adapter' },
       handler: view.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -131,6 +137,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-events', subscription: 'voice-adapter' },
       handler: erased.wrap((event, message) => flow.callAssigned(event, message.log)),
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -147,6 +154,7 @@ export async function createAdapter(
     await bus.close();
     await states.close();
     await context.close();
+    await shared.close();
   });
   return app;
 }

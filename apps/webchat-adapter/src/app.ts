@@ -11,7 +11,13 @@ import {
   TokenInvalidError,
   TokenUsedError,
 } from '@omni/customer-context';
-import { badRequest, createServiceApp, HttpProblem, RequestRateLimiter } from '@omni/service-kit';
+import {
+  badRequest,
+  createServiceApp,
+  HttpProblem,
+  RequestRateLimiter,
+  type TokenBuckets,
+} from '@omni/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -35,6 +41,8 @@ export interface WebchatAdapterDeps {
   readiness?: Record<string, () => Promise<void>>;
   /** Epoch ms, for the rate limits; default `Date.now`. */
   clock?: () => number;
+  /** Where the rate-limit buckets live; default in memory. Shared (Redis) with several replicas. */
+  rateLimits?: TokenBuckets;
 }
 
 /** What the page gets from `POST /api/directline/token`. */
@@ -176,7 +184,7 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
   );
   const csp = contentSecurityPolicy(deps.directLine.domain, deps.config.WEBCHAT_FRAME_ANCESTORS);
   const clock = deps.clock ?? Date.now;
-  const limiter = new RequestRateLimiter();
+  const limiter = new RequestRateLimiter(deps.rateLimits);
   const perUserMessages = {
     burst: config.WEBCHAT_MESSAGE_BURST_PER_USER,
     perMinute: config.WEBCHAT_MESSAGES_PER_MINUTE_PER_USER,
@@ -199,7 +207,7 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
     // Each message costs a model turn: one web user cannot flood the agents (429 tells the channel to slow down).
     const from = shape.data.from?.id;
     if (shape.data.type === 'message' && from !== undefined && from !== '') {
-      limiter.enforce([{ key: `webuser-message:${from}`, config: perUserMessages }], clock());
+      await limiter.enforce([{ key: `webuser-message:${from}`, config: perUserMessages }], clock());
     }
     return processActivity(deps, request, reply);
   });
@@ -221,7 +229,7 @@ export function buildApp(deps: WebchatAdapterDeps): FastifyInstance {
       });
     }
     const cookieUser = webUsers.fromCookieHeader(request.headers.cookie);
-    limiter.enforce(
+    await limiter.enforce(
       [
         {
           key: `token-ip:${request.ip}`,

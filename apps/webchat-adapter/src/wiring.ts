@@ -9,6 +9,7 @@ import {
   QueueStatusView,
   serviceBusConnectionOf,
 } from '@omni/messaging';
+import { createSharedState } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -49,10 +50,13 @@ export async function createAdapter(
   const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
   const { store, containers, close: closeStore } = createCustomerContextStore(config, { logger });
-  const queueView = new QueueStatusView();
+  // Dedupe, rate limits, the spend breaker and the queue view in Redis, shared by the replicas (ADR 0080).
+  const shared = createSharedState(config.REDIS_URL, { logger });
+  const queueView = new QueueStatusView({ redis: shared.redis });
   const engine = await createConversationEngine({
     config,
     store,
+    redis: shared.redis,
     // What the router last said about the human queue (normal until it says otherwise).
     queueStatus: queueView.portFor(config.MESSAGING_HUMAN_QUEUE),
     driver: overrides.driver,
@@ -82,7 +86,7 @@ export async function createAdapter(
     clock,
   });
 
-  const app = buildApp({ config, logger, botAdapter, bot, directLine, store });
+  const app = buildApp({ config, logger, botAdapter, bot, directLine, store, rateLimits: shared.buckets });
   const registry = app.metrics.registry;
   const inbound = new InboundMessageHandler({ publisher, engine, store, replies, dispatched, clock });
   const handoffs = new HandoffDispatchHandler(dispatched);
@@ -94,6 +98,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-status', subscription: 'webchat-adapter' },
       handler: queueView.handle,
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -103,6 +108,7 @@ export async function createAdapter(
       source: { topic: 'inbound-messages', subscription: 'webchat-adapter' },
       // One turn per message, while the consumer holds the conversation's session: the customer is read once.
       handler: (event, context) => store.inTurn(() => inbound.handle(event, context)),
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -111,6 +117,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'handoff-events', subscription: 'webchat-adapter' },
       handler: erased.wrap(handoffs.handle),
+      dedupe: shared.dedupe(),
       ...consumerSettingsOf(config),
       registry,
       logger,
@@ -127,6 +134,7 @@ export async function createAdapter(
     await publisher.close();
     await bus.close();
     await closeStore();
+    await shared.close();
   });
   return app;
 }

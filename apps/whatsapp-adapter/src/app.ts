@@ -8,6 +8,8 @@ import {
   type EventHandler,
   eventGridAuthFrom,
   eventGridWebhook,
+  MemorySeenSet,
+  type SeenSet,
 } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -49,8 +51,10 @@ export interface WhatsAppAdapterDeps {
   identities?: Pick<CustomerContextStore, 'resolveCustomer'>;
   /** Readiness checks (e.g. the consumers' `readinessCheck`), by name. */
   readiness?: Record<string, () => Promise<unknown>>;
-  /** Dedupe of Event Grid deliveries; default in memory (service-kit). */
+  /** Dedupe of Event Grid deliveries; default in memory (service-kit), shared (Redis) when wired with REDIS_URL. */
   dedupe?: DedupeStore;
+  /** Number/BSUID pairs already linked; default in memory, shared (Redis) when wired with REDIS_URL. */
+  linked?: SeenSet;
   /** Overrides the auth derived from the config (tests with Entra keys). */
   auth?: EventGridAuth;
 }
@@ -80,13 +84,14 @@ export function inboundRejectedCounter(registry: Registry): Counter<'reason'> {
  * dead-letter destination); never a silent 200.
  */
 export function eventGridHandler(
-  deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages' | 'identities'> & {
+  deps: Pick<WhatsAppAdapterDeps, 'config' | 'publisher' | 'handoffMessages' | 'identities' | 'linked'> & {
     rejected?: Pick<Counter<'reason'>, 'inc'>;
   },
 ): EventHandler {
   const { config, publisher, handoffMessages, identities, rejected } = deps;
-  // Every status of every message to a user names the same number and BSUID: link each pair once per process.
-  const linked = new Set<string>();
+  // Every status of every message to a user names the same number and BSUID: link each pair once (per
+  // deployment with a shared set; linking again is harmless, only a wasted Cosmos call).
+  const linked = deps.linked ?? new MemorySeenSet(MAX_LINKED_PAIRS);
   return async (event, { log }) => {
     if (event.type === ADVANCED_MESSAGE_RECEIVED) {
       // Mapped and validated once: the event is built straight from the payload (no data-then-event re-parse).
@@ -116,15 +121,19 @@ export function eventGridHandler(
       await handoffMessages.settled();
       const recipient = deliveryRecipient(event.data, config.DEFAULT_PHONE_REGION);
       const pair = recipient === undefined ? undefined : `${recipient.phone}|${recipient.whatsappBsuid}`;
-      if (recipient !== undefined && pair !== undefined && identities !== undefined && !linked.has(pair)) {
+      if (
+        recipient !== undefined &&
+        pair !== undefined &&
+        identities !== undefined &&
+        !(await linked.has(pair))
+      ) {
         // WhatsApp names the BSUID of a number we wrote to: link it, so the user is still recognised when
         // they later write with their number hidden behind a username.
         await identities.resolveCustomer(
           { kind: 'phone', value: recipient.phone },
           { alsoKnownAs: [{ kind: 'whatsapp-bsuid', value: recipient.whatsappBsuid }] },
         );
-        if (linked.size >= MAX_LINKED_PAIRS) linked.clear();
-        linked.add(pair);
+        await linked.add(pair);
       }
       const messageId = deliveryMessageId(event.data);
       const ref: HandoffMessageRecord | undefined =

@@ -8,7 +8,7 @@ import {
 } from '@omni/conversation';
 import type { CustomerContextStore } from '@omni/customer-context';
 import type { MessageContext } from '@omni/messaging';
-import { SenderRateLimiter } from '@omni/service-kit';
+import { MemoryTokenBuckets, type RateLimitConfig, type TokenBuckets } from '@omni/service-kit';
 import type { WhatsAppSender } from './acs.js';
 import { type Publisher, SOURCE } from './app.js';
 import {
@@ -34,7 +34,9 @@ export interface InboundMessageHandlerOptions {
   readonly store: AdapterStore;
   readonly sender: WhatsAppSender;
   readonly channelRegistrationId: string;
-  readonly rateLimit: { readonly burst: number; readonly perMinute: number };
+  readonly rateLimit: RateLimitConfig;
+  /** Where the per-sender buckets live; default in memory. Shared (Redis) with several replicas: a session moves. */
+  readonly buckets?: TokenBuckets;
   readonly dispatched: DispatchedHandoffs;
   /** Epoch milliseconds; default `Date.now`. */
   readonly clock?: () => number;
@@ -54,12 +56,12 @@ interface PendingHandoff {
  */
 export class InboundMessageHandler {
   readonly #o: InboundMessageHandlerOptions;
-  readonly #limiter: SenderRateLimiter;
+  readonly #buckets: TokenBuckets;
   readonly #clock: () => number;
 
   constructor(options: InboundMessageHandlerOptions) {
     this.#o = options;
-    this.#limiter = new SenderRateLimiter(options.rateLimit);
+    this.#buckets = options.buckets ?? new MemoryTokenBuckets();
     this.#clock = options.clock ?? Date.now;
   }
 
@@ -105,9 +107,11 @@ export class InboundMessageHandler {
       );
 
     const now = this.#clock();
-    this.#limiter.prune(now);
-    const decision = this.#limiter.check(data.senderKey, now);
-    if (!decision.allowed) {
+    const [decision] = await this.#buckets.take(
+      [{ key: `whatsapp-sender:${data.senderKey}`, config: this.#o.rateLimit }],
+      now,
+    );
+    if (decision !== undefined && !decision.allowed) {
       context.log.warn({ messageId: data.providerMessageId }, 'sender rate limited');
       if (decision.firstRejection) await this.#reply(data, to, [RATE_LIMITED_REPLY], 'rate-limited');
       await this.#o.publisher.publish(userTurn(data.text ?? `[${data.kind}]`));

@@ -9,6 +9,7 @@ import {
   QueueStatusView,
   serviceBusConnectionOf,
 } from '@omni/messaging';
+import { createSharedState } from '@omni/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AcsWhatsAppSender, createMessagesClient, type WhatsAppSender } from './acs.js';
@@ -51,10 +52,13 @@ export async function createAdapter(
   const bus = createServiceBusClient(serviceBusConnectionOf(config));
   const publisher = new EventPublisher({ client: bus });
   const { store, containers, close: closeStore } = createCustomerContextStore(config, { logger });
-  const queueView = new QueueStatusView();
+  // Dedupe, rate limits, the link memo and the spend breaker: in Redis, shared by the replicas (ADR 0080).
+  const shared = createSharedState(config.REDIS_URL, { logger });
+  const queueView = new QueueStatusView({ redis: shared.redis });
   const engine = await createConversationEngine({
     config,
     store,
+    redis: shared.redis,
     // What the router last said about the human queue (normal until it says otherwise).
     queueStatus: queueView.portFor(config.MESSAGING_HUMAN_QUEUE),
     driver: overrides.driver,
@@ -87,7 +91,15 @@ export async function createAdapter(
   const dispatched = new DispatchedHandoffs();
   const clock = overrides.clock ?? Date.now;
 
-  const app = buildApp({ config, logger, publisher, handoffMessages, identities: store });
+  const app = buildApp({
+    config,
+    logger,
+    publisher,
+    handoffMessages,
+    identities: store,
+    dedupe: shared.dedupe(),
+    linked: shared.seen('whatsapp-linked'),
+  });
   const registry = app.metrics.registry;
   const inbound = new InboundMessageHandler({
     publisher,
@@ -97,6 +109,7 @@ export async function createAdapter(
     // No WhatsApp message can arrive before the channel is registered (no Event Grid subscription until then).
     channelRegistrationId: config.WHATSAPP_CHANNEL_REGISTRATION_ID ?? '',
     rateLimit: { burst: config.WHATSAPP_RATE_BURST, perMinute: config.WHATSAPP_RATE_PER_MINUTE },
+    buckets: shared.buckets,
     dispatched,
     clock,
   });
@@ -128,6 +141,7 @@ export async function createAdapter(
       client: bus,
       source: { topic: 'queue-status', subscription: 'whatsapp-adapter' },
       handler: queueView.handle,
+      dedupe: shared.dedupe(),
       registry,
       logger,
     }),
@@ -136,6 +150,7 @@ export async function createAdapter(
       source: { topic: 'inbound-messages', subscription: 'whatsapp-adapter' },
       // One turn per message, while the consumer holds the sender's session: the customer is read once.
       handler: (event, context) => store.inTurn(() => inbound.handle(event, context)),
+      dedupe: shared.dedupe(),
       ...sizing,
       registry,
       logger,
@@ -148,6 +163,7 @@ export async function createAdapter(
         await handoffs.handle(event, context);
         await smsHandoffs.handle(event, context);
       }),
+      dedupe: shared.dedupe(),
       ...sizing,
       registry,
       logger,
@@ -167,6 +183,7 @@ export async function createAdapter(
     await publisher.close();
     await bus.close();
     await closeStore();
+    await shared.close();
   });
   return app;
 }

@@ -13,6 +13,7 @@ import { handoffNotice, noticeRequestBody } from '@omni/whatsapp-adapter/dist/do
 import { createAdapter } from '@omni/whatsapp-adapter/dist/wiring.js';
 import pino from 'pino';
 import { type LatencySummary, preciseNow, summarize } from '../load/stats.js';
+import { whatsappHandoffRequested } from '../support/handoff-events.js';
 import { whatsappConfig } from '../support/whatsapp-config.js';
 import { type Benchmark, type Check, type Figure, figure } from '../types.js';
 
@@ -148,26 +149,7 @@ export const handoffDispatch: Benchmark = {
       return { summary: summarize(latencies), missing, duplicates };
     };
 
-    const requested = (customerId: string, phone: string): EventOfType<'handoff.requested'> => {
-      const handoffId = `ho_${randomUUID()}`;
-      return createEvent(
-        'handoff.requested',
-        {
-          handoffId,
-          customerId,
-          fromChannel: 'voice',
-          toChannel: 'whatsapp',
-          reason: 'queue is long',
-          summary: 'Caller reports a power outage at home.',
-          collectedData: { postcode: 'EC2A 1AA' },
-          address: { phone },
-          customerName: 'Ada',
-          topic: 'power outage',
-          requestedAt: new Date().toISOString(),
-        },
-        { source: '/apps/voice-adapter', correlationId: handoffId },
-      );
-    };
+    const requested = whatsappHandoffRequested;
     const dispatched = (customerId: string, phone: string): EventOfType<'handoff.dispatched'> => {
       const handoffId = `ho_${randomUUID()}`;
       const now = new Date();

@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { builtModule, killWithParent } from '../support/service-process.js';
 
 /** How to reach the emulators of a {@link WhatsAppEmulatorsProcess}. */
 export interface WhatsAppEmulatorSettings {
@@ -20,7 +20,7 @@ export type EmulatorHostRequest = { readonly kind: 'stop' };
 /** Emulator process -> parent. */
 export type EmulatorHostMessage =
   | { readonly kind: 'ready'; readonly settings: WhatsAppEmulatorSettings }
-  | { readonly kind: 'accepted'; readonly to: string; readonly at: number }
+  | { readonly kind: 'accepted'; readonly to: string; readonly at: number; readonly text: string }
   | { readonly kind: 'failed'; readonly error: string }
   | { readonly kind: 'stopped' };
 
@@ -30,6 +30,8 @@ export class WhatsAppEmulatorsProcess {
   readonly #child: ChildProcess;
   /** Recipient (digits, no `+`) -> when the ACS emulator accepted each message to it (`preciseNow()`). */
   readonly accepted = new Map<string, number[]>();
+  /** Recipient (digits, no `+`) -> the text of each message to it (`[template]` for a template), in order. */
+  readonly texts = new Map<string, string[]>();
 
   private constructor(child: ChildProcess, settings: WhatsAppEmulatorSettings) {
     this.#child = child;
@@ -40,13 +42,25 @@ export class WhatsAppEmulatorsProcess {
       const list = this.accepted.get(key) ?? [];
       list.push(message.at);
       this.accepted.set(key, list);
+      const texts = this.texts.get(key) ?? [];
+      texts.push(message.text);
+      this.texts.set(key, texts);
     });
   }
 
-  /** Forks the emulator process (the build's `dist/emulators/whatsapp-emulators-process.js`) and waits until it listens. */
-  static async start(): Promise<WhatsAppEmulatorsProcess> {
-    const script = fileURLToPath(new URL('./whatsapp-emulators-process.js', import.meta.url));
-    const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /**
+   * Forks the emulator process (the build's `dist/emulators/whatsapp-emulators-process.js`) and waits until it
+   * listens. `lockDuration` (ISO 8601) shortens every lock, for runs that kill consumers.
+   */
+  static async start(options: { lockDuration?: string } = {}): Promise<WhatsAppEmulatorsProcess> {
+    const script = builtModule('./whatsapp-emulators-process.js', import.meta.url);
+    const child = fork(script, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Not the parent's flags: under vitest they carry the `@omni/source` condition (TypeScript sources).
+      execArgv: [],
+      env: { ...process.env, EMULATOR_LOCK_DURATION: options.lockDuration ?? '' },
+    });
+    killWithParent(child);
     const settings = await new Promise<WhatsAppEmulatorSettings>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`emulator process exited (${code})`));
       child.once('exit', onExit);
@@ -63,6 +77,11 @@ export class WhatsAppEmulatorsProcess {
       child.on('message', onMessage);
     });
     return new WhatsAppEmulatorsProcess(child, settings);
+  }
+
+  /** The texts the ACS emulator accepted for `phone` (`+` optional), oldest first. */
+  textsTo(phone: string): string[] {
+    return this.texts.get(phone.replace(/^\+/, '')) ?? [];
   }
 
   /** The first time the ACS emulator accepted a message to `phone` (`+` optional), if it has. */

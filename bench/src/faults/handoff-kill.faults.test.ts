@@ -1,74 +1,32 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { readConfig as readRouterConfig } from '@omni/channel-router/dist/config.js';
-import { createEvent, type OmniEvent } from '@omni/contracts';
+import { createEvent } from '@omni/contracts';
 import { createCustomerContextStore } from '@omni/customer-context';
 import { type CosmosEmulator, startCosmosEmulator } from '@omni/emulators/cosmos';
 import { type ServiceBusEmulator, startServiceBusEmulator } from '@omni/emulators/servicebus';
 import { createServiceBusClient, EventPublisher } from '@omni/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entityCounts, peekMessages } from '../support/bus-inspection.js';
+import { type HandoffView, whatsappHandoffRequested } from '../support/handoff-events.js';
+import { killProcess as kill, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 import { withLockDuration } from '../support/whatsapp-stack.js';
 
 // The channel-router as the sandbox runs it (its built server.js in a child process, configured by
 // environment variables) on emulators in this process: SIGKILLed mid-handoff, the outcomes published while it
 // is down, restarted -- the saga must still complete, with nothing dead-lettered.
 
-const SERVER = fileURLToPath(new URL('../../../apps/channel-router/dist/server.js', import.meta.url));
 const API_KEY = 'fault-ops-key-0123456789';
 
 let bus: ServiceBusEmulator;
 let cosmos: CosmosEmulator;
 let env: Record<string, string>;
-let router: { process: ChildProcess; url: string } | undefined;
+let router: ServiceProcess | undefined;
 let sb: ReturnType<typeof createServiceBusClient>;
 let publisher: EventPublisher;
 let context: ReturnType<typeof createCustomerContextStore>;
 
-/** Starts `dist/server.js` on port 0 and learns its URL from the "listening" log line. */
-async function startRouter(): Promise<{ process: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [SERVER], {
-    // Not the repo root: no .env file is read underneath these variables.
-    cwd: tmpdir(),
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_PRETTY: 'false', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const lines: string[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-        lines.push(line);
-        if (lines.length > 20) lines.shift();
-        try {
-          const parsed = JSON.parse(line) as { msg?: string; url?: unknown };
-          if (typeof parsed.url === 'string' && parsed.msg?.endsWith('listening')) {
-            resolve({ process: child, url: parsed.url });
-          }
-        } catch {
-          // not a JSON log line
-        }
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
-    child.once('exit', (code, signal) =>
-      reject(new Error(`channel-router exited (${code ?? signal}) before listening:\n${lines.join('\n')}`)),
-    );
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+async function startRouter(): Promise<ServiceProcess> {
+  return startServiceProcess('channel-router', env);
 }
 
 /** Polls `condition` every 50 ms until it holds or `timeoutMs` passes; returns whether it held. */
@@ -79,12 +37,6 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs: number):
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return condition();
-}
-
-interface HandoffView {
-  handoffId: string;
-  status: string;
-  transitions: { status: string }[];
 }
 
 async function handoffs(url: string, status?: string): Promise<HandoffView[]> {
@@ -145,24 +97,8 @@ describe('channel-router killed mid-handoff', () => {
     router = await startRouter();
     const phone = '+14255559001';
     const { customer } = await context.store.resolveCustomer({ kind: 'phone', value: phone });
-    const handoffId = `ho_${randomUUID()}`;
-    const request: OmniEvent = createEvent(
-      'handoff.requested',
-      {
-        handoffId,
-        customerId: customer.customerId,
-        fromChannel: 'voice',
-        toChannel: 'whatsapp',
-        reason: 'queue is long',
-        summary: 'Caller reports a power outage at home.',
-        collectedData: { postcode: 'EC2A 1AA' },
-        address: { phone },
-        customerName: 'Ada',
-        topic: 'power outage',
-        requestedAt: new Date().toISOString(),
-      },
-      { source: '/apps/voice-adapter', correlationId: handoffId },
-    );
+    const request = whatsappHandoffRequested(customer.customerId, phone);
+    const handoffId = request.data.handoffId;
     await publisher.publish(request);
 
     // The router recorded the saga and dispatched: kill it at once (it may not have settled the request yet).

@@ -1,48 +1,19 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allAnswered, answerMismatches, runConversationLoad } from '../support/conversation-load.js';
+import { startOwnRedis } from '../support/redis-server.js';
 import { eventually, startWhatsAppStack, type WhatsAppStack } from '../support/whatsapp-stack.js';
 
 let redis: ChildProcess | undefined;
 let redisPort = 0;
 let stack: WhatsAppStack;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 beforeAll(async () => {
   // A redis-server of our own on a free port, so killing it touches nobody else's.
-  const port = await freePort();
-  redisPort = port;
-  redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(port)) && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  stack = await startWhatsAppStack({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+  const own = await startOwnRedis();
+  redis = own.process;
+  redisPort = own.port;
+  stack = await startWhatsAppStack({ env: { REDIS_URL: own.url } });
 }, 60_000);
 
 afterAll(async () => {

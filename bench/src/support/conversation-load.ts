@@ -23,6 +23,8 @@ export interface ConversationLoadOptions {
   phoneRun?: number;
   /** Also delivers every event a second time (Event Grid's at-least-once). */
   duplicate?: boolean;
+  /** Delivery attempts per event (Event Grid-like retries, ~0.5 s apart); default `deliverEvents`' 30. */
+  deliveryAttempts?: number;
   /** Called before each delivery (to inject faults mid-stream). */
   beforeDelivery?: (index: number) => void | Promise<void>;
 }
@@ -48,7 +50,11 @@ export async function runConversationLoad(options: ConversationLoadOptions): Pro
       });
       texts.push(text);
       await options.beforeDelivery?.(index++);
-      const first = await deliverEvents(options.webhook, [event]);
+      const first = await deliverEvents(
+        options.webhook,
+        [event],
+        options.deliveryAttempts ? { maxAttempts: options.deliveryAttempts } : {},
+      );
       if (first.status < 200 || first.status >= 300) undelivered += 1;
       if (options.duplicate) await deliverEvents(options.webhook, [event]);
     }

@@ -1,27 +1,15 @@
-import { type ServiceBusTopology, serviceBusTopology } from '@omni/contracts';
-import { type AgentStepRequest, type AgentStepResult, OfflineDriver } from '@omni/conversation';
 import { type AcsMessagesEmulator, startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
 import { type CosmosEmulator, startCosmosEmulator } from '@omni/emulators/cosmos';
 import { type ServiceBusEmulator, startServiceBusEmulator } from '@omni/emulators/servicebus';
 import { createAdapter } from '@omni/whatsapp-adapter/dist/wiring.js';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { EchoDriver } from './echo-driver.js';
+import { withLockDuration } from './topology.js';
 import { WEBHOOK_SECRET, whatsappConfig } from './whatsapp-config.js';
 
-/** The offline driver, except `echo <text>`, answered `echo: <text>` with no tool calls (so answers are countable). */
-export class EchoDriver extends OfflineDriver {
-  override async step(request: AgentStepRequest): Promise<AgentStepResult> {
-    if (request.input.kind === 'text' && request.input.text.startsWith('echo ')) {
-      return {
-        text: `echo: ${request.input.text.slice(5)}`,
-        toolCalls: [],
-        usage: { inputTokens: 1, outputTokens: 1 },
-        model: request.model,
-      };
-    }
-    return super.step(request);
-  }
-}
+export { EchoDriver } from './echo-driver.js';
+export { withLockDuration } from './topology.js';
 
 /** The whatsapp-adapter (real wiring) on in-process emulators. */
 export interface WhatsAppStack {
@@ -51,18 +39,6 @@ export interface WhatsAppStackOptions {
    * orphaned by a dropped connection stays locked until its lock expires, so drop tests shorten it.
    */
   lockDuration?: string;
-}
-
-/** The platform topology with one lock duration for every queue and subscription. */
-export function withLockDuration(lockDuration: string): ServiceBusTopology {
-  return {
-    ...serviceBusTopology,
-    queues: serviceBusTopology.queues.map((queue) => ({ ...queue, lockDuration })),
-    topics: serviceBusTopology.topics.map((topic) => ({
-      ...topic,
-      subscriptions: topic.subscriptions.map((subscription) => ({ ...subscription, lockDuration })),
-    })),
-  } as ServiceBusTopology;
 }
 
 /** Starts the emulators and the adapter on free ports. */

@@ -29,6 +29,7 @@ export * from './redis-classification-cache.js';
 export * from './runtime.js';
 export * from './scenario.js';
 export * from './settings.js';
+export * from './spend-breaker.js';
 export { contentTokens, normaliseText, stem } from './text-normalisation.js';
 export * from './tools/built-in-tools.js';
 export * from './tools/channel-tools.js';

@@ -4,8 +4,10 @@ import { FoundryDriver, foundryCredentialFor } from './drivers/foundry/index.js'
 import { OfflineDriver } from './drivers/offline/offline-driver.js';
 import { ConversationEngine } from './engine/conversation-engine.js';
 import type { ConversationStore } from './engine/conversation-store.js';
+import { RedisClassificationCache, type RedisCommands } from './redis-classification-cache.js';
 import { loadScenario } from './scenario.js';
-import { conversationSettingsFromEnv } from './settings.js';
+import { conversationSettingsFromEnv, DEFAULT_TOKENS_PER_MINUTE } from './settings.js';
+import { RedisSpendBreaker, type SpendCounterCommands } from './spend-breaker.js';
 import { createBuiltInToolRegistry } from './tools/built-in-tools.js';
 import type { QueueSnapshot } from './tools/tool-registry.js';
 
@@ -66,6 +68,11 @@ export interface ConversationEngineRuntime {
   /** Where the engine settings (HANDOFF_*, BUDGET_*) are read; default `process.env`. */
   readonly env?: Record<string, string | undefined> | undefined;
   readonly clock?: (() => number) | undefined;
+  /**
+   * The Redis the replicas share (`REDIS_URL`): the spend breaker and the classification cache then hold for
+   * the deployment, not per replica. Absent: both in process memory (the single-process sandbox).
+   */
+  readonly redis?: (SpendCounterCommands & RedisCommands) | undefined;
 }
 
 /**
@@ -94,5 +101,14 @@ export async function createConversationEngine(
     ),
     queueStatus: runtime.queueStatus,
     ...(runtime.clock ? { clock: runtime.clock } : {}),
+    ...(runtime.redis
+      ? {
+          spendBreaker: new RedisSpendBreaker(
+            runtime.redis,
+            settings.tokensPerMinute ?? DEFAULT_TOKENS_PER_MINUTE,
+          ),
+          classificationCache: new RedisClassificationCache(runtime.redis),
+        }
+      : {}),
   });
 }

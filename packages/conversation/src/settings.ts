@@ -4,7 +4,7 @@ import type { Scenario } from './scenario.js';
 /** The default per-conversation budget in USD when BUDGET_LIMIT_PER_CONVERSATION is unset. */
 export const DEFAULT_BUDGET_LIMIT_USD = 0.5;
 
-/** The default spend breaker limit: model tokens per minute across all conversations of one process. */
+/** The default spend breaker limit: model tokens per minute across all conversations (of the deployment with Redis, else of one process). */
 export const DEFAULT_TOKENS_PER_MINUTE = 400_000;
 
 /**

@@ -52,7 +52,10 @@ export interface EventConsumerOptions {
   topology?: ServiceBusTopology;
   /** Whether the entity needs session receivers; read from the topology when omitted. */
   sessions?: boolean;
-  /** Remembers handled message ids so a redelivery does not run the handler again. In-memory by default. */
+  /**
+   * Remembers handled message ids so a redelivery does not run the handler again. In-memory by default; with
+   * several replicas pass a shared one (`RedisDedupeStore`), or a redelivery on another replica runs again.
+   */
   dedupe?: DedupeStore;
   retry?: RetryPolicy;
   /** Messages in flight at once on an entity without sessions. Default 8 (`SERVICEBUS_MAX_CONCURRENCY`). */
@@ -272,7 +275,9 @@ export class EventConsumer {
     // Keyed by event id: the same event re-published (outside the broker's duplicate window, or with a
     // different message id) is still handled once.
     const key = `${this.#path}|${event.id}`;
-    const claim = await this.#dedupe.claim(key);
+    // The claim lapses with the message lock: a replica killed mid-handler blocks the redelivery (to any
+    // replica, through a shared dedupe store) no longer than the broker does.
+    const claim = await this.#dedupe.claim(key, this.#lockMs);
     if (claim === 'done') {
       log.debug({ eventType: event.type }, 'duplicate delivery: already handled');
       await this.#settle(() => receiver.completeMessage(message), log);

@@ -53,4 +53,10 @@ export {
   type PendingSessionsPurge,
 } from './pending-sessions.js';
 export { EventPublisher, type EventPublisherOptions, InvalidEventError } from './publisher.js';
-export { normalQueueStatus, type QueueStatusSnapshot, QueueStatusView } from './queue-status-view.js';
+export {
+  normalQueueStatus,
+  type QueueStatusCommands,
+  type QueueStatusSnapshot,
+  QueueStatusView,
+  type QueueStatusViewOptions,
+} from './queue-status-view.js';

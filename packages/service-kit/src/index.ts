@@ -29,11 +29,13 @@ export {
 export {
   assertRateLimitConfig,
   type BucketState,
+  MemoryTokenBuckets,
   type RateLimitConfig,
   type RateLimitDecision,
   type RequestLimit,
   RequestRateLimiter,
   SenderRateLimiter,
+  type TokenBuckets,
   takeToken,
 } from './rate-limit.js';
 export {
@@ -43,4 +45,5 @@ export {
   type ReadinessReport,
 } from './readiness.js';
 export { type RunningService, type RunServiceOptions, runService } from './run-service.js';
+export * from './shared-state/index.js';
 export { startTelemetry, type Telemetry, type TelemetryMode, telemetryModeFrom } from './telemetry.js';

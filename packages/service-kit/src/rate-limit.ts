@@ -111,11 +111,18 @@ export interface RequestLimit {
 }
 
 /**
- * Token buckets for several kinds of key at once (per IP, per web user), in memory. Keys of different limits
- * must differ (prefix them with the kind). Several replicas each keep their own buckets: the effective limit is
- * the configured one times the replicas (a shared store is the scale-out work).
+ * Where token buckets live: one process ({@link MemoryTokenBuckets}) or Redis, shared by every replica
+ * (`RedisTokenBuckets`). `take` takes a token from each limit's bucket at `now` and answers in order.
  */
-export class RequestRateLimiter {
+export interface TokenBuckets {
+  take(limits: readonly RequestLimit[], now: number): Promise<RateLimitDecision[]>;
+}
+
+/**
+ * {@link TokenBuckets} in process memory: each replica keeps its own, so the effective limit is the configured
+ * one times the replicas. The single-process fallback when no Redis is configured.
+ */
+export class MemoryTokenBuckets implements TokenBuckets {
   readonly #buckets = new Map<string, BucketState>();
   readonly #maxKeys: number;
 
@@ -124,24 +131,51 @@ export class RequestRateLimiter {
     this.#maxKeys = maxKeys;
   }
 
-  /**
-   * Takes a token from every limit's bucket at `now`.
-   *
-   * @throws {@link HttpProblem} 429 with `Retry-After` (seconds) when any bucket is empty
-   */
-  enforce(limits: readonly RequestLimit[], now: number): void {
-    let retryAfterMs = 0;
+  async take(limits: readonly RequestLimit[], now: number): Promise<RateLimitDecision[]> {
+    const decisions: RateLimitDecision[] = [];
     for (const limit of limits) {
       assertRateLimitConfig(limit.config);
       const { decision, state } = takeToken(this.#buckets.get(limit.key), now, limit.config);
       this.#buckets.delete(limit.key);
       this.#buckets.set(limit.key, state);
-      if (!decision.allowed) retryAfterMs = Math.max(retryAfterMs, decision.retryAfterMs);
+      decisions.push(decision);
     }
     while (this.#buckets.size > this.#maxKeys) {
       const oldest = this.#buckets.keys().next().value;
       if (oldest === undefined) break;
       this.#buckets.delete(oldest);
+    }
+    return decisions;
+  }
+
+  /** How many keys are tracked (for tests and metrics). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+}
+
+/**
+ * Token buckets for several kinds of key at once (per IP, per web user). Keys of different limits must differ
+ * (prefix them with the kind). In memory by default; give it `RedisTokenBuckets` and every replica enforces the
+ * same buckets, so the configured limit is the limit however many replicas run.
+ */
+export class RequestRateLimiter {
+  readonly #buckets: TokenBuckets;
+
+  /** @param buckets - where the buckets live; default {@link MemoryTokenBuckets} of 100 000 keys. */
+  constructor(buckets: TokenBuckets = new MemoryTokenBuckets()) {
+    this.#buckets = buckets;
+  }
+
+  /**
+   * Takes a token from every limit's bucket at `now`.
+   *
+   * @throws {@link HttpProblem} 429 with `Retry-After` (seconds) when any bucket is empty
+   */
+  async enforce(limits: readonly RequestLimit[], now: number): Promise<void> {
+    let retryAfterMs = 0;
+    for (const decision of await this.#buckets.take(limits, now)) {
+      if (!decision.allowed) retryAfterMs = Math.max(retryAfterMs, decision.retryAfterMs);
     }
     if (retryAfterMs > 0) {
       const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
@@ -150,10 +184,5 @@ export class RequestRateLimiter {
         headers: { 'retry-after': String(seconds) },
       });
     }
-  }
-
-  /** How many keys are tracked (for tests and metrics). */
-  get size(): number {
-    return this.#buckets.size;
   }
 }

@@ -29,7 +29,7 @@ import { shouldClassify } from '../handoff-phrases.js';
 import { asksToLeave } from '../leave-requests.js';
 import { LoopGuard, type LoopGuardState } from '../loop-guard.js';
 import { type Agent, type ConversationChannel, findAgent, type Scenario } from '../scenario.js';
-import { type ConversationSettings, effectiveRouting } from '../settings.js';
+import { type ConversationSettings, DEFAULT_TOKENS_PER_MINUTE, effectiveRouting } from '../settings.js';
 import { BUSY_REPLY, MemorySpendBreaker, type SpendBreaker } from '../spend-breaker.js';
 import { internalTextsOf, withholdInternalText } from '../tool-result-text.js';
 import {
@@ -291,7 +291,8 @@ export class ConversationEngine {
     this.#historyLimit = options.historyLimit ?? 50;
     this.#gate = new VerificationGate(this.#store, options.accounts ?? demoAccountDirectory, this.#clock);
     this.#breaker =
-      options.spendBreaker ?? new MemorySpendBreaker(options.settings.tokensPerMinute ?? 400_000);
+      options.spendBreaker ??
+      new MemorySpendBreaker(options.settings.tokensPerMinute ?? DEFAULT_TOKENS_PER_MINUTE);
   }
 
   /** The scenario the engine runs. */

@@ -13,8 +13,12 @@ export type ClaimResult = 'claimed' | 'done' | 'in-progress';
  * Implementations must make `claim` atomic: of concurrent claims for one key, exactly one gets `claimed`.
  */
 export interface DedupeStore {
-  /** Takes ownership of `key` unless it is done or owned by another attempt. */
-  claim(key: string): Promise<ClaimResult>;
+  /**
+   * Takes ownership of `key` unless it is done or owned by another attempt. The claim lapses after `leaseMs`
+   * (default the store's lease) if it is neither completed nor released: a consumer passes its message lock
+   * duration, so a replica killed mid-handler does not hold the redelivery back for longer than the broker does.
+   */
+  claim(key: string, leaseMs?: number): Promise<ClaimResult>;
   /** Marks a claimed `key` as handled, so later claims answer `done`. */
   complete(key: string): Promise<void>;
   /** Gives up a claimed `key` without marking it handled, so the next claim can take it. */
@@ -40,7 +44,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * A {@link DedupeStore} in process memory (an LRU cache with TTLs). It deduplicates only within one process:
- * with several replicas, or across restarts, use a shared store.
+ * with several replicas, or across restarts, use the shared `RedisDedupeStore` (`REDIS_URL`).
  */
 export class InMemoryDedupeStore implements DedupeStore {
   readonly #entries: LRUCache<string, Entry>;
@@ -66,10 +70,10 @@ export class InMemoryDedupeStore implements DedupeStore {
   }
 
   /** {@inheritDoc DedupeStore.claim} */
-  async claim(key: string): Promise<ClaimResult> {
+  async claim(key: string, leaseMs?: number): Promise<ClaimResult> {
     const entry = this.#entries.get(key);
     if (entry !== undefined) return entry;
-    this.#entries.set(key, 'in-progress', { ttl: this.#leaseMs });
+    this.#entries.set(key, 'in-progress', { ttl: Math.max(1, leaseMs ?? this.#leaseMs) });
     return 'claimed';
   }
 

@@ -56,6 +56,12 @@ export interface EventGridWebhookOptions {
   allowedOrigins?: readonly string[];
   /** The largest accepted body in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * How long a claim on an event holds while its handler runs, ms. Default 30 s, Event Grid's response timeout:
+   * a handler still running then is retried by Event Grid anyway, and with a shared dedupe store a replica
+   * killed mid-delivery blocks the event's redelivery (to any replica) no longer than that.
+   */
+  claimLeaseMs?: number;
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -165,7 +171,7 @@ export const eventGridWebhook: FastifyPluginAsync<EventGridWebhookOptions> = asy
     for (const event of delivery.events) {
       const key = `${event.source}|${event.id}`;
       const log = request.log.child({ eventId: event.id, eventType: event.type });
-      const claim = await dedupe.claim(key);
+      const claim = await dedupe.claim(key, options.claimLeaseMs ?? 30_000);
       if (claim === 'done') {
         log.debug('Event already handled; skipped');
         skipped++;
