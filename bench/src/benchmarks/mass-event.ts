@@ -121,7 +121,7 @@ export const massEvent: Benchmark = {
   async run({ mode, progress }) {
     const load =
       mode === 'short'
-        ? { messages: 300, customers: 150, windowMs: 10_000, drainDeadlineMs: 300_000 }
+        ? { messages: 90, customers: 30, windowMs: 6_000, drainDeadlineMs: 120_000 }
         : { messages: 5_000, customers: 2_500, windowMs: 60_000, drainDeadlineMs: 600_000 };
     const infra = await startReplicaInfrastructure({ logLevel: 'warn' });
     const results: BurstResult[] = [];
