@@ -233,6 +233,8 @@ export async function createRouter(
     privacy: {
       erasure,
       records: context.store,
+      queueState,
+      deadLetters,
       ...(conversations === undefined ? {} : { conversations }),
       customerOf: async (identity) => {
         const key = context.store.identityKeyOf(identity);

@@ -220,6 +220,28 @@ export class DeadLetterQueues {
     return removed;
   }
 
+  /**
+   * Every dead letter about a customer on every entity, with its event (an export: "send me everything you hold
+   * about me"); a peek, nothing is locked or removed. `ids` as for {@link DeadLetterQueues.purgeAbout}.
+   */
+  async listAbout(ids: readonly string[], limit = 1_000): Promise<DeadLetterAbout[]> {
+    const wanted = new Set(ids);
+    const found: DeadLetterAbout[] = [];
+    const now = this.#clock();
+    for (const entity of this.entities) {
+      const receiver = this.#receiver(this.#source(entity));
+      try {
+        for (const message of await receiver.peekMessages(limit, { fromSequenceNumber: Long.ZERO })) {
+          if (!isAbout(message, wanted)) continue;
+          found.push({ ...summaryOf(entity, message, now), event: bodyOf(message) });
+        }
+      } finally {
+        await receiver.close();
+      }
+    }
+    return found;
+  }
+
   /** The duplicate-detection window of the queue or topic an entity's redrives are sent to (0 when off). */
   #duplicateWindowMs(source: ConsumerSource): number {
     const entity =
@@ -284,20 +306,27 @@ export class DeadLetterQueues {
   }
 }
 
+/** A dead letter about a customer, with the event it carries (for the customer's export only). */
+export type DeadLetterAbout = DeadLetterSummary & { readonly event: unknown };
+
+/** A message body as JSON when it is JSON (bodies arrive as objects, strings or buffers). */
+function bodyOf(message: Pick<ServiceBusReceivedMessage, 'body'>): unknown {
+  const body: unknown = message.body;
+  if (!Buffer.isBuffer(body) && typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body.toString());
+  } catch {
+    return body.toString();
+  }
+}
+
 /** Whether a message concerns one of `ids`: by session id, the envelope's subject or its data's customer/sender. */
 export function isAbout(
   message: Pick<ServiceBusReceivedMessage, 'sessionId' | 'body'>,
   ids: ReadonlySet<string>,
 ): boolean {
   if (message.sessionId !== undefined && ids.has(message.sessionId)) return true;
-  let body: unknown = message.body;
-  if (Buffer.isBuffer(body) || typeof body === 'string') {
-    try {
-      body = JSON.parse(body.toString());
-    } catch {
-      return false;
-    }
-  }
+  const body = bodyOf(message);
   if (typeof body !== 'object' || body === null) return false;
   const envelope = body as { subject?: unknown; data?: { customerId?: unknown; senderKey?: unknown } };
   return [envelope.subject, envelope.data?.customerId, envelope.data?.senderKey].some(

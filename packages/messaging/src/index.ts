@@ -22,6 +22,7 @@ export {
   DEFAULT_SESSION_IDLE_MS,
 } from './consumer-settings.js';
 export {
+  type DeadLetterAbout,
   DeadLetterQueues,
   type DeadLetterQueuesOptions,
   type DeadLetterSummary,

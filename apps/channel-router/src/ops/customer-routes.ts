@@ -1,5 +1,4 @@
-import type { ConversationRecords } from '@omni/conversation';
-import { type CustomerRecords, InvalidIdentityError, InvalidPhoneError } from '@omni/customer-context';
+import { InvalidIdentityError, InvalidPhoneError } from '@omni/customer-context';
 import { badRequest, fieldIssuesFromZod, HttpProblem } from '@omni/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -8,14 +7,12 @@ import {
   type ErasureReport,
   UnknownCustomerError,
 } from '../privacy/customer-erasure-job.js';
-import { exportCustomer } from '../privacy/customer-export.js';
+import { type CustomerExportPorts, exportCustomer } from '../privacy/customer-export.js';
 import type { OpsCredentialCheck } from './auth.js';
 
 /** What the customer privacy routes need. */
-export interface CustomerPrivacyDeps {
+export interface CustomerPrivacyDeps extends CustomerExportPorts {
   erasure: Pick<CustomerErasureJob, 'erase'>;
-  records: { exportCustomer(customerId: string): Promise<CustomerRecords> };
-  conversations?: ConversationRecords;
   /** The customer an identity belongs to (reads only); undefined when none. */
   customerOf(identity: {
     kind: 'phone' | 'webchat' | 'whatsapp-bsuid';

@@ -190,7 +190,7 @@ export class CustomerErasureJob {
 }
 
 /** What the steps need, read from the customer's records before anything is erased. */
-function workOf(records: CustomerRecords): ErasureWork {
+export function workOf(records: CustomerRecords): ErasureWork {
   const customer = records.customer as {
     foundryConversationId?: string | null;
     mergedConversationIds?: string[];

@@ -346,6 +346,18 @@ describe('customer export and erasure through the ops API', () => {
       { conversationId: customer.conversationId, items: [expect.objectContaining({ type: 'message' })] },
     ]);
     expect(JSON.stringify(exported.foundryConversations)).toContain(`power cut ${customer.customerId}`);
+    // The queue item (with the summary the agent reads) and the dead-lettered handoff notice, with its event.
+    expect(exported.queue.waiting).toEqual([
+      expect.objectContaining({ customerId: customer.customerId, summary: `Summary about ${customer.customerId}` }),
+    ]);
+    expect(exported.deadLetters).toEqual([
+      expect.objectContaining({
+        entity: 'handoff-events/Subscriptions/whatsapp-adapter',
+        reason: 'TemplateRejected',
+        eventType: 'handoff.dispatched',
+      }),
+    ]);
+    expect(JSON.stringify(exported.deadLetters[0]?.event)).toContain(customer.customerId);
   }, 60_000);
 
   it('given two customers, when one is erased, then no store holds anything about them, the other is untouched, their identities resolve to a new empty customer and later events are dropped', async () => {
