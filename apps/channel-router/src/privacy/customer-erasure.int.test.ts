@@ -348,7 +348,10 @@ describe('customer export and erasure through the ops API', () => {
     expect(JSON.stringify(exported.foundryConversations)).toContain(`power cut ${customer.customerId}`);
     // The queue item (with the summary the agent reads) and the dead-lettered handoff notice, with its event.
     expect(exported.queue.waiting).toEqual([
-      expect.objectContaining({ customerId: customer.customerId, summary: `Summary about ${customer.customerId}` }),
+      expect.objectContaining({
+        customerId: customer.customerId,
+        summary: `Summary about ${customer.customerId}`,
+      }),
     ]);
     expect(exported.deadLetters).toEqual([
       expect.objectContaining({
