@@ -28,8 +28,8 @@ const SOURCE = '/apps/channel-router';
 
 /** What the timeline reads from the customer context. */
 export interface TimelineStore {
-  getCustomer(customerId: string): Promise<Customer>;
-  recentTurns(customerId: string, n: number): Promise<Turn[]>;
+  getCustomer(customerId: string, options?: { fresh?: boolean }): Promise<Customer>;
+  recentTurns(customerId: string, n: number, options?: { fresh?: boolean }): Promise<Turn[]>;
   handoffs(customerId: string): Promise<Omit<HandoffDocument, '_etag'>[]>;
 }
 
@@ -187,7 +187,8 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
         ).customerId;
         let customer: Customer;
         try {
-          customer = await deps.store.getCustomer(customerId);
+          // Fresh from Cosmos: ops see what is stored now (a cache in memory misses other services' writes).
+          customer = await deps.store.getCustomer(customerId, { fresh: true });
         } catch (error) {
           if (error instanceof CustomerNotFoundError) {
             throw new HttpProblem(404, 'Not Found', { detail: `No customer ${customerId}.` });
@@ -195,7 +196,7 @@ export function buildApp(deps: ChannelRouterDeps): FastifyInstance {
           throw error;
         }
         const [turns, sagas, records] = await Promise.all([
-          deps.store.recentTurns(customer.customerId, 1000),
+          deps.store.recentTurns(customer.customerId, 1000, { fresh: true }),
           deps.sagas.ofCustomer(customer.customerId),
           deps.store.handoffs(customer.customerId),
         ]);

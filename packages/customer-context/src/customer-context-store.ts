@@ -200,8 +200,12 @@ export class CustomerContextStore {
    *
    * @throws {@link CustomerNotFoundError}
    */
-  async getCustomer(customerId: string): Promise<Customer> {
-    return toCustomer(await this.#docs.load(customerId));
+  /**
+   * The customer (a merged id yields the survivor). `fresh`: read from Cosmos, not the cache (views that must
+   * show what is stored now, like the ops timeline: a cache in memory does not see other processes' writes).
+   */
+  async getCustomer(customerId: string, options: { fresh?: boolean } = {}): Promise<Customer> {
+    return toCustomer(await this.#docs.load(customerId, options));
   }
 
   /** See {@link CustomerIdentities.linkIdentity}. */
@@ -322,8 +326,8 @@ export class CustomerContextStore {
   }
 
   /** See {@link CustomerConversation.recentTurns}. */
-  recentTurns(customerId: string, n: number): Promise<Turn[]> {
-    return this.#conversation.recentTurns(customerId, n);
+  recentTurns(customerId: string, n: number, options: { fresh?: boolean } = {}): Promise<Turn[]> {
+    return this.#conversation.recentTurns(customerId, n, options);
   }
 
   /** See {@link CustomerConversation.updateSummary}. */

@@ -215,12 +215,12 @@ export class CustomerConversation {
   }
 
   /** The newest `n` turns (1 to 1000) of a customer, oldest first. Turns with the same `at` have no set order. */
-  async recentTurns(customerId: string, n: number): Promise<Turn[]> {
+  async recentTurns(customerId: string, n: number, options: { fresh?: boolean } = {}): Promise<Turn[]> {
     if (!Number.isInteger(n) || n < 1 || n > 1000)
       throw new RangeError('n must be an integer from 1 to 1000');
     // A customer this turn created has no transcript yet (turns recorded by this turn are written after).
     if (this.#docs.createdInTurn(customerId)) return [];
-    const doc = await this.#docs.load(customerId);
+    const doc = await this.#docs.load(customerId, options);
     const owner = doc.customerId;
     const kept = doc.recentTurns;
     // The customer document keeps the newest turns: all of them while fewer than it keeps.
