@@ -57,7 +57,7 @@ function appFor(env: Record<string, string>) {
       },
       recentTurns: async () => [],
       handoffs: async () => [],
-      runOnce: async (_key, fn) => fn(),
+      runOnce: async (_key, fn) => fn({ firstClaimedAt: 0 }),
     },
     recentTurns: 0,
   });

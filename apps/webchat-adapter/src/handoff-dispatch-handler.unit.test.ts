@@ -9,6 +9,7 @@ const CONTEXT: MessageContext = {
   attempt: 1,
   sessionId: undefined,
   log: pino({ level: 'silent' }),
+  assertLockHeld: () => {},
 };
 
 function dispatched(handoffId: string, toChannel: 'webchat' | 'whatsapp') {

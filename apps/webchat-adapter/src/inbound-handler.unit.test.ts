@@ -15,6 +15,7 @@ const CONTEXT: MessageContext = {
   attempt: 1,
   sessionId: 'webchat:dl_user1',
   log: pino({ level: 'silent' }),
+  assertLockHeld: () => {},
 };
 
 let published: OmniEvent[];
@@ -62,10 +63,10 @@ function handler(): InboundMessageHandler {
       getCustomer: async () => customer(),
       handoffs: async () => handoffs,
       // At most once per key, as customer-context's runOnce.
-      runOnce: async <T>(key: string, fn: () => Promise<T>) => {
+      runOnce: async <T>(key: string, fn: (claim: { firstClaimedAt: number }) => Promise<T>) => {
         if (ran.has(key)) return undefined as T;
         ran.add(key);
-        return fn();
+        return fn({ firstClaimedAt: 0 });
       },
     },
     replies: {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import type {
   MessagesServiceClient,
@@ -9,9 +10,28 @@ import * as sdk from '@azure-rest/communication-messages';
 /** A `/messages/notifications:send` body this adapter sends. */
 export type NotificationBody = TextNotificationContent | TemplateNotificationContent;
 
+/**
+ * A send ACS may receive more than once (a replica that crashed after ACS accepted it, before it recorded so):
+ * sent as an OASIS repeatable request, so ACS answers a repeat within its window with the first answer instead of
+ * sending again.
+ */
+export interface Repeatable {
+  /** The idempotency key of the send; the `Repeatability-Request-ID` is a GUID derived from it. */
+  readonly key: string;
+  /** When the send was first attempted (epoch ms): `Repeatability-First-Sent`. */
+  readonly firstSentAt: number;
+}
+
 /** Port: sends one WhatsApp message and returns the provider's message id. */
 export interface WhatsAppSender {
-  send(body: NotificationBody): Promise<string>;
+  send(body: NotificationBody, repeatable?: Repeatable): Promise<string>;
+}
+
+/** A GUID (version 4 layout) derived from `key`: every retry of one send carries the same request id. */
+export function repeatabilityRequestId(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** How to reach ACS: a connection string (access key, local emulator) or an endpoint with an Entra credential. */
@@ -92,8 +112,22 @@ export class AcsWhatsAppSender implements WhatsAppSender {
     this.#client = client;
   }
 
-  async send(body: NotificationBody): Promise<string> {
-    const response = await this.#client.path('/messages/notifications:send').post({ body });
+  async send(body: NotificationBody, repeatable?: Repeatable): Promise<string> {
+    const send = (headers?: Record<string, string>) =>
+      this.#client.path('/messages/notifications:send').post({ body, ...(headers ? { headers } : {}) });
+    let response = await send(
+      repeatable === undefined
+        ? undefined
+        : {
+            'Repeatability-Request-ID': repeatabilityRequestId(repeatable.key),
+            'Repeatability-First-Sent': new Date(repeatable.firstSentAt).toUTCString(),
+          },
+    );
+    if (response.status === '412' && response.headers['repeatability-result'] === 'rejected') {
+      // The first attempt is older than the window ACS tracks repeats for (5 minutes): ACS cannot tell a repeat
+      // from a new request any more, so it is sent as a new one.
+      response = await send();
+    }
     if (response.status !== '202') {
       const error = (response.body as { error?: { code?: string } } | undefined)?.error;
       throw new AcsSendError(response.status, error?.code);

@@ -74,9 +74,12 @@ export class HandoffDispatchHandler {
     // Tracked, so a delivery status racing the send's answer waits until the message id is remembered.
     const sending = this.#o.handoffMessages.track(
       (async () => {
-        const id = await this.#o.store.runOnce(`whatsapp:handoff-notice:${dispatched.handoffId}`, () =>
-          this.#o.sender.send(body),
-        );
+        const key = `whatsapp:handoff-notice:${dispatched.handoffId}`;
+        const id = await this.#o.store.runOnce(key, ({ firstClaimedAt }) => {
+          // Only while this replica holds the handoff's session: another one may be sending it by now.
+          context.assertLockHeld();
+          return this.#o.sender.send(body, { key, firstSentAt: firstClaimedAt });
+        });
         await this.#o.handoffMessages.remember(id, record);
         return id;
       })(),

@@ -13,6 +13,7 @@ const context = {
   attempt: 1,
   sessionId: undefined,
   log: pino({ level: 'silent' }),
+  assertLockHeld: () => {},
 } as MessageContext;
 const CONTINUE: HandoffTemplateConfig = {
   name: 'continue_conversation',
@@ -38,8 +39,8 @@ function fixture(
   const handler = new HandoffDispatchHandler({
     store: {
       lastInbound: async () => undefined,
-      runOnce: (async (key: string, fn: () => Promise<unknown>) => {
-        if (!done.has(key)) done.set(key, await fn());
+      runOnce: (async (key: string, fn: (claim: { firstClaimedAt: number }) => Promise<unknown>) => {
+        if (!done.has(key)) done.set(key, await fn({ firstClaimedAt: 0 }));
         return done.get(key);
       }) as never,
     },

@@ -113,7 +113,7 @@ export class InboundMessageHandler {
     );
     if (decision !== undefined && !decision.allowed) {
       context.log.warn({ messageId: data.providerMessageId }, 'sender rate limited');
-      if (decision.firstRejection) await this.#reply(data, to, [RATE_LIMITED_REPLY], 'rate-limited');
+      if (decision.firstRejection) await this.#reply(context, data, to, [RATE_LIMITED_REPLY], 'rate-limited');
       await this.#o.publisher.publish(userTurn(data.text ?? `[${data.kind}]`));
       return;
     }
@@ -124,7 +124,7 @@ export class InboundMessageHandler {
     if (!goesToAgent(data.kind)) {
       await handoffCompleted;
       const canned = replyForInboundKind(data.kind);
-      if (canned !== undefined) await this.#reply(data, to, [canned], 'canned');
+      if (canned !== undefined) await this.#reply(context, data, to, [canned], 'canned');
       context.log.info({ messageId: data.providerMessageId, kind: data.kind }, 'non-text message answered');
       return;
     }
@@ -142,12 +142,12 @@ export class InboundMessageHandler {
         // Sent while the engine writes the turn; each part still at most once (idempotency key per part).
         deliver: async (turn) => {
           delivered = true;
-          await this.#reply(data, to, turn.replies, 'turn');
+          await this.#reply(context, data, to, turn.replies, 'turn');
         },
       }),
     ]);
     // A replayed turn (its result was stored) is not delivered by the engine: send its replies (at most once).
-    if (!delivered) await this.#reply(data, to, result.replies, 'turn');
+    if (!delivered) await this.#reply(context, data, to, result.replies, 'turn');
     const at = new Date(this.#clock()).toISOString();
     const events: OmniEvent[] = [userTurn(text)];
     const replyText = result.replies.join('\n\n');
@@ -174,8 +174,13 @@ export class InboundMessageHandler {
     await this.#o.publisher.publishAll(events);
   };
 
-  /** Sends the replies split at 4096 characters, in order; each part at most once per inbound message. */
+  /**
+   * Sends the replies split at 4096 characters, in order; each part at most once per inbound message, and only
+   * while this replica still holds the customer's session (another one may have taken it over, and with it the
+   * customer's next messages: sending now could answer out of order).
+   */
   async #reply(
+    context: MessageContext,
     data: MessageReceivedData,
     to: string,
     replies: readonly string[],
@@ -184,9 +189,11 @@ export class InboundMessageHandler {
     const parts = replies.flatMap((reply) => splitForWhatsApp(reply));
     const bodies = textRequestBodies(parts, to, this.#o.channelRegistrationId);
     for (const [index, body] of bodies.entries()) {
-      await this.#o.store.runOnce(`whatsapp:reply:${data.providerMessageId}:${purpose}:${index}`, () =>
-        this.#o.sender.send(body),
-      );
+      const key = `whatsapp:reply:${data.providerMessageId}:${purpose}:${index}`;
+      await this.#o.store.runOnce(key, ({ firstClaimedAt }) => {
+        context.assertLockHeld();
+        return this.#o.sender.send(body, { key, firstSentAt: firstClaimedAt });
+      });
     }
   }
 

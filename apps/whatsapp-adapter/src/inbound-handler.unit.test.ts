@@ -1,7 +1,7 @@
 import { createEvent, type OmniEvent } from '@omni/contracts';
 import { SAMPLE_CUSTOMER_ID } from '@omni/contracts/testing';
 import type { EngineAction, TurnResult } from '@omni/conversation';
-import type { MessageContext } from '@omni/messaging';
+import { LockLostError, type MessageContext } from '@omni/messaging';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { NotificationBody } from './acs.js';
@@ -45,8 +45,8 @@ function fixture(
       return { customer, created: false, conflicts: [] };
     },
     handoffs: async () => options.handoffs ?? [],
-    runOnce: async (key: string, fn: () => Promise<unknown>) => {
-      if (!done.has(key)) done.set(key, await fn());
+    runOnce: async (key: string, fn: (claim: { firstClaimedAt: number }) => Promise<unknown>) => {
+      if (!done.has(key)) done.set(key, await fn({ firstClaimedAt: 0 }));
       return done.get(key);
     },
     lastInbound: async () => undefined,
@@ -120,6 +120,7 @@ const context = {
   attempt: 1,
   sessionId: undefined,
   log: pino({ level: 'silent' }),
+  assertLockHeld: () => {},
 } as MessageContext;
 
 function recipients(sent: NotificationBody[]): string[] {
@@ -162,6 +163,21 @@ describe('InboundMessageHandler', () => {
     expect(f.turns).toEqual([]);
     expect(f.sent).toHaveLength(1);
     expect(f.sent[0]?.kind === 'text' ? f.sent[0].content : '').toMatch(/attachment|can't open|cannot open/i);
+  });
+
+  it('given the session lock lost before the reply (another replica has the customer now), when handled, then nothing is sent and the redelivery still answers once', async () => {
+    const f = fixture();
+    const event = received({ text: 'late' });
+    const lost = {
+      ...context,
+      assertLockHeld: () => {
+        throw new LockLostError(new Date(0));
+      },
+    };
+    await expect(f.handler.handle(event, lost)).rejects.toBeInstanceOf(LockLostError);
+    expect(f.sent).toEqual([]);
+    await f.handler.handle(event, context);
+    expect(f.sent).toHaveLength(1);
   });
 
   it('given the same message twice, when handled, then one reply and the same event ids both times', async () => {

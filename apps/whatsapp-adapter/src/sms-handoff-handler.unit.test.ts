@@ -12,6 +12,7 @@ const context = {
   attempt: 1,
   sessionId: undefined,
   log: pino({ level: 'silent' }),
+  assertLockHeld: () => {},
 } as MessageContext;
 
 function smsHandoff() {
@@ -37,8 +38,8 @@ function fixture(sender: SmsSender | undefined) {
   const done = new Map<string, unknown>();
   const handler = new SmsHandoffHandler({
     store: {
-      runOnce: (async (key: string, fn: () => Promise<unknown>) => {
-        if (!done.has(key)) done.set(key, await fn());
+      runOnce: (async (key: string, fn: (claim: { firstClaimedAt: number }) => Promise<unknown>) => {
+        if (!done.has(key)) done.set(key, await fn({ firstClaimedAt: 0 }));
         return done.get(key);
       }) as never,
     },

@@ -25,7 +25,7 @@ import {
 import type { HandoffDocument, MergeAuditDocument, SessionStatus } from './documents.js';
 import { HandoffRecords, type IssuedHandoffToken, type RedeemedHandoff } from './handoff-records.js';
 import { HandoffTokens } from './handoff-tokens.js';
-import { IdempotencyLedger, type RunOnceOptions } from './idempotency-ledger.js';
+import { IdempotencyLedger, type RunOnceClaim, type RunOnceOptions } from './idempotency-ledger.js';
 import { type OptimisticRetryOptions, realSleep, type Sleep } from './retry.js';
 
 export type { Turn, TurnInput } from './customer-conversation.js';
@@ -372,7 +372,7 @@ export class CustomerContextStore {
   // -------------------------------------------------------------------------------------------
 
   /** Runs `fn` once per `key` (see {@link IdempotencyLedger.runOnce}). */
-  runOnce<T>(key: string, fn: () => Promise<T>, options: RunOnceOptions = {}): Promise<T> {
+  runOnce<T>(key: string, fn: (claim: RunOnceClaim) => Promise<T>, options: RunOnceOptions = {}): Promise<T> {
     return this.idempotency.runOnce(key, fn, { waitTimeoutMs: this.#waitTimeoutMs, ...options });
   }
 

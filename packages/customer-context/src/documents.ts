@@ -179,6 +179,11 @@ export const idempotencyDocumentSchema = z.object({
   leaseExpiresAt: z.number().nullable(),
   result: z.unknown().optional(),
   createdAt: z.number(),
+  /**
+   * When the key's first holder claimed it; a holder taking over a crashed one's claim keeps it, so a side effect
+   * retried under the same key can tell the provider it is the same request (ACS `Repeatability-First-Sent`).
+   */
+  firstClaimedAt: z.number().optional(),
   completedAt: z.number().nullable(),
   /** Seconds; Cosmos deletes the document after it. Also checked in code, since the emulator does not. */
   ttl: z.number().int().positive(),

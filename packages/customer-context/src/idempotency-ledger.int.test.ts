@@ -62,4 +62,36 @@ describe('IdempotencyLedger', () => {
     });
     expect([first, again, sends]).toEqual(['wamid-1', 'wamid-1', 1]);
   });
+
+  it('given a holder that crashed mid side effect, when another takes the key over after its lease, then the side effect learns the first claim time (the same request, for ACS repeatability)', async () => {
+    let now = Date.UTC(2026, 11, 3, 4, 0, 0);
+    const ledger = new IdempotencyLedger({ container: containers.idempotency, clock: () => now });
+    const key = `send:${randomUUID()}`;
+    const seen: number[] = [];
+    // The first holder claims and never finishes (its process dies): nothing stores a result or releases it.
+    void ledger.runOnce(
+      key,
+      (claim) => {
+        seen.push(claim.firstClaimedAt);
+        return new Promise<never>(() => {});
+      },
+      { leaseMs: 1_000 },
+    );
+    await expect.poll(() => seen.length).toBe(1);
+    const firstClaimedAt = now;
+    now += 5_000;
+
+    const result = await ledger.runOnce(key, async (claim) => {
+      seen.push(claim.firstClaimedAt);
+      return 'sent';
+    });
+
+    expect(result).toBe('sent');
+    expect(seen).toEqual([firstClaimedAt, firstClaimedAt]);
+    // A new key starts its own time.
+    await ledger.runOnce(`send:${randomUUID()}`, async (claim) => {
+      seen.push(claim.firstClaimedAt);
+    });
+    expect(seen[2]).toBe(now);
+  });
 });

@@ -28,6 +28,15 @@ export interface RunOnceOptions {
   waitTimeoutMs?: number;
 }
 
+/** What the side effect learns about its claim. */
+export interface RunOnceClaim {
+  /**
+   * When the key was first claimed (epoch ms): the same for a holder that takes over from a crashed one, so the
+   * retried side effect can carry the first attempt's time (ACS `Repeatability-First-Sent`).
+   */
+  readonly firstClaimedAt: number;
+}
+
 /** Dependencies and defaults of an {@link IdempotencyLedger}. */
 export interface IdempotencyLedgerOptions {
   /** The `idempotency` container (pk `/id`). */
@@ -74,7 +83,11 @@ export class IdempotencyLedger {
    * @throws whatever `fn` throws (the key is released); {@link ConcurrencyExhaustedError} when the wait for
    *   another holder runs out
    */
-  async runOnce<T>(key: string, fn: () => Promise<T>, options: RunOnceOptions = {}): Promise<T> {
+  async runOnce<T>(
+    key: string,
+    fn: (claim: RunOnceClaim) => Promise<T>,
+    options: RunOnceOptions = {},
+  ): Promise<T> {
     const id = idempotencyId(key);
     const ttlSeconds = options.ttlSeconds ?? 86_400;
     const leaseMs = options.leaseMs ?? 30_000;
@@ -82,7 +95,7 @@ export class IdempotencyLedger {
     const holder = randomUUID();
     for (;;) {
       const now = this.#clock();
-      const claim: IdempotencyDocument = {
+      let claim: IdempotencyDocument = {
         id,
         type: 'idempotency',
         key,
@@ -90,6 +103,7 @@ export class IdempotencyLedger {
         holder,
         leaseExpiresAt: now + leaseMs,
         createdAt: now,
+        firstClaimedAt: now,
         completedAt: null,
         ttl: ttlSeconds,
       };
@@ -122,7 +136,9 @@ export class IdempotencyLedger {
           await this.#sleep(this.#pollIntervalMs);
           continue;
         }
-        // Expired result or crashed holder: take the key over, if no one else does first.
+        // Expired result or crashed holder: take the key over, if no one else does first. A crashed holder's
+        // side effect may have happened: the takeover is the same request, so it keeps the first claim's time.
+        if (leaseOver) claim = { ...claim, firstClaimedAt: existing.firstClaimedAt ?? existing.createdAt };
         try {
           const replaced = await this.#container
             .item(id, id)
@@ -160,11 +176,11 @@ export class IdempotencyLedger {
     key: string,
     etag: string,
     claim: IdempotencyDocument,
-    fn: () => Promise<T>,
+    fn: (claim: RunOnceClaim) => Promise<T>,
   ): Promise<T> {
     let result: unknown;
     try {
-      const value = await fn();
+      const value = await fn({ firstClaimedAt: claim.firstClaimedAt ?? claim.createdAt });
       result = value === undefined ? null : JSON.parse(JSON.stringify(value));
     } catch (error) {
       await this.#container

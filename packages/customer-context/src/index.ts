@@ -96,6 +96,7 @@ export {
   IdempotencyLedger,
   type IdempotencyLedgerOptions,
   idempotencyId,
+  type RunOnceClaim,
   type RunOnceOptions,
 } from './idempotency-ledger.js';
 export {

@@ -12,7 +12,7 @@ import {
   type ServiceBusTopology,
   serviceBusTopology,
 } from '@omni/contracts';
-import { type DedupeStore, InMemoryDedupeStore } from '@omni/service-kit';
+import { type ClaimResult, type DedupeStore, InMemoryDedupeStore } from '@omni/service-kit';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
@@ -39,7 +39,28 @@ export interface MessageContext {
   sessionId: string | undefined;
   /** A logger bound to the message and event ids (never the payload). */
   log: Logger;
+  /**
+   * Throws {@link LockLostError} unless this receiver still holds the message's lock (on a session entity: the
+   * session's) with a margin to spare. Call it right before a side effect that another replica could also make:
+   * once the lock has lapsed (a process starved or paused past its renewals) the broker may have given the
+   * session to another replica, which handles the customer's next messages, so acting now would act twice or out
+   * of order.
+   */
+  assertLockHeld(): void;
 }
+
+/** The lock of the message being handled has lapsed (or is about to): the handler must stop before acting. */
+export class LockLostError extends Error {
+  constructor(readonly lockedUntil: Date | undefined) {
+    super(
+      `The message lock ${lockedUntil === undefined ? 'is unknown' : `ended (or ends within the margin) at ${lockedUntil.toISOString()}`}; another receiver may hold it now.`,
+    );
+    this.name = 'LockLostError';
+  }
+}
+
+/** How often a delivery whose event another attempt is handling looks again (ms). */
+const IN_PROGRESS_POLL_MS = 250;
 
 /** Handles one event. Throw to retry (or `PermanentError` to dead-letter at once). Must be idempotent. */
 export type EventHandler = (event: OmniEvent, context: MessageContext) => Promise<void>;
@@ -168,7 +189,7 @@ export class EventConsumer {
     this.#receiver = receiver;
     this.#subscription = receiver.subscribe(
       {
-        processMessage: (message) => this.#track(this.#process(message, receiver)),
+        processMessage: (message) => this.#track(this.#process(message, receiver).then(() => {})),
         processError: async ({ error }) => {
           this.#lastError = error;
           this.#log.warn({ err: error }, 'receive error (the SDK retries)');
@@ -248,7 +269,10 @@ export class EventConsumer {
         if (messages.length === 0) break;
         // One at a time: order within a session (a customer) is the point of sessions. A message received
         // is finished even when the consumer is stopping, so none is left locked.
-        for (const message of messages) await this.#process(message, receiver);
+        let lockLost = false;
+        for (const message of messages) lockLost = (await this.#process(message, receiver)) === 'lock-lost';
+        // The session is another receiver's now: let go of it rather than receive on a lock we no longer hold.
+        if (lockLost) break;
       }
     } catch (error) {
       this.#lastError = error as Error;
@@ -261,7 +285,10 @@ export class EventConsumer {
     }
   }
 
-  async #process(message: ServiceBusReceivedMessage, receiver: ServiceBusReceiver): Promise<void> {
+  async #process(
+    message: ServiceBusReceivedMessage,
+    receiver: ServiceBusReceiver,
+  ): Promise<'lock-lost' | undefined> {
     const attempt = (message.deliveryCount ?? 0) + 1;
     const messageId = String(message.messageId ?? '');
     const log = this.#log.child({ messageId, sessionId: message.sessionId, attempt });
@@ -284,9 +311,24 @@ export class EventConsumer {
       this.#metrics?.processed.inc({ ...labels, outcome: 'duplicate' });
       return;
     }
-    if (claim === 'in-progress') {
-      // Another delivery of the same message is being handled right now: let it finish, then look again.
-      await sleep(Math.min(1_000, this.#lockMs / 2));
+    // Another delivery of the same event is being handled (or was, by a replica that died mid-handler): hold this
+    // message (its lock is renewed) and look again until that claim is completed, released or has lapsed (it
+    // lapses with the message lock). Abandoning instead would spend a delivery on every look, and the broker
+    // dead-letters at maxDeliveryCount (the scale-out suite lost a killed replica's customers that way).
+    let claimed: ClaimResult = claim;
+    while (claimed === 'in-progress' && this.#running) {
+      await sleep(IN_PROGRESS_POLL_MS, undefined, { signal: this.#abort.signal }).catch(() => {});
+      if (!this.#running) break;
+      claimed = await this.#dedupe.claim(key, this.#lockMs);
+    }
+    if (claimed === 'done') {
+      log.debug({ eventType: event.type }, 'duplicate delivery: handled meanwhile by another attempt');
+      await this.#settle(() => receiver.completeMessage(message), log);
+      this.#metrics?.processed.inc({ ...labels, outcome: 'duplicate' });
+      return;
+    }
+    if (claimed === 'in-progress') {
+      // Stopping: give the message back for the next consumer.
       await this.#settle(() => receiver.abandonMessage(message), log);
       return;
     }
@@ -302,14 +344,30 @@ export class EventConsumer {
     );
     const timer = this.#metrics?.handlerDuration.startTimer(labels);
     try {
+      const assertLockHeld = () => this.#assertLockHeld(receiver, message);
       await context.with(trace.setSpan(parent, span), () =>
-        this.#options.handler(event, { messageId, attempt, sessionId: message.sessionId, log }),
+        this.#options.handler(event, {
+          messageId,
+          attempt,
+          sessionId: message.sessionId,
+          log,
+          assertLockHeld,
+        }),
       );
     } catch (error) {
       timer?.();
       span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
       await this.#dedupe.release(key);
+      if (error instanceof LockLostError) {
+        // Not a failure of the handler: the message (or its session) belongs to another receiver now, which
+        // handles it; no retry is scheduled here and no delivery attempt is counted against it.
+        log.warn({ eventType: event.type, lockedUntil: error.lockedUntil }, 'lock lost; handler stopped');
+        // A session's messages go back with the session; a lone message's lock may still be ours to give back.
+        if (!this.#sessions) await this.#settle(() => receiver.abandonMessage(message), log);
+        this.#metrics?.processed.inc({ ...labels, outcome: 'lock-lost' });
+        return 'lock-lost';
+      }
       const outcome = decideFailure(error, attempt, this.#retry);
       if (outcome.kind === 'dead-letter') {
         await this.#deadLetter(receiver, message, event.type, outcome.reason, outcome.description, log);
@@ -337,6 +395,19 @@ export class EventConsumer {
     await this.#dedupe.complete(key);
     await this.#settle(() => receiver.completeMessage(message), log);
     this.#metrics?.processed.inc({ ...labels, outcome: 'completed' });
+  }
+
+  /** See {@link MessageContext.assertLockHeld}: the session's lock on session entities, else the message's. */
+  #assertLockHeld(receiver: ServiceBusReceiver, message: ServiceBusReceivedMessage): void {
+    const lockedUntil =
+      'sessionLockedUntilUtc' in receiver
+        ? (receiver as ServiceBusSessionReceiver).sessionLockedUntilUtc
+        : message.lockedUntilUtc;
+    // A tenth of the lock, at least a second and at most five: room for the side effect that follows.
+    const marginMs = Math.min(5_000, Math.max(1_000, this.#lockMs / 10));
+    if (lockedUntil === undefined || lockedUntil.getTime() - Date.now() < marginMs) {
+      throw new LockLostError(lockedUntil);
+    }
   }
 
   async #deadLetter(

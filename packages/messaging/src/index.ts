@@ -9,6 +9,7 @@ export {
   EventConsumer,
   type EventConsumerOptions,
   type EventHandler,
+  LockLostError,
   type MessageContext,
   sourcePath,
 } from './consumer.js';

@@ -15,7 +15,13 @@ import { CosmosSagaRepository } from './saga-repository.js';
 let cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
 let context: ReturnType<typeof createCustomerContextStore>;
 const logger = pino({ level: 'silent' });
-const messageContext = { messageId: 'm', attempt: 1, sessionId: undefined, log: logger };
+const messageContext = {
+  messageId: 'm',
+  attempt: 1,
+  sessionId: undefined,
+  log: logger,
+  assertLockHeld: () => {},
+};
 
 beforeAll(async () => {
   cosmos = await startCosmosEmulator({ port: 0 });

@@ -16,7 +16,13 @@ let cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
 let context: ReturnType<typeof createCustomerContextStore>;
 let repository: CosmosSagaRepository;
 const logger = pino({ level: 'silent' });
-const messageContext = { messageId: 'm', attempt: 1, sessionId: undefined, log: logger };
+const messageContext = {
+  messageId: 'm',
+  attempt: 1,
+  sessionId: undefined,
+  log: logger,
+  assertLockHeld: () => {},
+};
 
 /** A publisher that refuses everything while `down`, and records what it sent. */
 function publisher() {

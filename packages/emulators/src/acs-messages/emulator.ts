@@ -121,6 +121,7 @@ export async function startAcsMessagesEmulator(
     store,
     customer,
     repeatable: new Map(),
+    now: () => (options.clock ?? Date).now(),
     faults: new AcsFaults(),
     entra: new LocalEntraIssuer(),
     reset() {

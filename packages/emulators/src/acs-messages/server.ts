@@ -26,10 +26,15 @@ export interface AcsServerState {
   readonly faults: AcsFaults;
   /** Answers of sends made with a `Repeatability-Request-ID`, by that id. */
   readonly repeatable: Map<string, unknown>;
+  /** The emulator's clock (epoch ms): the repeatability window is measured on it. */
+  readonly now: () => number;
   reset(): void;
 }
 
 const sendError = acsErrorHandler('acs messages emulator');
+/** How long ACS tracks a repeatable request (its REST docs: 5 minutes). */
+const REPEATABILITY_WINDOW_MS = 5 * 60_000;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function apiVersionOf(request: FastifyRequest, accepted: readonly string[]): string {
   const version = (request.query as Record<string, string | undefined>)['api-version'];
@@ -75,11 +80,32 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       ]);
     }
     const repeatabilityRequestId = header(request, 'repeatability-request-id');
-    const repeated =
-      repeatabilityRequestId === undefined ? undefined : state.repeatable.get(repeatabilityRequestId);
-    if (repeated !== undefined) {
-      // Azure's repeatable requests: a request id seen before gets the first answer again, nothing is sent twice.
-      return reply.status(202).header('repeatability-result', 'accepted').send(repeated);
+    if (repeatabilityRequestId !== undefined) {
+      // ACS repeatable requests (OASIS Repeatable Requests 1.0, as the ACS REST docs describe them): a GUID and
+      // the IMF-fixdate of the first attempt; requests are tracked for 5 minutes and an older first attempt is
+      // refused with 412, since ACS can no longer tell whether it ran.
+      const firstSent = Date.parse(header(request, 'repeatability-first-sent') ?? '');
+      if (!GUID.test(repeatabilityRequestId) || Number.isNaN(firstSent)) {
+        reply.header('repeatability-result', 'rejected');
+        throw new AcsError(
+          400,
+          'BadRequest',
+          'Invalid Repeatability-Request-ID or Repeatability-First-Sent.',
+        );
+      }
+      if (state.now() - firstSent > REPEATABILITY_WINDOW_MS) {
+        reply.header('repeatability-result', 'rejected');
+        throw new AcsError(
+          412,
+          'PreconditionFailed',
+          'The Repeatability-First-Sent header is not within the 5 minute window.',
+        );
+      }
+      const repeated = state.repeatable.get(repeatabilityRequestId);
+      // Within the window a request id seen before gets the first answer again: nothing is sent twice.
+      if (repeated !== undefined) {
+        return reply.status(202).header('repeatability-result', 'accepted').send(repeated);
+      }
     }
     const receivedAt = new Date().toISOString();
     const receipts = body.to.map((to) => {

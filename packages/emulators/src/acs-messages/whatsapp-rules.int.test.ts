@@ -143,6 +143,42 @@ describe('the ACS API', () => {
     expect(acs.messages.whatsapp(to)).toHaveLength(1);
   });
 
+  it('refuses a repeatable request whose first attempt is older than the 5-minute window with 412, and malformed headers with 400', async () => {
+    const to = phone();
+    await acs.customer.send(to, 'hi');
+    const id = '0b7e2d5c-8f31-4a6e-9c2d-5e1f3a7b9c40';
+
+    const stale = await send(
+      to,
+      { kind: 'text', content: 'late' },
+      {
+        'Repeatability-Request-ID': id,
+        'Repeatability-First-Sent': new Date(clock.ms - 5 * 60_000 - 1_000).toUTCString(),
+      },
+    );
+    const notGuid = await send(
+      to,
+      { kind: 'text', content: 'x' },
+      {
+        'Repeatability-Request-ID': 'reply-1',
+        'Repeatability-First-Sent': new Date(clock.ms).toUTCString(),
+      },
+    );
+    const noDate = await send(
+      to,
+      { kind: 'text', content: 'x' },
+      {
+        'Repeatability-Request-ID': id,
+        'Repeatability-First-Sent': 'yesterday',
+      },
+    );
+
+    expect([stale.status, stale.headers['repeatability-result']]).toEqual(['412', 'rejected']);
+    expect([notGuid.status, notGuid.headers['repeatability-result']]).toEqual(['400', 'rejected']);
+    expect(noDate.status).toBe('400');
+    expect(acs.messages.whatsapp(to)).toHaveLength(0);
+  });
+
   it('answers an ACS endpoint it does not implement with 501 NotImplemented (signed) and 401 (unsigned)', async () => {
     const client = messagesClient(acs.connectionString);
 
