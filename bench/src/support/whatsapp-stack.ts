@@ -62,10 +62,14 @@ export async function startWhatsAppStack(options: WhatsAppStackOptions = {}): Pr
     WHATSAPP_CHANNEL_REGISTRATION_ID: acs.channelRegistrationId,
     ...options.env,
   };
-  const app = await createAdapter(whatsappConfig(env), options.logger ?? pino({ level: 'silent' }), {
-    driver: new EchoDriver(),
-    env: { ...env, LOG_LEVEL: 'silent' },
-  });
+  const app = await createAdapter(
+    whatsappConfig(env),
+    options.logger ?? pino({ level: process.env.STACK_LOG_LEVEL ?? 'silent' }),
+    {
+      driver: new EchoDriver(),
+      env: { ...env, LOG_LEVEL: 'silent' },
+    },
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');

@@ -41,7 +41,7 @@ export interface MessageContext {
   log: Logger;
   /**
    * Throws {@link LockLostError} unless this receiver still holds the message's lock (on a session entity: the
-   * session's) with a margin to spare. Call it right before a side effect that another replica could also make:
+   * session's) for at least another second. Call it right before a side effect that another replica could also make:
    * once the lock has lapsed (a process starved or paused past its renewals) the broker may have given the
    * session to another replica, which handles the customer's next messages, so acting now would act twice or out
    * of order.
@@ -59,6 +59,8 @@ export class LockLostError extends Error {
   }
 }
 
+/** How close to its end a lock counts as lost for {@link MessageContext.assertLockHeld} (ms). */
+const LOCK_MARGIN_MS = 1_000;
 /** How often a delivery whose event another attempt is handling looks again (ms). */
 const IN_PROGRESS_POLL_MS = 250;
 
@@ -316,10 +318,16 @@ export class EventConsumer {
     // lapses with the message lock). Abandoning instead would spend a delivery on every look, and the broker
     // dead-letters at maxDeliveryCount (the scale-out suite lost a killed replica's customers that way).
     let claimed: ClaimResult = claim;
+    const waitingSince = Date.now();
+    let told = false;
     while (claimed === 'in-progress' && this.#running) {
       await sleep(IN_PROGRESS_POLL_MS, undefined, { signal: this.#abort.signal }).catch(() => {});
       if (!this.#running) break;
       claimed = await this.#dedupe.claim(key, this.#lockMs);
+      if (!told && Date.now() - waitingSince > 5_000) {
+        told = true;
+        log.info({ eventType: event.type }, 'waiting for another delivery of this event to finish');
+      }
     }
     if (claimed === 'done') {
       log.debug({ eventType: event.type }, 'duplicate delivery: handled meanwhile by another attempt');
@@ -403,9 +411,9 @@ export class EventConsumer {
       'sessionLockedUntilUtc' in receiver
         ? (receiver as ServiceBusSessionReceiver).sessionLockedUntilUtc
         : message.lockedUntilUtc;
-    // A tenth of the lock, at least a second and at most five: room for the side effect that follows.
-    const marginMs = Math.min(5_000, Math.max(1_000, this.#lockMs / 10));
-    if (lockedUntil === undefined || lockedUntil.getTime() - Date.now() < marginMs) {
+    // The SDK renews a lock when half of it or 10 s are left (locks are 5 s at least), so a receiver whose
+    // renewals run never gets within a second of the end: one that does has stalled past them.
+    if (lockedUntil === undefined || lockedUntil.getTime() - Date.now() < LOCK_MARGIN_MS) {
       throw new LockLostError(lockedUntil);
     }
   }
