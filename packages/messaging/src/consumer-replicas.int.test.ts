@@ -1,12 +1,10 @@
-import { ServiceBusClient } from '@azure/service-bus';
 import { type ServiceBusTopology, serviceBusTopology } from '@omni/contracts';
 import { sampleEvent } from '@omni/contracts/testing';
-import { startServiceBusEmulator } from '@omni/emulators/servicebus';
 import { InMemoryDedupeStore } from '@omni/service-kit';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventConsumer, type EventHandler, LockLostError } from './consumer.js';
-import { EventPublisher } from './publisher.js';
+import { useServiceBus } from './test-support/bus-harness.js';
 
 // What several replicas of one consumer do to each other on a session entity, with the broker's limits made
 // small: 5 s locks and 3 deliveries before the broker dead-letters (MaxDeliveryCountExceeded).
@@ -25,30 +23,11 @@ const topology: ServiceBusTopology = {
 const source = { topic: 'handoff-events', subscription: 'channel-router' } as const;
 const path = 'handoff-events/Subscriptions/channel-router';
 
-type Emulator = Awaited<ReturnType<typeof startServiceBusEmulator>>;
-let emulator: Emulator;
-let client: ServiceBusClient;
-let publisher: EventPublisher;
-const consumers: EventConsumer[] = [];
-
-beforeAll(async () => {
-  emulator = await startServiceBusEmulator({ topology });
-  client = new ServiceBusClient(emulator.connectionString);
-  publisher = new EventPublisher({ client, topology });
-});
-afterEach(async () => {
-  await Promise.all(consumers.splice(0).map((c) => c.stop()));
-  await fetch(`${emulator.httpUrl}/reset`, { method: 'POST' });
-});
-afterAll(async () => {
-  await publisher?.close();
-  await client?.close();
-  await emulator?.stop();
-});
+const bus = useServiceBus(topology);
 
 function consume(handler: EventHandler, dedupe: InMemoryDedupeStore): EventConsumer {
   const consumer = new EventConsumer({
-    client,
+    client: bus.client,
     source,
     topology,
     handler,
@@ -56,13 +35,13 @@ function consume(handler: EventHandler, dedupe: InMemoryDedupeStore): EventConsu
     sessionIdleMs: 20,
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
   });
-  consumers.push(consumer);
+  bus.consumers.push(consumer);
   consumer.start();
   return consumer;
 }
 
 async function deadLettered(): Promise<number> {
-  const page = (await (await fetch(`${emulator.httpUrl}/entities`)).json()) as {
+  const page = (await (await fetch(`${bus.emulator.httpUrl}/entities`)).json()) as {
     entities: { path: string; deadLetter: number }[];
   };
   return page.entities.find((entity) => entity.path === path)?.deadLetter ?? 0;
@@ -86,7 +65,7 @@ describe('EventConsumer replicas on one session entity', () => {
     consume(async (_event, context) => {
       handled.push(context.attempt);
     }, shared);
-    await publisher.publish(event);
+    await bus.publisher.publish(event);
 
     await vi.waitFor(() => expect(handled).toHaveLength(1), { timeout: 30_000, interval: 50 });
     // Each look at the claim used to abandon the message (a delivery each second): dead-lettered after three.
@@ -108,7 +87,7 @@ describe('EventConsumer replicas on one session entity', () => {
       }
       effects.push(context.attempt);
     }, new InMemoryDedupeStore());
-    await publisher.publish(event);
+    await bus.publisher.publish(event);
 
     await vi.waitFor(() => expect(effects).toHaveLength(1), { timeout: 30_000, interval: 50 });
     expect(refused).toHaveLength(1);
@@ -123,7 +102,7 @@ describe('EventConsumer replicas on one session entity', () => {
       context.assertLockHeld();
       effects.push(context.messageId);
     }, new InMemoryDedupeStore());
-    await publisher.publish(sampleEvent('handoff.requested'));
+    await bus.publisher.publish(sampleEvent('handoff.requested'));
     await vi.waitFor(() => expect(effects).toHaveLength(1), { timeout: 15_000, interval: 20 });
   });
 });

@@ -4,36 +4,16 @@ import {
   type ServiceBusSessionReceiver,
 } from '@azure/service-bus';
 import { sampleEvent } from '@omni/contracts/testing';
-import { startServiceBusEmulator } from '@omni/emulators/servicebus';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { serviceBusConfig } from './config.js';
 import { EventConsumer, type EventConsumerOptions } from './consumer.js';
 import { consumerSettingsOf } from './consumer-settings.js';
-import { EventPublisher } from './publisher.js';
+import { useServiceBus } from './test-support/bus-harness.js';
 
-type Emulator = Awaited<ReturnType<typeof startServiceBusEmulator>>;
-let emulator: Emulator;
-let client: ServiceBusClient;
-let publisher: EventPublisher;
-const consumers: EventConsumer[] = [];
+const bus = useServiceBus();
 const source = { topic: 'handoff-events', subscription: 'channel-router' } as const;
 const customers = Array.from({ length: 6 }, (_, n) => `cust_01JH5ZK3Q4V6W8X9Y0Z1A2B3E${n}`);
-
-beforeAll(async () => {
-  emulator = await startServiceBusEmulator({});
-  client = new SdkClient(emulator.connectionString);
-  publisher = new EventPublisher({ client });
-});
-afterEach(async () => {
-  await Promise.all(consumers.splice(0).map((c) => c.stop()));
-  await fetch(`${emulator.httpUrl}/reset`, { method: 'POST' });
-});
-afterAll(async () => {
-  await publisher?.close();
-  await client?.close();
-  await emulator?.stop();
-});
 
 /** Waits for a state of the consumer (polled), never for a fixed time. */
 function until(condition: () => boolean, timeout = 15_000): Promise<void> {
@@ -53,7 +33,7 @@ function gatedConsumer(options: Partial<EventConsumerOptions>) {
     },
   };
   const consumer = new EventConsumer({
-    client,
+    client: bus.client,
     source,
     handler: async () => {
       state.active += 1;
@@ -64,7 +44,7 @@ function gatedConsumer(options: Partial<EventConsumerOptions>) {
     },
     ...options,
   });
-  consumers.push(consumer);
+  bus.consumers.push(consumer);
   consumer.start();
   return state;
 }
@@ -72,13 +52,13 @@ function gatedConsumer(options: Partial<EventConsumerOptions>) {
 describe('EventConsumer on a session entity, sized by configuration', () => {
   it('given SERVICEBUS_MAX_SESSIONS=3 and six customers waiting, then three sessions are held at once', async () => {
     const config = z.object(serviceBusConfig).parse({ SERVICEBUS_MAX_SESSIONS: '3' });
-    await publisher.publishAll(
+    await bus.publisher.publishAll(
       customers.map((customerId, n) =>
         sampleEvent('handoff.requested', { customerId, handoffId: `ho-${n}` }),
       ),
     );
     // Session receivers asked for or held at once (accepts pending at the broker included).
-    const spied = new SdkClient(emulator.connectionString);
+    const spied = new SdkClient(bus.emulator.connectionString);
     const receivers = { open: 0, most: 0 };
     const accept = spied.acceptNextSession.bind(spied) as (
       ...args: unknown[]
@@ -107,7 +87,7 @@ describe('EventConsumer on a session entity, sized by configuration', () => {
       state.releaseOne();
       await until(() => state.done > before);
     }
-    await Promise.all(consumers.splice(0).map((c) => c.stop()));
+    await Promise.all(bus.consumers.splice(0).map((c) => c.stop()));
     await spied.close();
     expect(state.most).toBe(3);
     expect(receivers.most).toBe(3);
@@ -118,7 +98,7 @@ describe('EventConsumer on a session entity, sized by configuration', () => {
       { length: 12 },
       (_, n) => `cust_01JH5ZK3Q4V6W8X9Y0Z1A2B3F${n.toString(16).toUpperCase()}`,
     );
-    await publisher.publishAll(
+    await bus.publisher.publishAll(
       many.map((customerId, n) => sampleEvent('handoff.requested', { customerId, handoffId: `ho-${n}` })),
     );
     const state = gatedConsumer(consumerSettingsOf({}));
@@ -131,18 +111,18 @@ describe('EventConsumer on a session entity, sized by configuration', () => {
   it('given a customer whose events keep coming, then they are handled in order on the session held', async () => {
     const seen: string[] = [];
     const consumer = new EventConsumer({
-      client,
+      client: bus.client,
       source,
       handler: async (event) => {
         seen.push('handoffId' in event.data ? String(event.data.handoffId) : '');
       },
       ...consumerSettingsOf({}),
     });
-    consumers.push(consumer);
+    bus.consumers.push(consumer);
     consumer.start();
     const [customerId] = customers as [string];
     for (let n = 0; n < 5; n++) {
-      await publisher.publish(sampleEvent('handoff.requested', { customerId, handoffId: `ho-${n}` }));
+      await bus.publisher.publish(sampleEvent('handoff.requested', { customerId, handoffId: `ho-${n}` }));
     }
     await until(() => seen.length === 5);
     expect(seen).toEqual(['ho-0', 'ho-1', 'ho-2', 'ho-3', 'ho-4']);

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../config.js';
 import { MemoryQueueState } from '../queue/queue-state.js';
+import { testMessageContext } from '../test-support/message-context.js';
 import { HandoffSagaHandler, type SagaPublisher } from './handoff-saga-handler.js';
 import { CosmosSagaRepository } from './saga-repository.js';
 
@@ -15,13 +16,7 @@ import { CosmosSagaRepository } from './saga-repository.js';
 let cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
 let context: ReturnType<typeof createCustomerContextStore>;
 const logger = pino({ level: 'silent' });
-const messageContext = {
-  messageId: 'm',
-  attempt: 1,
-  sessionId: undefined,
-  log: logger,
-  assertLockHeld: () => {},
-};
+const messageContext = testMessageContext(logger);
 
 beforeAll(async () => {
   cosmos = await startCosmosEmulator({ port: 0 });

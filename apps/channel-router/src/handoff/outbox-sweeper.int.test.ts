@@ -5,6 +5,7 @@ import { startCosmosEmulator } from '@omni/emulators/cosmos';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../config.js';
+import { testMessageContext } from '../test-support/message-context.js';
 import { HandoffSagaHandler, type SagaPublisher } from './handoff-saga-handler.js';
 import { OutboxSweeper } from './outbox-sweeper.js';
 import { CosmosSagaRepository } from './saga-repository.js';
@@ -16,13 +17,7 @@ let cosmos: Awaited<ReturnType<typeof startCosmosEmulator>>;
 let context: ReturnType<typeof createCustomerContextStore>;
 let repository: CosmosSagaRepository;
 const logger = pino({ level: 'silent' });
-const messageContext = {
-  messageId: 'm',
-  attempt: 1,
-  sessionId: undefined,
-  log: logger,
-  assertLockHeld: () => {},
-};
+const messageContext = testMessageContext(logger);
 
 /** A publisher that refuses everything while `down`, and records what it sent. */
 function publisher() {
