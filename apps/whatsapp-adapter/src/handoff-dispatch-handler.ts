@@ -5,6 +5,7 @@ import { type Publisher, SOURCE } from './app.js';
 import { type HandoffTemplateConfig, handoffNotice, noticeRequestBody } from './domain/index.js';
 import type { DispatchedHandoffs, HandoffMessageStore } from './handoff-messages.js';
 import type { AdapterStore } from './inbound-handler.js';
+import { sendOnce } from './send-once.js';
 
 /** What {@link HandoffDispatchHandler} needs. */
 export interface HandoffDispatchHandlerOptions {
@@ -75,11 +76,7 @@ export class HandoffDispatchHandler {
     const sending = this.#o.handoffMessages.track(
       (async () => {
         const key = `whatsapp:handoff-notice:${dispatched.handoffId}`;
-        const id = await this.#o.store.runOnce(key, ({ firstClaimedAt }) => {
-          // Only while this replica holds the handoff's session: another one may be sending it by now.
-          context.assertLockHeld();
-          return this.#o.sender.send(body, { key, firstSentAt: firstClaimedAt });
-        });
+        const id = await sendOnce(this.#o.store, this.#o.sender, context, key, body);
         await this.#o.handoffMessages.remember(id, record);
         return id;
       })(),

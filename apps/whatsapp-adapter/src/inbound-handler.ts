@@ -20,6 +20,7 @@ import {
   textRequestBodies,
 } from './domain/index.js';
 import type { DispatchedHandoffs } from './handoff-messages.js';
+import { sendOnce } from './send-once.js';
 
 /** The subset of the customer context store the adapter uses. */
 export type AdapterStore = Pick<
@@ -190,10 +191,7 @@ export class InboundMessageHandler {
     const bodies = textRequestBodies(parts, to, this.#o.channelRegistrationId);
     for (const [index, body] of bodies.entries()) {
       const key = `whatsapp:reply:${data.providerMessageId}:${purpose}:${index}`;
-      await this.#o.store.runOnce(key, ({ firstClaimedAt }) => {
-        context.assertLockHeld();
-        return this.#o.sender.send(body, { key, firstSentAt: firstClaimedAt });
-      });
+      await sendOnce(this.#o.store, this.#o.sender, context, key, body);
     }
   }
 

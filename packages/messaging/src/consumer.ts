@@ -304,38 +304,18 @@ export class EventConsumer {
     // Keyed by event id: the same event re-published (outside the broker's duplicate window, or with a
     // different message id) is still handled once.
     const key = `${this.#path}|${event.id}`;
-    // The claim lapses with the message lock: a replica killed mid-handler blocks the redelivery (to any
-    // replica, through a shared dedupe store) no longer than the broker does.
-    const claim = await this.#dedupe.claim(key, this.#lockMs);
+    // Another delivery of the same event is being handled (or was, by a replica that died mid-handler): hold this
+    // message (its lock is renewed) and look again until that claim is completed, released or has lapsed.
+    // Abandoning instead would spend a delivery on every look, and the broker dead-letters at maxDeliveryCount
+    // (the scale-out suite lost a killed replica's customers that way).
+    const claim = await this.#claimWhenFree(key, event.type, log);
     if (claim === 'done') {
       log.debug({ eventType: event.type }, 'duplicate delivery: already handled');
       await this.#settle(() => receiver.completeMessage(message), log);
       this.#metrics?.processed.inc({ ...labels, outcome: 'duplicate' });
       return;
     }
-    // Another delivery of the same event is being handled (or was, by a replica that died mid-handler): hold this
-    // message (its lock is renewed) and look again until that claim is completed, released or has lapsed (it
-    // lapses with the message lock). Abandoning instead would spend a delivery on every look, and the broker
-    // dead-letters at maxDeliveryCount (the scale-out suite lost a killed replica's customers that way).
-    let claimed: ClaimResult = claim;
-    const waitingSince = Date.now();
-    let told = false;
-    while (claimed === 'in-progress' && this.#running) {
-      await sleep(IN_PROGRESS_POLL_MS, undefined, { signal: this.#abort.signal }).catch(() => {});
-      if (!this.#running) break;
-      claimed = await this.#dedupe.claim(key, this.#lockMs);
-      if (!told && Date.now() - waitingSince > 5_000) {
-        told = true;
-        log.info({ eventType: event.type }, 'waiting for another delivery of this event to finish');
-      }
-    }
-    if (claimed === 'done') {
-      log.debug({ eventType: event.type }, 'duplicate delivery: handled meanwhile by another attempt');
-      await this.#settle(() => receiver.completeMessage(message), log);
-      this.#metrics?.processed.inc({ ...labels, outcome: 'duplicate' });
-      return;
-    }
-    if (claimed === 'in-progress') {
+    if (claim === 'in-progress') {
       // Stopping: give the message back for the next consumer.
       await this.#settle(() => receiver.abandonMessage(message), log);
       return;
@@ -369,7 +349,7 @@ export class EventConsumer {
       await this.#dedupe.release(key);
       if (error instanceof LockLostError) {
         // Not a failure of the handler: the message (or its session) belongs to another receiver now, which
-        // handles it; no retry is scheduled here and no delivery attempt is counted against it.
+        // handles it; no retry wait is held here.
         log.warn({ eventType: event.type, lockedUntil: error.lockedUntil }, 'lock lost; handler stopped');
         // A session's messages go back with the session; a lone message's lock may still be ours to give back.
         if (!this.#sessions) await this.#settle(() => receiver.abandonMessage(message), log);
@@ -403,6 +383,27 @@ export class EventConsumer {
     await this.#dedupe.complete(key);
     await this.#settle(() => receiver.completeMessage(message), log);
     this.#metrics?.processed.inc({ ...labels, outcome: 'completed' });
+  }
+
+  /**
+   * Claims `key` in the dedupe store, waiting while another attempt holds it; `in-progress` only when stopping.
+   * The claim lapses with the message lock: a replica killed mid-handler blocks the redelivery (to any replica,
+   * through a shared dedupe store) no longer than the broker does.
+   */
+  async #claimWhenFree(key: string, eventType: string, log: Logger): Promise<ClaimResult> {
+    const waitingSince = Date.now();
+    let told = false;
+    let claim = await this.#dedupe.claim(key, this.#lockMs);
+    while (claim === 'in-progress' && this.#running) {
+      await sleep(IN_PROGRESS_POLL_MS, undefined, { signal: this.#abort.signal }).catch(() => {});
+      if (!this.#running) break;
+      claim = await this.#dedupe.claim(key, this.#lockMs);
+      if (!told && Date.now() - waitingSince > 5_000) {
+        told = true;
+        log.info({ eventType }, 'waiting for another delivery of this event to finish');
+      }
+    }
+    return claim;
   }
 
   /** See {@link MessageContext.assertLockHeld}: the session's lock on session entities, else the message's. */
