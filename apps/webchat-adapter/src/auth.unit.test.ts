@@ -56,7 +56,7 @@ function appFor(env: Record<string, string>) {
         throw new Error('not used');
       },
       recentTurns: async () => [],
-      handoffs: async () => [],
+      openHandoffs: async () => [],
       runOnce: async (_key, fn) => fn({ firstClaimedAt: 0 }),
     },
     recentTurns: 0,

@@ -13,7 +13,7 @@ import { type AdapterStore, type Publisher, SOURCE } from './ports.js';
 /** What {@link WebchatBot} needs. */
 export interface WebchatBotOptions {
   readonly publisher: Publisher;
-  readonly store: Pick<AdapterStore, 'resolveCustomer' | 'recentTurns' | 'runOnce' | 'handoffs'>;
+  readonly store: Pick<AdapterStore, 'resolveCustomer' | 'recentTurns' | 'runOnce' | 'openHandoffs'>;
   /** How many earlier turns a returning customer is shown. */
   readonly recentTurns: number;
   /** Epoch milliseconds; default `Date.now`. */
@@ -100,7 +100,7 @@ export class WebchatBot {
     const lastTurnAt = turns.at(-1)?.at ?? '';
     const handedOff = created
       ? undefined
-      : (await this.#o.store.handoffs(customer.customerId))
+      : (await this.#o.store.openHandoffs(customer.customerId))
           .filter(
             (h) =>
               h.toChannel === 'webchat' &&

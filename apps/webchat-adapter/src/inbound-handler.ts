@@ -6,6 +6,7 @@ import {
   handoffRequestedData,
   type TurnResult,
 } from '@omni/conversation';
+import { REDEEMED_HANDOFF_OPEN_MS } from '@omni/customer-context';
 import { type MessageContext, PermanentError } from '@omni/messaging';
 import type { MessageReceivedData } from './domain/index.js';
 import type { DispatchedHandoffs } from './handoff-dispatch-handler.js';
@@ -22,14 +23,17 @@ import {
 /** Answer to a message the agent cannot read (attachments, empty cards). */
 export const UNSUPPORTED_REPLY = 'Sorry, I can only read text messages here. Could you type your question?';
 
-/** Handoffs redeemed longer ago than this are not completed by a message any more. */
-const COMPLETION_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** A redeemed handoff completes with the web user's first message within a day (while it stays open). */
+const COMPLETION_WINDOW_MS = REDEEMED_HANDOFF_OPEN_MS;
 
 /** What {@link InboundMessageHandler} needs. */
 export interface InboundMessageHandlerOptions {
   readonly publisher: Publisher;
   readonly engine: Pick<ConversationEngine, 'turn' | 'summarize'>;
-  readonly store: Pick<AdapterStore, 'resolveCustomer' | 'handoffs' | 'runOnce' | 'getCustomer'>;
+  readonly store: Pick<
+    AdapterStore,
+    'resolveCustomer' | 'openHandoffs' | 'closeHandoff' | 'runOnce' | 'getCustomer'
+  >;
   readonly replies: ReplySender;
   readonly dispatched: DispatchedHandoffs;
   /** Epoch milliseconds; default `Date.now`. */
@@ -195,7 +199,7 @@ export class InboundMessageHandler {
     now: number,
     correlationId: string,
   ): Promise<void> {
-    for (const record of await this.#o.store.handoffs(customerId)) {
+    for (const record of await this.#o.store.openHandoffs(customerId)) {
       if (record.toChannel !== 'webchat' || record.status !== 'redeemed' || record.redeemedBy !== identityKey)
         continue;
       if (record.redeemedAt === null || now - Date.parse(record.redeemedAt) > COMPLETION_WINDOW_MS) continue;
@@ -217,6 +221,8 @@ export class InboundMessageHandler {
         );
         return completedAt;
       });
+      // Completed: off the customer's open handoffs, with the turn's write.
+      await this.#o.store.closeHandoff(customerId, record.id);
     }
   }
 

@@ -1,6 +1,6 @@
 import { createEvent, newCustomerId, type OmniEvent } from '@omni/contracts';
 import type { EngineAction, TurnResult } from '@omni/conversation';
-import type { Customer } from '@omni/customer-context';
+import type { Customer, OpenHandoff } from '@omni/customer-context';
 import type { MessageContext } from '@omni/messaging';
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -25,9 +25,8 @@ let ran: Set<string>;
 let streamText: string | undefined;
 let streams: { deltas: string[]; final: string | undefined }[];
 let actions: EngineAction[];
-let handoffs: Awaited<
-  ReturnType<ConstructorParameters<typeof InboundMessageHandler>[0]['store']['handoffs']>
->;
+let handoffs: OpenHandoff[];
+let closed: string[];
 let dispatched: DispatchedHandoffs;
 const summaries = { count: 0 };
 
@@ -61,7 +60,10 @@ function handler(): InboundMessageHandler {
     store: {
       resolveCustomer: async () => ({ customer: customer(), created: false, conflicts: [] }),
       getCustomer: async () => customer(),
-      handoffs: async () => handoffs,
+      openHandoffs: async () => handoffs.filter((h) => !closed.includes(h.id)),
+      closeHandoff: async (_customerId: string, handoffId: string) => {
+        closed.push(handoffId);
+      },
       // At most once per key, as customer-context's runOnce.
       runOnce: async <T>(key: string, fn: (claim: { firstClaimedAt: number }) => Promise<T>) => {
         if (ran.has(key)) return undefined as T;
@@ -125,6 +127,7 @@ beforeEach(() => {
   streams = [];
   actions = [];
   handoffs = [];
+  closed = [];
   dispatched = new DispatchedHandoffs();
 });
 
@@ -220,13 +223,9 @@ describe('InboundMessageHandler', () => {
     handoffs = [
       {
         id: 'ho_1',
-        type: 'handoff',
-        customerId: CUSTOMER_ID,
         fromChannel: 'voice',
         toChannel: 'webchat',
         status: 'redeemed',
-        tokenHash: 'h',
-        reason: null,
         offeredAt: '2026-11-23T12:00:00.000Z',
         expiresAt: '2026-11-23T12:15:00.000Z',
         redeemedAt: '2026-11-23T12:00:05.000Z',
@@ -234,19 +233,15 @@ describe('InboundMessageHandler', () => {
       },
       {
         id: 'ho_other',
-        type: 'handoff',
-        customerId: CUSTOMER_ID,
         fromChannel: 'voice',
         toChannel: 'webchat',
         status: 'redeemed',
-        tokenHash: 'h',
-        reason: null,
         offeredAt: '2026-11-23T12:00:00.000Z',
         expiresAt: '2026-11-23T12:15:00.000Z',
         redeemedAt: '2026-11-23T12:00:05.000Z',
         redeemedBy: 'webchat:dl_someone_else',
       },
-    ] as typeof handoffs;
+    ];
     dispatched.add({ handoffId: 'ho_1', customerId: CUSTOMER_ID, dispatchedAt: '', correlationId: 'saga-1' });
     const h = handler();
     await h.handle(message('hi', 'conv-1|0000001'), CONTEXT);
@@ -259,5 +254,7 @@ describe('InboundMessageHandler', () => {
       toChannel: 'webchat',
       switchLatencyMs: 10_000,
     });
+    // Completed: closed (off the customer's open handoffs); the other user's stays open.
+    expect(closed).toEqual(['ho_1']);
   });
 });

@@ -25,7 +25,7 @@ import { sendOnce } from './send-once.js';
 /** The subset of the customer context store the adapter uses. */
 export type AdapterStore = Pick<
   CustomerContextStore,
-  'resolveCustomer' | 'handoffs' | 'runOnce' | 'lastInbound' | 'getCustomer'
+  'resolveCustomer' | 'openHandoffs' | 'closeHandoff' | 'runOnce' | 'lastInbound' | 'getCustomer'
 >;
 
 /** What {@link InboundMessageHandler} needs. */
@@ -81,16 +81,21 @@ export class InboundMessageHandler {
       return;
     }
     const inboundAt = new Date(data.receivedAt);
-    const { customer } = await this.#o.store.resolveCustomer(
-      phone !== undefined ? { kind: 'phone', value: phone } : { kind: 'whatsapp-bsuid', value: to },
-      {
-        channel: 'whatsapp',
-        inboundAt,
-        ...(phone !== undefined && whatsappBsuid !== undefined
-          ? { alsoKnownAs: [{ kind: 'whatsapp-bsuid' as const, value: whatsappBsuid }] }
-          : {}),
-      },
-    );
+    const now = this.#clock();
+    // The sender's bucket (Redis with several replicas) is taken while the customer is read: one wait, not two.
+    const [{ customer }, [decision]] = await Promise.all([
+      this.#o.store.resolveCustomer(
+        phone !== undefined ? { kind: 'phone', value: phone } : { kind: 'whatsapp-bsuid', value: to },
+        {
+          channel: 'whatsapp',
+          inboundAt,
+          ...(phone !== undefined && whatsappBsuid !== undefined
+            ? { alsoKnownAs: [{ kind: 'whatsapp-bsuid' as const, value: whatsappBsuid }] }
+            : {}),
+        },
+      ),
+      this.#buckets.take([{ key: `whatsapp-sender:${data.senderKey}`, config: this.#o.rateLimit }], now),
+    ]);
     const customerId = customer.customerId;
     const correlationId = event.correlationId;
     const turnBase = { customerId, channel: 'whatsapp' as const, sessionId: data.senderKey };
@@ -107,11 +112,6 @@ export class InboundMessageHandler {
         { source: SOURCE, correlationId, causationId: event.id, id: `${event.id}:turn:user` },
       );
 
-    const now = this.#clock();
-    const [decision] = await this.#buckets.take(
-      [{ key: `whatsapp-sender:${data.senderKey}`, config: this.#o.rateLimit }],
-      now,
-    );
     if (decision !== undefined && !decision.allowed) {
       context.log.warn({ messageId: data.providerMessageId }, 'sender rate limited');
       if (decision.firstRejection) await this.#reply(context, data, to, [RATE_LIMITED_REPLY], 'rate-limited');
@@ -197,7 +197,8 @@ export class InboundMessageHandler {
 
   async #completePendingHandoff(customerId: string, now: number, correlationId: string): Promise<void> {
     const pending = new Map<string, PendingHandoff>();
-    for (const record of await this.#o.store.handoffs(customerId)) {
+    // Kept with the customer (read once per turn): no query.
+    for (const record of await this.#o.store.openHandoffs(customerId)) {
       if (record.toChannel !== 'whatsapp' || record.status !== 'offered') continue;
       if (Date.parse(record.expiresAt) <= now) continue;
       pending.set(record.id, { handoffId: record.id, since: record.offeredAt, correlationId: undefined });
@@ -232,6 +233,8 @@ export class InboundMessageHandler {
         return completedAt;
       });
       this.#o.dispatched.remove(customerId, handoff.handoffId);
+      // Completed: off the customer's open handoffs, with the turn's write.
+      await this.#o.store.closeHandoff(customerId, handoff.handoffId);
     }
   }
 

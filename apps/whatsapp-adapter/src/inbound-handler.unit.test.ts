@@ -1,6 +1,7 @@
 import { createEvent, type OmniEvent } from '@omni/contracts';
 import { SAMPLE_CUSTOMER_ID } from '@omni/contracts/testing';
 import type { EngineAction, TurnResult } from '@omni/conversation';
+import type { OpenHandoff } from '@omni/customer-context';
 import { LockLostError, type MessageContext } from '@omni/messaging';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -19,19 +20,22 @@ interface Fixture {
   readonly resolved: { identity: unknown; hints: unknown }[];
   readonly turns: string[];
   readonly dispatched: DispatchedHandoffs;
+  /** The handoffs the handler closed. */
+  readonly closed: string[];
   /** How often the engine was asked for a handover summary. */
   readonly summaries: () => number;
 }
 
 /** In-memory ports: the store runs each key once, the engine answers with the given replies and actions. */
 function fixture(
-  options: { actions?: EngineAction[]; burst?: number; handoffs?: unknown[]; now?: number } = {},
+  options: { actions?: EngineAction[]; burst?: number; handoffs?: OpenHandoff[]; now?: number } = {},
 ): Fixture {
   const published: OmniEvent[] = [];
   const sent: NotificationBody[] = [];
   const resolved: { identity: unknown; hints: unknown }[] = [];
   const turns: string[] = [];
   const done = new Map<string, unknown>();
+  const closed: string[] = [];
   let summaries = 0;
   const customer = {
     customerId: SAMPLE_CUSTOMER_ID,
@@ -44,7 +48,8 @@ function fixture(
       resolved.push({ identity, hints });
       return { customer, created: false, conflicts: [] };
     },
-    handoffs: async () => options.handoffs ?? [],
+    openHandoffs: async () => (options.handoffs ?? []).filter((h) => !closed.includes(h.id)),
+    closeHandoff: async (_customerId: string, handoffId: string) => void closed.push(handoffId),
     runOnce: async (key: string, fn: (claim: { firstClaimedAt: number }) => Promise<unknown>) => {
       if (!done.has(key)) done.set(key, await fn({ firstClaimedAt: 0 }));
       return done.get(key);
@@ -87,7 +92,7 @@ function fixture(
     dispatched,
     clock: () => options.now ?? Date.parse('2026-01-01T10:00:00Z'),
   });
-  return { handler, published, sent, resolved, turns, dispatched, summaries: () => summaries };
+  return { handler, published, sent, resolved, turns, dispatched, closed, summaries: () => summaries };
 }
 
 let counter = 0;
@@ -240,5 +245,34 @@ describe('InboundMessageHandler', () => {
       correlationId: 'corr-1',
       data: { handoffId: 'ho_1', toChannel: 'whatsapp', switchLatencyMs: 42_000 },
     });
+  });
+
+  it('given a handoff to WhatsApp open on the customer (another replica dispatched it), when they write, then handoff.completed once and the handoff is closed', async () => {
+    const now = Date.parse('2026-01-01T10:00:00Z');
+    const open = (id: string, toChannel: 'whatsapp' | 'webchat', expiresIn: number): OpenHandoff => ({
+      id,
+      fromChannel: 'voice',
+      toChannel,
+      status: 'offered',
+      offeredAt: new Date(now - 30_000).toISOString(),
+      expiresAt: new Date(now + expiresIn).toISOString(),
+      redeemedAt: null,
+      redeemedBy: null,
+    });
+    const f = fixture({
+      now,
+      handoffs: [
+        open('ho_wa', 'whatsapp', 60_000),
+        open('ho_web', 'webchat', 60_000),
+        open('ho_old', 'whatsapp', -1),
+      ],
+    });
+    await f.handler.handle(received(), context);
+    await f.handler.handle(received(), context);
+    const completed = f.published.filter((e) => e.type === 'handoff.completed');
+    expect(completed.map((e) => e.data)).toEqual([
+      expect.objectContaining({ handoffId: 'ho_wa', toChannel: 'whatsapp', switchLatencyMs: 30_000 }),
+    ]);
+    expect(f.closed).toEqual(['ho_wa']);
   });
 });

@@ -53,4 +53,56 @@ describe('RedisSpendBreaker', () => {
     expect(await breaker.allows(Date.now())).toBe(true);
     expect(errors).toHaveLength(2);
   });
+
+  it('given a sum read less than a second ago, when turns ask, then they get the answer without a Redis round trip, and this replica counts its own spend at once', async () => {
+    const now = 1_700_000_200_000;
+    let reads = 0;
+    let writes = 0;
+    const counting = {
+      eval: (script: string, numKeys: number, ...args: (string | number)[]) => {
+        if (numKeys > 1) reads += 1;
+        else writes += 1;
+        return a.eval(script, numKeys, ...args);
+      },
+    };
+    const breaker = new RedisSpendBreaker(counting, 100, { prefix: `${prefix}snap:` });
+    expect(await breaker.allows(now)).toBe(true);
+    expect(reads).toBe(1);
+    for (let i = 1; i <= 10; i++) expect(await breaker.allows(now + i * 50)).toBe(true);
+    expect(reads).toBe(1);
+    // Not awaited, as the engine records: the next turn already sees it.
+    const recorded = [
+      breaker.record(100, now + 600),
+      breaker.record(30, now + 610),
+      breaker.record(20, now + 620),
+    ];
+    expect(await breaker.allows(now + 700)).toBe(false);
+    expect(reads).toBe(1);
+    // The three calls of one slot went out as one write, and the other replicas see their sum.
+    await Promise.all(recorded);
+    expect(writes).toBe(1);
+    expect(await new RedisSpendBreaker(b, 151, { prefix: `${prefix}snap:` }).allows(now + 700)).toBe(true);
+    expect(await new RedisSpendBreaker(b, 150, { prefix: `${prefix}snap:` }).allows(now + 700)).toBe(false);
+  });
+
+  it("given another replica's spend, when the sum is a second old, then it is read again in the background, and when it is older than five seconds, before answering", async () => {
+    const now = 1_700_000_300_000;
+    const snapPrefix = `${prefix}stale:`;
+    const mine = new RedisSpendBreaker(a, 100, { prefix: snapPrefix });
+    const other = new RedisSpendBreaker(b, 100, { prefix: snapPrefix });
+    expect(await mine.allows(now)).toBe(true);
+    await other.record(150, now + 100);
+    // Within a second: the sum as read.
+    expect(await mine.allows(now + 500)).toBe(true);
+    // Past a second: answered from the sum as read while it is read again...
+    expect(await mine.allows(now + 1_500)).toBe(true);
+    // ...which the next turn sees.
+    await expect.poll(() => mine.allows(now + 1_600)).toBe(false);
+
+    const late = new RedisSpendBreaker(a, 100, { prefix: `${prefix}late:` });
+    expect(await late.allows(now)).toBe(true);
+    await new RedisSpendBreaker(b, 100, { prefix: `${prefix}late:` }).record(150, now + 5_000);
+    // Five seconds old: read before answering.
+    expect(await late.allows(now + 5_000)).toBe(false);
+  });
 });

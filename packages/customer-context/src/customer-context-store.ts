@@ -22,7 +22,7 @@ import {
   type VerificationFailure,
   type VerificationLimits,
 } from './customer-sessions.js';
-import type { HandoffDocument, MergeAuditDocument, SessionStatus } from './documents.js';
+import type { HandoffDocument, MergeAuditDocument, OpenHandoff, SessionStatus } from './documents.js';
 import { HandoffRecords, type IssuedHandoffToken, type RedeemedHandoff } from './handoff-records.js';
 import { HandoffTokens } from './handoff-tokens.js';
 import { IdempotencyLedger, type RunOnceClaim, type RunOnceOptions } from './idempotency-ledger.js';
@@ -360,6 +360,16 @@ export class CustomerContextStore {
     options?: { channel?: Channel; onConflict?: 'fail' | 'merge-anonymous' },
   ): Promise<RedeemedHandoff> {
     return this.#handoffRecords.redeemHandoffToken(token, identity, options);
+  }
+
+  /** See {@link HandoffRecords.openHandoffs}. */
+  openHandoffs(customerId: string): Promise<OpenHandoff[]> {
+    return this.#handoffRecords.openHandoffs(customerId);
+  }
+
+  /** See {@link HandoffRecords.closeHandoff}. */
+  closeHandoff(customerId: string, handoffId: string): Promise<void> {
+    return this.#handoffRecords.closeHandoff(customerId, handoffId);
   }
 
   /** See {@link HandoffRecords.handoffs}. */

@@ -11,7 +11,7 @@ import { type OptimisticRetryOptions, withOptimisticRetry, withThrottleRetry } f
 /** A customer as the store returns it: the `customers` document without Cosmos and concurrency internals. */
 export type Customer = Omit<
   CustomerDocument,
-  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt' | 'recentTurns'
+  'id' | 'type' | '_etag' | 'conversationLease' | 'mergedInto' | 'mergedAt' | 'recentTurns' | 'openHandoffs'
 >;
 
 const MAX_MERGE_DEPTH = 8;
@@ -345,6 +345,7 @@ export function emptyCustomer(id: string, now: string): CustomerDocument {
     verifiedAccounts: [],
     verificationFailures: null,
     recentTurns: [],
+    openHandoffs: [],
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -374,6 +375,7 @@ export function stripEtag<T extends { _etag?: string }>(doc: T): Omit<T, '_etag'
 
 /** The customer as callers see it. */
 export function toCustomer(doc: CustomerDocument): Customer {
-  const { id, type, _etag, conversationLease, mergedInto, mergedAt, recentTurns, ...customer } = doc;
+  const { id, type, _etag, conversationLease, mergedInto, mergedAt, recentTurns, openHandoffs, ...customer } =
+    doc;
   return customer;
 }

@@ -9,8 +9,15 @@ import {
   toCustomer,
 } from './customer-documents.js';
 import type { CustomerIdentities } from './customer-identities.js';
-import type { CustomerDocument, MergeAuditDocument } from './documents.js';
+import {
+  type CustomerDocument,
+  handoffDocumentSchema,
+  type MergeAuditDocument,
+  type OpenHandoff,
+  parseDocument,
+} from './documents.js';
 import { CustomerNotFoundError, InvalidMergeError } from './errors.js';
+import { openEntry } from './handoff-records.js';
 import { deleteIgnoringMissing, queryByCustomer } from './partition-items.js';
 import { isConflict, type OptimisticRetryOptions, withOptimisticRetry, withThrottleRetry } from './retry.js';
 
@@ -65,6 +72,8 @@ export class CustomerMerges {
       );
     }
     const survivor = keep.customerId;
+    // A document written before open handoffs were kept with the customer: its handoffs, queried.
+    const keepLegacyOpen = keep.openHandoffs === undefined ? await this.#openHandoffsOf(survivor) : undefined;
     // 1. Fold the merged customer's data into the survivor, then tombstone it with If-Match: if it changed in
     //    between, fold again (folding is idempotent), so no write to the merged customer is lost.
     const merged = await withOptimisticRetry(
@@ -76,10 +85,16 @@ export class CustomerMerges {
           if (doc.mergedInto === survivor) return doc;
           throw new InvalidMergeError(`customer ${mergeId} was already merged into ${doc.mergedInto}`);
         }
+        const mergeOpen = doc.openHandoffs ?? (await this.#openHandoffsOf(mergeId));
         await this.#docs.mutate(
           survivor,
           'mergeCustomers',
-          (target) => foldInto(target, doc, this.#maxSessions),
+          (target) =>
+            foldInto(
+              { ...target, openHandoffs: target.openHandoffs ?? keepLegacyOpen },
+              { ...doc, openHandoffs: mergeOpen },
+              this.#maxSessions,
+            ),
           {
             follow: false,
           },
@@ -175,6 +190,13 @@ export class CustomerMerges {
     return moved;
   }
 
+  /** A customer's handoffs as open-handoff entries (the caller drops those no longer open). */
+  async #openHandoffsOf(customerId: string): Promise<OpenHandoff[]> {
+    return (await this.#queryByCustomer(this.#handoffs, customerId))
+      .filter((raw) => raw.type === 'handoff')
+      .map((raw) => openEntry(parseDocument(handoffDocumentSchema, 'handoffs', raw)));
+  }
+
   async #queryByCustomer(container: Container, customerId: string) {
     return queryByCustomer(container, customerId, this.#retry);
   }
@@ -220,9 +242,15 @@ function foldInto(
     keep.recentTurns === undefined || merge.recentTurns === undefined
       ? undefined
       : withTurns(keep.recentTurns, merge.recentTurns);
+  // Both customers' open handoffs (the records move to the survivor).
+  const openHandoffs = [
+    ...(keep.openHandoffs ?? []),
+    ...(merge.openHandoffs ?? []).filter((h) => !keep.openHandoffs?.some((k) => k.id === h.id)),
+  ];
   const next: CustomerDocument = {
     ...keep,
     recentTurns,
+    openHandoffs,
     displayName: keep.displayName ?? merge.displayName,
     identities,
     foundryConversationId,

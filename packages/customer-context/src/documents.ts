@@ -70,6 +70,12 @@ export const customerDocumentSchema = z.object({
    * kept: their history is queried.
    */
   recentTurns: z.array(z.lazy(() => recentTurnSchema)).optional(),
+  /**
+   * The customer's handoffs still open (offered and not expired, or redeemed and not completed yet), kept with
+   * the customer so a turn learns of them without a query. Absent on documents written before it was kept: their
+   * handoffs are queried.
+   */
+  openHandoffs: z.array(z.lazy(() => openHandoffSchema)).optional(),
   /** Incremented by every write; the cache only moves forward in it. */
   version: z.number().int().nonnegative(),
   createdAt: isoString,
@@ -168,6 +174,23 @@ export const handoffDocumentSchema = z.object({
 });
 /** A handoff document as stored. */
 export type HandoffDocument = z.infer<typeof handoffDocumentSchema>;
+
+/** A handoff as the customer document keeps it while it is open (no token hash, no reason). */
+export const openHandoffSchema = handoffDocumentSchema.pick({
+  id: true,
+  fromChannel: true,
+  toChannel: true,
+  status: true,
+  offeredAt: true,
+  expiresAt: true,
+  redeemedAt: true,
+  redeemedBy: true,
+});
+/** An open handoff kept in the customer document. */
+export type OpenHandoff = z.infer<typeof openHandoffSchema>;
+
+/** How long a redeemed handoff stays open for its completion (the first message on the new channel). */
+export const REDEEMED_HANDOFF_OPEN_MS = 24 * 60 * 60 * 1000;
 
 /** The `idempotency` document (pk `/id` = SHA-256 of the key). */
 export const idempotencyDocumentSchema = z.object({

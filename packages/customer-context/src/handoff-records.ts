@@ -10,7 +10,9 @@ import {
   type CustomerDocument,
   type HandoffDocument,
   handoffDocumentSchema,
+  type OpenHandoff,
   parseDocument,
+  REDEEMED_HANDOFF_OPEN_MS,
 } from './documents.js';
 import { TokenExpiredError, TokenInvalidError, TokenUsedError } from './errors.js';
 import { type HandoffTokens, hashToken, sameDigest } from './handoff-tokens.js';
@@ -115,7 +117,13 @@ export class HandoffRecords {
       if (options.handoffId === undefined || !isConflict(error)) throw error;
       const existing = await this.#findHandoff(handoffId, owner);
       if (existing === undefined || existing.tokenHash !== doc.tokenHash) throw error;
+      if (existing.status !== 'offered') return { token, handoffId, expiresAt: new Date(expiresAt) };
     }
+    // Then the customer's list of open handoffs (a replayed issue adds it once): what turns read.
+    await this.#changeOpen(ownerDoc, 'issueHandoffToken', (open) => [
+      ...open.filter((h) => h.id !== handoffId),
+      openEntry(doc),
+    ]);
     return { token, handoffId, expiresAt: new Date(expiresAt) };
   }
 
@@ -165,7 +173,14 @@ export class HandoffRecords {
       },
       this.#retry,
     );
+    const reopen = (open: readonly OpenHandoff[]) =>
+      open.map((h) =>
+        h.id === redeemed.id ? { ...h, status: 'offered' as const, redeemedAt: null, redeemedBy: null } : h,
+      );
     try {
+      await this.#changeOpen(redeemed.customerId, 'redeemHandoffToken', (open) =>
+        open.map((h) => (h.id === redeemed.id ? openEntry(redeemed) : h)),
+      );
       const customer = await this.#identities.linkIdentity(redeemed.customerId, identity, {
         onConflict: options.onConflict ?? 'fail',
         reason: `handoff ${redeemed.id}`,
@@ -179,11 +194,55 @@ export class HandoffRecords {
           { ...stripEtag(redeemed), status: 'offered', redeemedAt: null, redeemedBy: null },
           { accessCondition: { type: 'IfMatch', condition: redeemed._etag ?? '' } },
         )
+        .then(() => this.#changeOpen(redeemed.customerId, 'release a handoff token', reopen))
         .catch((releaseError: unknown) =>
           this.#logger?.warn({ err: releaseError }, 'could not release a handoff token'),
         );
       throw error;
     }
+  }
+
+  /**
+   * The customer's open handoffs (offered and not expired; redeemed less than a day ago and not closed), from
+   * the customer document: inside a turn, no request of its own. A customer document written before the list
+   * was kept: queried.
+   */
+  async openHandoffs(customerId: string): Promise<OpenHandoff[]> {
+    if (this.#docs.createdInTurn(customerId)) return [];
+    const doc = await this.#docs.load(customerId);
+    const open = doc.openHandoffs ?? (await this.handoffs(doc.customerId)).map(openEntry);
+    return stillOpen(open, this.#clock());
+  }
+
+  /**
+   * Closes an open handoff (it completed): it leaves the customer's list, with the turn's write inside a turn.
+   * The handoff record stays as it is (the audit).
+   */
+  async closeHandoff(customerId: string, handoffId: string): Promise<void> {
+    await this.#docs.deferOrMutate(customerId, 'closeHandoff', (current) =>
+      current.openHandoffs?.some((h) => h.id === handoffId) === true
+        ? { ...current, openHandoffs: current.openHandoffs.filter((h) => h.id !== handoffId) }
+        : undefined,
+    );
+  }
+
+  /** A change of the customer's open handoffs (expired ones leave with it); seeds a legacy document's list. */
+  async #changeOpen(
+    customer: string | CustomerDocument,
+    operation: string,
+    change: (open: readonly OpenHandoff[]) => OpenHandoff[],
+  ): Promise<void> {
+    const doc = typeof customer === 'string' ? await this.#docs.load(customer) : customer;
+    // A document never loses the list once it has one, so a cached copy tells a legacy document apart.
+    const legacy =
+      doc.openHandoffs === undefined ? (await this.#queryHandoffs(doc.customerId)).map(openEntry) : undefined;
+    await this.#docs.mutate(doc.customerId, operation, (current) => {
+      const before = current.openHandoffs ?? legacy ?? [];
+      const openHandoffs = stillOpen(change(before), this.#clock());
+      const same =
+        current.openHandoffs !== undefined && JSON.stringify(openHandoffs) === JSON.stringify(before);
+      return same ? undefined : { ...current, openHandoffs };
+    });
   }
 
   /** The handoff records of a customer (token hashes, statuses). */
@@ -226,6 +285,21 @@ export class HandoffRecords {
     }
     return undefined;
   }
+}
+
+/** The customer document's entry of a handoff. */
+export function openEntry(handoff: Omit<HandoffDocument, '_etag'>): OpenHandoff {
+  const { id, fromChannel, toChannel, status, offeredAt, expiresAt, redeemedAt, redeemedBy } = handoff;
+  return { id, fromChannel, toChannel, status, offeredAt, expiresAt, redeemedAt, redeemedBy };
+}
+
+/** The handoffs still open at `now`: offered and not expired, or redeemed less than a day ago. */
+export function stillOpen(handoffs: readonly OpenHandoff[], now: number): OpenHandoff[] {
+  return handoffs.filter((h) =>
+    h.status === 'offered'
+      ? Date.parse(h.expiresAt) > now
+      : h.redeemedAt !== null && now - Date.parse(h.redeemedAt) < REDEEMED_HANDOFF_OPEN_MS,
+  );
 }
 
 /**

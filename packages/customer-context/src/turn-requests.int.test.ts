@@ -55,6 +55,8 @@ describe('the requests of one turn (issue #20: one read, one write)', () => {
     const id = customer.customerId;
     // The SDK's first query of a container reads its routing once per client: not part of a turn.
     await store.handoffs(id);
+    const link = await store.issueHandoffToken(id, 'whatsapp', 900, { fromChannel: 'voice' });
+    let open: Awaited<ReturnType<typeof store.openHandoffs>> = [];
 
     const counts = await requestsOf(() =>
       store.inTurn(async () => {
@@ -64,13 +66,16 @@ describe('the requests of one turn (issue #20: one read, one write)', () => {
           { channel: 'whatsapp', inboundAt: new Date(clock() + 1_000) },
         );
         await Promise.all([
-          store.handoffs(id),
+          store.openHandoffs(id).then((handoffs) => {
+            open = handoffs;
+          }),
           store.getOrCreateConversationId(id, async () => 'conv_unused'),
           store.getCustomer(id),
           store.recentTurns(id, 50),
         ]);
         const turn = { channel: 'whatsapp' as const, sessionId: 's', at: new Date(clock() + 1_000) };
         await Promise.all([
+          store.closeHandoff(id, link.handoffId),
           store.recordTurn(id, { ...turn, role: 'customer', text: 'still out', turnId: 'm1:customer' }),
           store.recordTurn(id, { ...turn, role: 'assistant', text: 'on it', turnId: 'm1:assistant' }),
           store.updateSummary(id, undefined, { '_engine.agentId': 'triage' }),
@@ -80,12 +85,13 @@ describe('the requests of one turn (issue #20: one read, one write)', () => {
 
     expect(counts).toEqual({
       'read customers': 1,
+      // The handoff's completion (closed) goes out with the turn's one write.
       'replace customers': 1,
-      // The pending handoffs are still queried (the SDK reads the query plan first): the remaining query.
-      'read handoffs': 1,
-      'query handoffs': 1,
+      // The open handoffs come with the customer: no query (it was two trips, query plan then query).
       'create transcripts': 2,
     });
+    expect(open.map((h) => [h.id, h.toChannel, h.status])).toEqual([[link.handoffId, 'whatsapp', 'offered']]);
+    expect(await store.openHandoffs(id)).toEqual([]);
     const stored = await store.getCustomer(id);
     expect(stored.lastInboundAt.whatsapp).toBe(new Date(clock() + 1_000).toISOString());
     expect(stored.collectedData['_engine.agentId']).toBe('triage');
@@ -102,7 +108,7 @@ describe('the requests of one turn (issue #20: one read, one write)', () => {
         );
         const id = customer.customerId;
         await Promise.all([
-          store.handoffs(id),
+          store.openHandoffs(id),
           store.getOrCreateConversationId(id, async () => 'conv_new'),
           store.getCustomer(id),
           store.recentTurns(id, 50),

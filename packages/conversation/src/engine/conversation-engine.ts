@@ -715,7 +715,8 @@ export class ConversationEngine {
       });
       const before = run.budget.status;
       run.budget = this.#budget.record(run.budget, result.model, result.usage);
-      await this.#breaker.record(result.usage.inputTokens + result.usage.outputTokens, this.#clock());
+      // Counted at once in this replica; the shared counter's write is not the turn's to wait for.
+      void this.#breaker.record(result.usage.inputTokens + result.usage.outputTokens, this.#clock());
       if (run.budget.status !== before) {
         run.events.push({
           type: 'budget',
