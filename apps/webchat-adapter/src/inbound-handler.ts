@@ -83,7 +83,7 @@ export class InboundMessageHandler {
       sessionId: replyTo.conversationId.slice(0, 256),
     };
     if (data.kind !== 'text' || data.text === undefined) {
-      await this.#reply(data, replyTo, userId, [UNSUPPORTED_REPLY], 'unsupported');
+      await this.#reply(context, data, replyTo, userId, [UNSUPPORTED_REPLY], 'unsupported');
       context.log.info({ messageId: data.providerMessageId, kind: data.kind }, 'non-text message answered');
       return;
     }
@@ -103,7 +103,7 @@ export class InboundMessageHandler {
       return { result: turn, final: streamed ? turn.replies.join('\n\n') : undefined };
     });
     if (streamed) await this.#markSent(data, replyTo, result.replies.length, 'turn');
-    else await this.#reply(data, replyTo, userId, result.replies, 'turn');
+    else await this.#reply(context, data, replyTo, userId, result.replies, 'turn');
     const options = { source: SOURCE, correlationId, causationId: event.id };
     const events: OmniEvent[] = [
       createEvent(
@@ -147,8 +147,14 @@ export class InboundMessageHandler {
     );
   };
 
-  /** Sends each reply once per inbound activity, in order. */
+  /**
+   * Sends each reply once per inbound activity, in order, and only while this replica still holds the customer's
+   * session (another one may have taken it over with the customer's next messages: sending now could answer out
+   * of order or twice). Direct Line has no repeatable requests, so a replica that crashes between the send and
+   * its ledger record can still send a reply twice (ADR 0091).
+   */
   async #reply(
+    context: Pick<MessageContext, 'assertLockHeld'>,
     data: MessageReceivedData,
     replyTo: ReplyTo,
     userId: string,
@@ -160,7 +166,10 @@ export class InboundMessageHandler {
       const message: OutgoingMessage = { type: 'message', text, textFormat: 'markdown' };
       await this.#o.store.runOnce(
         `webchat:reply:${replyTo.conversationId}:${data.providerMessageId}:${purpose}:${index}`,
-        () => this.#o.replies.send(replyTo, userId, message),
+        () => {
+          context.assertLockHeld();
+          return this.#o.replies.send(replyTo, userId, message);
+        },
       );
     }
   }

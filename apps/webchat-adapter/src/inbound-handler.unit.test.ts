@@ -1,7 +1,7 @@
 import { createEvent, newCustomerId, type OmniEvent } from '@omni/contracts';
 import type { EngineAction, TurnResult } from '@omni/conversation';
 import type { Customer, OpenHandoff } from '@omni/customer-context';
-import type { MessageContext } from '@omni/messaging';
+import { LockLostError, type MessageContext } from '@omni/messaging';
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DispatchedHandoffs } from './handoff-dispatch-handler.js';
@@ -68,7 +68,13 @@ function handler(): InboundMessageHandler {
       runOnce: async <T>(key: string, fn: (claim: { firstClaimedAt: number }) => Promise<T>) => {
         if (ran.has(key)) return undefined as T;
         ran.add(key);
-        return fn({ firstClaimedAt: 0 });
+        try {
+          return await fn({ firstClaimedAt: 0 });
+        } catch (error) {
+          // A failed run releases its claim, as the ledger does.
+          ran.delete(key);
+          throw error;
+        }
       },
     },
     replies: {
@@ -149,6 +155,20 @@ describe('InboundMessageHandler', () => {
       'user',
       'assistant',
     ]);
+  });
+
+  it('given a replica that lost the session (another one took the customer over), when its reply is due, then it sends nothing and the message is not completed here', async () => {
+    const lost: MessageContext = {
+      ...CONTEXT,
+      assertLockHeld: () => {
+        throw new LockLostError(new Date(0));
+      },
+    };
+    await expect(handler().handle(message('hi'), lost)).rejects.toBeInstanceOf(LockLostError);
+    expect(sent).toEqual([]);
+    // The replica holding the session now answers it.
+    await handler().handle(message('hi'), CONTEXT);
+    expect(sent).toHaveLength(1);
   });
 
   it('given the same message delivered twice, when handled, then it is answered once', async () => {

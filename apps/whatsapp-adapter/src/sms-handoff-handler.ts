@@ -59,9 +59,17 @@ export class SmsHandoffHandler {
     };
     const sending = this.#o.handoffMessages.track(
       (async () => {
-        const id = await this.#o.store.runOnce(`sms:handoff-notice:${dispatched.handoffId}`, () =>
-          sender.send(phone, smsHandoffText(dispatched), `handoff:${dispatched.handoffId}`),
-        );
+        // At most once: the ledger runs it once, only while this replica holds the message (another may have it
+        // by now), and ACS gets it as a repeatable request (a replica taking over from one that crashed after
+        // ACS accepted it does not send it again; ADR 0091).
+        const key = `sms:handoff-notice:${dispatched.handoffId}`;
+        const id = await this.#o.store.runOnce(key, ({ firstClaimedAt }) => {
+          context.assertLockHeld();
+          return sender.send(phone, smsHandoffText(dispatched), `handoff:${dispatched.handoffId}`, {
+            key,
+            firstSentAt: firstClaimedAt,
+          });
+        });
         await this.#o.handoffMessages.remember(id, record);
         return id;
       })(),

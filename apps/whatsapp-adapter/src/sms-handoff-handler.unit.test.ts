@@ -1,6 +1,6 @@
 import { createEvent, type OmniEvent } from '@omni/contracts';
 import { SAMPLE_CUSTOMER_ID } from '@omni/contracts/testing';
-import type { MessageContext } from '@omni/messaging';
+import { LockLostError, type MessageContext } from '@omni/messaging';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { HandoffMessageLog } from './handoff-messages.js';
@@ -38,8 +38,9 @@ function fixture(sender: SmsSender | undefined) {
   const done = new Map<string, unknown>();
   const handler = new SmsHandoffHandler({
     store: {
+      // The ledger: runs a key once; a run that throws releases it.
       runOnce: (async (key: string, fn: (claim: { firstClaimedAt: number }) => Promise<unknown>) => {
-        if (!done.has(key)) done.set(key, await fn({ firstClaimedAt: 0 }));
+        if (!done.has(key)) done.set(key, await fn({ firstClaimedAt: 1_700_000_000_000 }));
         return done.get(key);
       }) as never,
     },
@@ -54,6 +55,28 @@ function fixture(sender: SmsSender | undefined) {
 }
 
 describe('SmsHandoffHandler', () => {
+  it('given a replica that lost the message (another one took it over), when the SMS is due, then it sends nothing; the holder sends it as a repeatable request keyed by the handoff', async () => {
+    const sent: { message: string; repeatable: unknown }[] = [];
+    const f = fixture({
+      send: async (_to, message, _tag, repeatable) => `sms-${sent.push({ message, repeatable })}`,
+    });
+    const lost = {
+      ...context,
+      assertLockHeld: () => {
+        throw new LockLostError(new Date(0));
+      },
+    };
+    await expect(f.handler.handle(smsHandoff(), lost)).rejects.toBeInstanceOf(LockLostError);
+    expect(sent).toEqual([]);
+    await f.handler.handle(smsHandoff(), context);
+    expect(sent).toEqual([
+      {
+        message: expect.stringContaining('https://chat.example.test/?handoff=abc'),
+        repeatable: { key: 'sms:handoff-notice:ho_sms_1', firstSentAt: 1_700_000_000_000 },
+      },
+    ]);
+  });
+
   it('given an SMS handoff, when handled twice, then one SMS with the link goes out', async () => {
     const sent: string[] = [];
     const f = fixture({ send: async (_to, message) => `sms-${sent.push(message)}` });

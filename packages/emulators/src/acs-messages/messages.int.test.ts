@@ -206,7 +206,14 @@ describe('POST /sms and the clock check', () => {
   it('accepts an SMS send: 202 with one result per recipient, recorded', async () => {
     const response = await signedPost('/sms?api-version=2021-03-07', {
       from: '+18005550000',
-      smsRecipients: [{ to: '+14255550123' }, { to: '+14255550124', repeatabilityRequestId: 'r-1' }],
+      smsRecipients: [
+        { to: '+14255550123' },
+        {
+          to: '+14255550124',
+          repeatabilityRequestId: '6f1c2b1e-3d4a-4b5c-8d6e-7f8091a2b3c4',
+          repeatabilityFirstSent: new Date().toUTCString(),
+        },
+      ],
       message: 'Continue here: https://example.com/c/abc',
       smsSendOptions: { enableDeliveryReport: true, tag: 'handoff' },
     });
@@ -222,6 +229,49 @@ describe('POST /sms and the clock check', () => {
       'Continue here: https://example.com/c/abc',
       'Continue here: https://example.com/c/abc',
     ]);
+  });
+
+  it('given a recipient repeatable request: a repeat within 5 minutes gets the first item and sends nothing; an older first attempt is refused 412, a malformed id 400', async () => {
+    const to = '+14255550130';
+    const id = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+    const sms = (recipient: Record<string, string>) =>
+      signedPost('/sms?api-version=2021-03-07', {
+        from: '+18005550000',
+        smsRecipients: [recipient],
+        message: 'x',
+      });
+    const items = async (response: Response) =>
+      ((await response.json()) as { value: Record<string, unknown>[] }).value;
+    const before = acs.messages.sms(to).length;
+    const firstSent = new Date(Date.now() - 60_000).toUTCString();
+    const [first] = await items(
+      await sms({ to, repeatabilityRequestId: id, repeatabilityFirstSent: firstSent }),
+    );
+    const [again] = await items(
+      await sms({ to, repeatabilityRequestId: id, repeatabilityFirstSent: firstSent }),
+    );
+    expect(again).toEqual(first);
+    expect(first).toMatchObject({ successful: true, repeatabilityResult: 'accepted' });
+    expect(acs.messages.sms(to)).toHaveLength(before + 1);
+
+    const old = new Date(Date.now() - 6 * 60_000).toUTCString();
+    const [late] = await items(
+      await sms({
+        to,
+        repeatabilityRequestId: 'b1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+        repeatabilityFirstSent: old,
+      }),
+    );
+    const [malformed] = await items(
+      await sms({ to, repeatabilityRequestId: 'r-1', repeatabilityFirstSent: firstSent }),
+    );
+    expect([late?.httpStatusCode, late?.repeatabilityResult, late?.successful]).toEqual([
+      412,
+      'rejected',
+      false,
+    ]);
+    expect([malformed?.httpStatusCode, malformed?.repeatabilityResult]).toEqual([400, 'rejected']);
+    expect(acs.messages.sms(to)).toHaveLength(before + 1);
   });
 
   it('answers 400 for an SMS without recipients and 401 for a date 16 minutes off', async () => {

@@ -57,6 +57,11 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 /** The ACS data-plane routes, each behind the HMAC check. */
+/** A recipient's refused repeatable send, as the SMS API answers per recipient. */
+function smsRefused(to: string, httpStatusCode: number, errorMessage: string) {
+  return { to, httpStatusCode, repeatabilityResult: 'rejected', errorMessage, successful: false };
+}
+
 function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void {
   scope.setErrorHandler(sendError);
   requireAcsHmac(
@@ -141,6 +146,25 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
     const body = parsed.data;
     const receivedAt = new Date().toISOString();
     const value = body.smsRecipients.map((recipient) => {
+      // Repeatability is per recipient in the SMS API (the same OASIS rules as the headers of the Messages API):
+      // a repeat within 5 minutes gets the first answer and sends nothing; an older first attempt or a malformed
+      // id is refused for that recipient.
+      const id = recipient.repeatabilityRequestId;
+      if (id !== undefined) {
+        const firstSent = Date.parse(recipient.repeatabilityFirstSent ?? '');
+        if (!GUID.test(id) || Number.isNaN(firstSent)) {
+          return smsRefused(recipient.to, 400, 'Invalid repeatabilityRequestId or repeatabilityFirstSent.');
+        }
+        if (state.now() - firstSent > REPEATABILITY_WINDOW_MS) {
+          return smsRefused(
+            recipient.to,
+            412,
+            'The repeatabilityFirstSent is not within the 5 minute window.',
+          );
+        }
+        const repeated = state.repeatable.get(`sms:${id}`);
+        if (repeated !== undefined) return repeated;
+      }
       const messageId = randomUUID();
       const sms: RecordedSms = {
         channel: 'sms',
@@ -154,13 +178,15 @@ function registerAcsRoutes(scope: FastifyInstance, state: AcsServerState): void 
       };
       state.store.add(sms);
       state.customer.smsOutbound(sms);
-      return {
+      const item = {
         to: recipient.to,
         messageId,
         httpStatusCode: 202,
-        ...(recipient.repeatabilityRequestId === undefined ? {} : { repeatabilityResult: 'accepted' }),
+        ...(id === undefined ? {} : { repeatabilityResult: 'accepted' }),
         successful: true,
       };
+      if (id !== undefined) state.repeatable.set(`sms:${id}`, item);
+      return item;
     });
     return reply.status(202).send({ value });
   });
