@@ -6,6 +6,7 @@ import { WhatsAppEmulatorsProcess } from '../emulators/whatsapp-emulators.js';
 import { LoadGenerator } from '../load/client.js';
 import type { LoadReport, OpenLoopJob } from '../load/protocol.js';
 import { type LatencySummary, summarize } from '../load/stats.js';
+import { cpuMsOf } from '../support/process-cpu.js';
 import { WEBHOOK_SECRET, whatsappConfig } from '../support/whatsapp-config.js';
 import { type Benchmark, type Check, type Figure, figure } from '../types.js';
 
@@ -115,6 +116,7 @@ export const oneTurnOverhead: Benchmark = {
     let run = 0;
     const drive = async (url: string, ratePerSecond: number, ms: number) => {
       run += 1;
+      const cpuBefore = { own: cpuMsOf(), emulators: cpuMsOf(emulators.pid) };
       const job: OpenLoopJob = {
         kind: 'open',
         url,
@@ -129,7 +131,17 @@ export const oneTurnOverhead: Benchmark = {
       };
       const report = await generator.run(job);
       await waitForReplies(report, arrivals, replyDeadlineMs);
-      return { report, ...turnLatencies(report, arrivals) };
+      // CPU per request while the step ran: this process (the subject or the bare route, and the bench's own
+      // bookkeeping) and the emulators' process.
+      const perRequest = (after: number | undefined, before: number | undefined) =>
+        after === undefined || before === undefined || report.requests === 0
+          ? Number.NaN
+          : (after - before) / report.requests;
+      const cpu = {
+        own: perRequest(cpuMsOf(), cpuBefore.own),
+        emulators: perRequest(cpuMsOf(emulators.pid), cpuBefore.emulators),
+      };
+      return { report, cpu, ...turnLatencies(report, arrivals) };
     };
     try {
       const [subjectUrl, bareUrl] = await Promise.all([listen(subject), listen(bare)]);
@@ -151,13 +163,31 @@ export const oneTurnOverhead: Benchmark = {
         progress(`whatsapp-adapter turn at ${rate} turns/s for ${durationMs} ms`);
         const measured = await drive(subjectUrl, rate, durationMs);
         progress(
-          `  p50 ${measured.summary.p50} ms, p99 ${measured.summary.p99} ms, ${measured.missing} unanswered`,
+          `  p50 ${measured.summary.p50} ms, p99 ${measured.summary.p99} ms, ${measured.missing} unanswered; CPU per turn ${measured.cpu.own.toFixed(2)} ms here, ${measured.cpu.emulators.toFixed(2)} ms in the emulators (bare route: ${baseline.cpu.own.toFixed(2)} / ${baseline.cpu.emulators.toFixed(2)})`,
         );
         figures.push(
           figure(`p50 at ${rate} turns/s`, 'ms', measured.summary.p50, baseline.summary.p50, 'lower'),
         );
         figures.push(
           figure(`p99 at ${rate} turns/s`, 'ms', measured.summary.p99, baseline.summary.p99, 'lower'),
+        );
+        figures.push(
+          figure(
+            `CPU per turn at ${rate}/s, service process`,
+            'ms',
+            measured.cpu.own,
+            baseline.cpu.own,
+            'lower',
+          ),
+        );
+        figures.push(
+          figure(
+            `CPU per turn at ${rate}/s, emulators' process`,
+            'ms',
+            measured.cpu.emulators,
+            baseline.cpu.emulators,
+            'lower',
+          ),
         );
         checks.push({
           name: `every turn answered at ${rate}/s (within ${replyDeadlineMs / 1000} s of the last request)`,

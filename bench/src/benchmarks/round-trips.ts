@@ -184,6 +184,14 @@ async function whatsappScenarios(turns: number, progress: (message: string) => v
     if (!response.ok) throw new Error(`webhook answered ${response.status}`);
     if (!(await until(() => (sends.get(key)?.length ?? 0) > before, 10_000))) return undefined;
     const replyAt = sends.get(key)?.[before] as number;
+    // TRIP_TRACE=1: every write and answer of the turn on the wire, ms from the webhook request (bench/README).
+    if (process.env.TRIP_TRACE === '1') {
+      progress(`trace of "${text}": ${(replyAt - from).toFixed(1)} ms to the reply`);
+      for (const e of counter.events(from, replyAt))
+        progress(
+          `  ${(e.at - from).toFixed(2).padStart(8)} ms ${e.service} ${e.direction} (socket ${e.socket})`,
+        );
+    }
     return withReply(counter.count(from, replyAt));
   };
   try {

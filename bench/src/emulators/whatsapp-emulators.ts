@@ -33,6 +33,11 @@ export class WhatsAppEmulatorsProcess {
   /** Recipient (digits, no `+`) -> the text of each message to it (`[template]` for a template), in order. */
   readonly texts = new Map<string, string[]>();
 
+  /** The emulator process's id (for its CPU time). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   private constructor(child: ChildProcess, settings: WhatsAppEmulatorSettings) {
     this.#child = child;
     this.settings = settings;

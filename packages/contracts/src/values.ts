@@ -92,11 +92,21 @@ export function normalizePhone(input: string, defaultRegion?: CountryCode): stri
 
 const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
 
+/** Numbers already checked by {@link isE164Phone} (a turn checks its sender's several times; ~0.1 ms each). */
+const checkedPhones = new Map<string, boolean>();
+const CHECKED_PHONES_KEPT = 10_000;
+
 /** True when `value` is a canonical E.164 number (`+` and digits only) that libphonenumber-js considers valid. */
 export function isE164Phone(value: string): boolean {
   if (!E164_SHAPE.test(value)) return false;
+  const known = checkedPhones.get(value);
+  if (known !== undefined) return known;
   const parsed = parsePhoneNumberFromString(value);
-  return parsed?.isValid() === true && parsed.number === value;
+  const valid = parsed?.isValid() === true && parsed.number === value;
+  // Bounded: forgotten all at once when full (the numbers of the moment come back within a turn or two).
+  if (checkedPhones.size >= CHECKED_PHONES_KEPT) checkedPhones.clear();
+  checkedPhones.set(value, valid);
+  return valid;
 }
 
 /**
