@@ -8,6 +8,7 @@
 import { startAcsMessagesEmulator } from '@omni/emulators/acs-messages';
 import { startCosmosEmulator } from '@omni/emulators/cosmos';
 import { startServiceBusEmulator } from '@omni/emulators/servicebus';
+import pino from 'pino';
 import { preciseNow } from '../load/stats.js';
 import { withLockDuration } from '../support/topology.js';
 import type { EmulatorHostMessage, EmulatorHostRequest } from './whatsapp-emulators.js';
@@ -21,6 +22,10 @@ async function main(): Promise<void> {
       httpPort: 0,
       ...(process.env.EMULATOR_LOCK_DURATION
         ? { topology: withLockDuration(process.env.EMULATOR_LOCK_DURATION) }
+        : {}),
+      // EMULATOR_LOG_LEVEL=debug: the Service Bus emulator's log (AMQP errors, refused links) on stderr.
+      ...(process.env.EMULATOR_LOG_LEVEL
+        ? { logger: pino({ level: process.env.EMULATOR_LOG_LEVEL }, pino.destination(2)) }
         : {}),
     }),
     startCosmosEmulator({ port: 0 }),

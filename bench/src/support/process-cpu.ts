@@ -22,3 +22,26 @@ export function cpuMsOf(pid: number = process.pid): number | undefined {
     return undefined;
   }
 }
+
+/** The machine's CPU time so far, all cores together (`/proc/stat`, Linux; undefined elsewhere): busy and total. */
+export function hostCpuTicks(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal ...
+    const values = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = values.reduce((sum, value) => sum + value, 0);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share (0..1) of the machine's CPU that was busy between two {@link hostCpuTicks} readings. */
+export function hostCpuBusyBetween(
+  before: ReturnType<typeof hostCpuTicks>,
+  after: ReturnType<typeof hostCpuTicks>,
+): number {
+  if (before === undefined || after === undefined || after.total <= before.total) return Number.NaN;
+  return (after.busy - before.busy) / (after.total - before.total);
+}

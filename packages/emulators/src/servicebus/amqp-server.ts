@@ -31,6 +31,7 @@ import {
   remoteAttach,
   sendHeldAttach,
   setLocalAttach,
+  tolerateLateFrames,
   unsentDeliveries,
 } from './rhea-internals.js';
 import { type Claim, claimCovers, type SharedAccessPolicy, TokenRefusal } from './shared-access.js';
@@ -189,13 +190,16 @@ export class AmqpServer {
       'connection_error',
       'protocol_error',
     ]) {
-      this.container.on(event, (context: EventContext) => {
+      this.container.on(event, (context: EventContext | Error) => {
+        // rhea passes a protocol error itself (it then closes the connection); the others come in a context.
         const error =
-          context.sender?.error ??
-          context.receiver?.error ??
-          context.session?.error ??
-          context.connection?.error;
-        this.options.logger.debug({ event, error }, 'amqp peer reported an error');
+          context instanceof Error
+            ? context
+            : (context.sender?.error ??
+              context.receiver?.error ??
+              context.session?.error ??
+              context.connection?.error);
+        this.options.logger.debug({ event, err: error }, 'amqp peer reported an error');
       });
     }
     this.container.on('error', (error: unknown) => this.options.logger.debug({ err: error }, 'amqp error'));
@@ -245,7 +249,11 @@ export class AmqpServer {
         return;
       }
       socket.unshift(first);
-      this.container.create_connection(listenOptions).accept(socket);
+      const connection = this.container.create_connection(listenOptions);
+      tolerateLateFrames(connection, (frame, channel) =>
+        this.options.logger.debug({ frame, channel }, 'late frame on a closed session dropped'),
+      );
+      connection.accept(socket);
       socket.resume();
     });
   }

@@ -108,3 +108,33 @@ export function echoedOutcome(delivery: Delivery): unknown {
   if (typeof state?.described === 'function' && state.error === undefined) return state.described();
   return outcomes.accepted().described();
 }
+
+/** Frames that only close or steer what the peer had open; late ones are dropped, not fatal. */
+const LATE_FRAMES = ['detach', 'end', 'flow', 'disposition'] as const;
+
+/**
+ * Makes a server connection drop a closing frame (detach, end, flow, disposition) that arrives on a channel it no
+ * longer has a session for, instead of rhea's default: a ProtocolError ("detach received on invalid channel N")
+ * that closes the whole connection. `@azure/service-bus` sends such frames when its own timeout on a "next
+ * available session" attach crosses the broker's refusal of it (every 60 s for each idle session receiver), and a
+ * closed connection takes every session of the replica with it: their locks then hold the customers' next
+ * messages until they expire. Attach and transfer on an unknown channel stay errors (they would lose work).
+ */
+export function tolerateLateFrames(
+  connection: rhea.Connection,
+  onDropped: (frame: string, channel: number) => void,
+): void {
+  const internals = connection as unknown as Record<string, unknown> & {
+    remote_channel_map: Record<number, unknown>;
+  };
+  for (const name of LATE_FRAMES) {
+    const handler = internals[`on_${name}`] as (frame: { channel: number }) => void;
+    internals[`on_${name}`] = function (this: typeof internals, frame: { channel: number }) {
+      if (this.remote_channel_map[frame.channel] === undefined) {
+        onDropped(name, frame.channel);
+        return;
+      }
+      handler.call(this, frame);
+    };
+  }
+}
