@@ -18,8 +18,11 @@ export interface ContainerResource {
   _self: string;
   partitionKey?: { paths?: string[] };
   defaultTtl?: number | null;
-  indexingPolicy?: { compositeIndexes?: unknown };
+  indexingPolicy?: { compositeIndexes?: unknown; automatic?: boolean };
 }
+
+/** A write's `x-ms-indexing-directive`: index this document or not, whatever the container's policy says. */
+export type IndexingDirective = 'include' | 'exclude' | undefined;
 
 /** The answer of one document operation: an HTTP status and a body (a document or an error). */
 export interface Outcome {
@@ -46,6 +49,12 @@ interface Entry {
   document: StoredDocument;
   /** When the document was last written, in ms of the emulator's clock (the TTL counts from here). */
   writtenAt: number;
+  /**
+   * Whether the document is in the index, decided when it was written: its indexing directive, else the
+   * container's `indexingPolicy.automatic` (default true). Queries see only indexed documents; reads, the read
+   * feed and the change feed see every one.
+   */
+  indexed: boolean;
 }
 
 /** How to undo one write of a batch. */
@@ -122,17 +131,22 @@ export class ContainerDocuments {
     return entry === undefined ? notFound() : { statusCode: 200, body: entry.document };
   }
 
-  create(partition: string, body: unknown): Outcome {
+  create(partition: string, body: unknown, directive?: IndexingDirective): Outcome {
     const problem = this.problemWith(partition, body);
     if (problem !== undefined) return problem;
     const checked = body as Record<string, unknown> & { id: string };
     if (this.live(partition, checked.id) !== undefined) {
       return error(409, 'Conflict', 'Entity with the specified id already exists in the system.');
     }
-    return { statusCode: 201, body: this.write(partition, checked, undefined) };
+    return { statusCode: 201, body: this.write(partition, checked, undefined, directive) };
   }
 
-  upsert(partition: string, body: unknown, ifMatch: string | undefined): Outcome {
+  upsert(
+    partition: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    directive?: IndexingDirective,
+  ): Outcome {
     const problem = this.problemWith(partition, body);
     if (problem !== undefined) return problem;
     const checked = body as Record<string, unknown> & { id: string };
@@ -140,10 +154,16 @@ export class ContainerDocuments {
     if (existing !== undefined && ifMatch !== undefined && ifMatch !== existing.document._etag) {
       return preconditionFailed();
     }
-    return { statusCode: existing ? 200 : 201, body: this.write(partition, checked, existing) };
+    return { statusCode: existing ? 200 : 201, body: this.write(partition, checked, existing, directive) };
   }
 
-  replace(partition: string, id: string, body: unknown, ifMatch: string | undefined): Outcome {
+  replace(
+    partition: string,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    directive?: IndexingDirective,
+  ): Outcome {
     const problem = this.problemWith(partition, body);
     if (problem !== undefined) return problem;
     const checked = body as Record<string, unknown> & { id: string };
@@ -152,7 +172,7 @@ export class ContainerDocuments {
     const existing = this.live(partition, id);
     if (existing === undefined) return notFound();
     if (ifMatch !== undefined && ifMatch !== existing.document._etag) return preconditionFailed();
-    return { statusCode: 200, body: this.write(partition, checked, existing) };
+    return { statusCode: 200, body: this.write(partition, checked, existing, directive) };
   }
 
   delete(partition: string, id: string, ifMatch: string | undefined): Outcome {
@@ -239,16 +259,17 @@ export class ContainerDocuments {
 
   /**
    * The live documents a query or read feed sees, in `_rid` order: one partition when a key is given (an index
-   * lookup, not a scan), else every partition. Expired documents are dropped on the way.
+   * lookup, not a scan), else every partition. Expired documents are dropped on the way; with `indexedOnly` (a
+   * query), so are documents kept out of the index.
    */
-  documents(partition: string | undefined): StoredDocument[] {
+  documents(partition: string | undefined, options: { indexedOnly?: boolean } = {}): StoredDocument[] {
     const now = this.now();
     const source = partition === undefined ? this.byRid.values() : this.partitions.get(partition)?.values();
     const documents: StoredDocument[] = [];
     const expired: Entry[] = [];
     for (const entry of source ?? []) {
       if (this.isExpired(entry, now)) expired.push(entry);
-      else documents.push(entry.document);
+      else if (!options.indexedOnly || entry.indexed) documents.push(entry.document);
     }
     for (const entry of expired) this.remove(this.keyOf(entry.document), entry);
     return documents;
@@ -340,6 +361,7 @@ export class ContainerDocuments {
     partition: string,
     body: Record<string, unknown> & { id: string },
     existing: Entry | undefined,
+    directive?: IndexingDirective,
   ): StoredDocument {
     const now = this.now();
     const container = this.resource();
@@ -359,7 +381,9 @@ export class ContainerDocuments {
       _ts: Math.floor(now / 1000),
       _lsn: this.lsn,
     };
-    this.set(partition, { document, writtenAt: now }, existing);
+    const indexed =
+      directive === undefined ? container.indexingPolicy?.automatic !== false : directive === 'include';
+    this.set(partition, { document, writtenAt: now, indexed }, existing);
     return document;
   }
 

@@ -3,6 +3,7 @@ import {
   type BatchOperation,
   ContainerDocuments,
   type ContainerResource,
+  type IndexingDirective,
   MAX_BATCH_OPERATIONS,
   MAX_DOCUMENT_BYTES,
   type Outcome,
@@ -90,6 +91,7 @@ export class DocumentsApi {
     const header = (name: string) => single(req.headers[name]);
     const partition = partitionOf(header('x-ms-documentdb-partitionkey'));
     const ifMatch = header('if-match');
+    const directive = indexingDirectiveOf(header('x-ms-indexing-directive'));
     const method = req.method ?? 'GET';
 
     if (docId !== undefined) {
@@ -106,7 +108,7 @@ export class DocumentsApi {
           return outcome;
         }
         case 'PUT':
-          return this.sized(raw, () => documents.replace(partition, id, json(raw), ifMatch));
+          return this.sized(raw, () => documents.replace(partition, id, json(raw), ifMatch, directive));
         case 'DELETE':
           return documents.delete(partition, id, ifMatch);
         case 'PATCH':
@@ -119,7 +121,8 @@ export class DocumentsApi {
     if (method === 'GET') {
       if (header('a-im')?.toLowerCase() === 'incremental feed')
         return this.changeFeed(req, documents, partition);
-      return this.query('SELECT * FROM c', undefined, req, res, documents, partition, collection);
+      // The read feed (`readAll`) comes from the store, not the index: every document, indexed or not.
+      return this.query('SELECT * FROM c', undefined, req, res, documents, partition, collection, false);
     }
     if (method !== 'POST') return badRequest(`${method} is not supported on documents.`);
     if (header('x-ms-cosmos-is-query-plan-request')?.toLowerCase() === 'true')
@@ -155,9 +158,9 @@ export class DocumentsApi {
     const body = json(raw);
     const target = partition ?? documents.keyOf((body ?? {}) as Record<string, unknown>);
     if (header('x-ms-documentdb-is-upsert')?.toLowerCase() === 'true') {
-      return this.sized(raw, () => documents.upsert(target, body, ifMatch));
+      return this.sized(raw, () => documents.upsert(target, body, ifMatch, directive));
     }
-    return this.sized(raw, () => documents.create(target, body));
+    return this.sized(raw, () => documents.create(target, body, directive));
   }
 
   private documentsOf(dbId: string, collId: string, resource: ContainerResource): ContainerDocuments {
@@ -186,10 +189,13 @@ export class DocumentsApi {
     documents: ContainerDocuments,
     partition: string | undefined,
     collection: ReturnType<ReturnType<AccountModel['database']>['collection']>,
+    indexedOnly = true,
   ): DocumentResponse {
     // Without a partition key, a WHERE that pins the key still reads one partition (as Cosmos DB routes it).
     const scope = partition ?? partitionOfQuery(sql, parameters, documents.partitionKeyPaths());
-    const targeted = documents.documents(scope);
+    // A query reads the index: documents written with `x-ms-indexing-directive: exclude` (or under a policy with
+    // `automatic: false` and no `include`) are not in it.
+    const targeted = documents.documents(scope, { indexedOnly });
     const maxItemCount = Number(single(req.headers['x-ms-max-item-count']) ?? Number.NaN);
     let page: ReturnType<typeof runQuery>;
     try {
@@ -344,4 +350,10 @@ function sessionLsnOf(token: string | undefined): number | undefined {
     .filter((lsn): lsn is string => lsn !== undefined)
     .map(Number);
   return lsns.length === 0 ? undefined : Math.max(...lsns);
+}
+
+/** The `x-ms-indexing-directive` of a write (`Include` / `Exclude`, any case), or undefined. */
+function indexingDirectiveOf(value: string | undefined): IndexingDirective {
+  const directive = value?.toLowerCase();
+  return directive === 'include' || directive === 'exclude' ? directive : undefined;
 }

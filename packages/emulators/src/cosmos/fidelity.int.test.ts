@@ -362,3 +362,32 @@ describe('change feed', () => {
     expect(third.statusCode).toBe(304);
   });
 });
+
+describe('indexing directives and automatic indexing (the flow of the official IndexManagement sample)', () => {
+  it('given a document written with indexingDirective exclude, when queried, then it is not found, but a point read still sees it', async () => {
+    const { database } = await client.databases.createIfNotExists({ id: 'index-management' });
+    const { container } = await database.containers.createIfNotExists({ id: 'directives' });
+    const query = {
+      query: 'SELECT * FROM r WHERE r.foo = @foo',
+      parameters: [{ name: '@foo', value: 'bar' }],
+    };
+    const { item } = await container.items.create(
+      { id: 'item1', foo: 'bar' },
+      { indexingDirective: 'exclude' },
+    );
+
+    expect((await container.items.query(query).fetchAll()).resources).toEqual([]);
+    expect((await item.read()).resource?.foo).toBe('bar');
+
+    // Automatic indexing off: only documents written with `include` are queryable from now on.
+    const { resource: definition } = await container.read();
+    await container.replace({
+      id: 'directives',
+      partitionKey: definition?.partitionKey,
+      indexingPolicy: { automatic: false },
+    });
+    await container.items.create({ id: 'item2', foo: 'bar' }, { indexingDirective: 'include' });
+    await container.items.create({ id: 'item3', foo: 'bar' });
+    expect((await container.items.query(query).fetchAll()).resources.map((d) => d.id)).toEqual(['item2']);
+  });
+});
