@@ -31,7 +31,7 @@ function inChild(job: MessagingJob): Promise<MessagingReport> {
 export const messagingThroughput: Benchmark = {
   name: 'messaging-throughput',
   title: 'Messaging publish + consume throughput (events/s)',
-  target: 'no section 9 target; tracked so the library layer stays close to the raw SDK',
+  target: '>= 90 % of the raw SDK end to end (issue #20: the library layer stays close to the raw SDK)',
   async run({ mode, progress }) {
     // Full mode stays under 2,048: at 10,000 events a rhea session on the emulator side logs "Next pending
     // delivery not found: 2048" and stops sending (a known gap, bench/README.md).
@@ -74,8 +74,8 @@ export const messagingThroughput: Benchmark = {
         ],
         checks,
         target: {
-          met: checks.every((check) => check.passed),
-          detail: `${(ratio * 100).toFixed(1)} % of the raw SDK's end-to-end rate (no fixed target)`,
+          met: ratio >= 0.9 && checks.every((check) => check.passed),
+          detail: `${(ratio * 100).toFixed(1)} % of the raw SDK's end-to-end rate (target >= 90 %); 2,000 events take 1-2 s, so one run's ratio varies (0.48 to 1.09 over six runs on a quiet machine, 2026-12-03)`,
         },
         setup: {
           events: count,
