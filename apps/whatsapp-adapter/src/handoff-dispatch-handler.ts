@@ -76,7 +76,9 @@ export class HandoffDispatchHandler {
     const sending = this.#o.handoffMessages.track(
       (async () => {
         const key = `whatsapp:handoff-notice:${dispatched.handoffId}`;
-        const id = await sendOnce(this.#o.store, this.#o.sender, context, key, body);
+        const id = await sendOnce(this.#o.store, context, key, (repeatable) =>
+          this.#o.sender.send(body, repeatable),
+        );
         await this.#o.handoffMessages.remember(id, record);
         return id;
       })(),

@@ -191,7 +191,7 @@ export class InboundMessageHandler {
     const bodies = textRequestBodies(parts, to, this.#o.channelRegistrationId);
     for (const [index, body] of bodies.entries()) {
       const key = `whatsapp:reply:${data.providerMessageId}:${purpose}:${index}`;
-      await sendOnce(this.#o.store, this.#o.sender, context, key, body);
+      await sendOnce(this.#o.store, context, key, (repeatable) => this.#o.sender.send(body, repeatable));
     }
   }
 

@@ -6,6 +6,7 @@ import { smsHandoffText } from './domain/index.js';
 import { noticeFailed } from './handoff-dispatch-handler.js';
 import type { HandoffMessageStore } from './handoff-messages.js';
 import type { AdapterStore } from './inbound-handler.js';
+import { sendOnce } from './send-once.js';
 import type { SmsSender } from './sms-sender.js';
 
 /** What {@link SmsHandoffHandler} needs. */
@@ -59,17 +60,13 @@ export class SmsHandoffHandler {
     };
     const sending = this.#o.handoffMessages.track(
       (async () => {
-        // At most once: the ledger runs it once, only while this replica holds the message (another may have it
-        // by now), and ACS gets it as a repeatable request (a replica taking over from one that crashed after
-        // ACS accepted it does not send it again; ADR 0091).
-        const key = `sms:handoff-notice:${dispatched.handoffId}`;
-        const id = await this.#o.store.runOnce(key, ({ firstClaimedAt }) => {
-          context.assertLockHeld();
-          return sender.send(phone, smsHandoffText(dispatched), `handoff:${dispatched.handoffId}`, {
-            key,
-            firstSentAt: firstClaimedAt,
-          });
-        });
+        const id = await sendOnce(
+          this.#o.store,
+          context,
+          `sms:handoff-notice:${dispatched.handoffId}`,
+          (repeatable) =>
+            sender.send(phone, smsHandoffText(dispatched), `handoff:${dispatched.handoffId}`, repeatable),
+        );
         await this.#o.handoffMessages.remember(id, record);
         return id;
       })(),

@@ -9,15 +9,9 @@ import {
   toCustomer,
 } from './customer-documents.js';
 import type { CustomerIdentities } from './customer-identities.js';
-import {
-  type CustomerDocument,
-  handoffDocumentSchema,
-  type MergeAuditDocument,
-  type OpenHandoff,
-  parseDocument,
-} from './documents.js';
+import type { CustomerDocument, MergeAuditDocument, OpenHandoff } from './documents.js';
 import { CustomerNotFoundError, InvalidMergeError } from './errors.js';
-import { openEntry } from './handoff-records.js';
+import { openEntry, queryHandoffs } from './handoff-records.js';
 import { deleteIgnoringMissing, queryByCustomer } from './partition-items.js';
 import { isConflict, type OptimisticRetryOptions, withOptimisticRetry, withThrottleRetry } from './retry.js';
 
@@ -190,11 +184,14 @@ export class CustomerMerges {
     return moved;
   }
 
-  /** A customer's handoffs as open-handoff entries (the caller drops those no longer open). */
+  /** A customer's handoffs as open-handoff entries (the survivor's next change drops those no longer open). */
   async #openHandoffsOf(customerId: string): Promise<OpenHandoff[]> {
-    return (await this.#queryByCustomer(this.#handoffs, customerId))
-      .filter((raw) => raw.type === 'handoff')
-      .map((raw) => openEntry(parseDocument(handoffDocumentSchema, 'handoffs', raw)));
+    const records = await withThrottleRetry(
+      'mergeCustomers: open handoffs',
+      () => queryHandoffs(this.#handoffs, customerId),
+      this.#retry,
+    );
+    return records.map(openEntry);
   }
 
   async #queryByCustomer(container: Container, customerId: string) {

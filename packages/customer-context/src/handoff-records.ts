@@ -11,6 +11,7 @@ import {
   type HandoffDocument,
   handoffDocumentSchema,
   type OpenHandoff,
+  openHandoffSchema,
   parseDocument,
   REDEEMED_HANDOFF_OPEN_MS,
 } from './documents.js';
@@ -256,14 +257,8 @@ export class HandoffRecords {
     return this.#docs.createdInTurn(owner) ? [] : this.#queryHandoffs(owner);
   }
 
-  async #queryHandoffs(owner: string): Promise<Omit<HandoffDocument, '_etag'>[]> {
-    const { resources } = await this.#handoffs.items
-      .query({
-        query: "SELECT * FROM c WHERE c.customerId = @id AND c.type = 'handoff'",
-        parameters: [{ name: '@id', value: owner }],
-      })
-      .fetchAll();
-    return resources.map((raw) => stripEtag(parseDocument(handoffDocumentSchema, 'handoffs', raw)));
+  #queryHandoffs(owner: string): Promise<Omit<HandoffDocument, '_etag'>[]> {
+    return queryHandoffs(this.#handoffs, owner);
   }
 
   #handoffTokens(): HandoffTokens {
@@ -287,14 +282,27 @@ export class HandoffRecords {
   }
 }
 
-/** The customer document's entry of a handoff. */
+/** The handoff records of a customer, as stored (a query: not for a turn's path). */
+export async function queryHandoffs(
+  handoffs: Container,
+  owner: string,
+): Promise<Omit<HandoffDocument, '_etag'>[]> {
+  const { resources } = await handoffs.items
+    .query({
+      query: "SELECT * FROM c WHERE c.customerId = @id AND c.type = 'handoff'",
+      parameters: [{ name: '@id', value: owner }],
+    })
+    .fetchAll();
+  return resources.map((raw) => stripEtag(parseDocument(handoffDocumentSchema, 'handoffs', raw)));
+}
+
+/** The customer document's entry of a handoff: its fields that `openHandoffSchema` keeps (no token hash). */
 export function openEntry(handoff: Omit<HandoffDocument, '_etag'>): OpenHandoff {
-  const { id, fromChannel, toChannel, status, offeredAt, expiresAt, redeemedAt, redeemedBy } = handoff;
-  return { id, fromChannel, toChannel, status, offeredAt, expiresAt, redeemedAt, redeemedBy };
+  return openHandoffSchema.parse(handoff);
 }
 
 /** The handoffs still open at `now`: offered and not expired, or redeemed less than a day ago. */
-export function stillOpen(handoffs: readonly OpenHandoff[], now: number): OpenHandoff[] {
+function stillOpen(handoffs: readonly OpenHandoff[], now: number): OpenHandoff[] {
   return handoffs.filter((h) =>
     h.status === 'offered'
       ? Date.parse(h.expiresAt) > now
